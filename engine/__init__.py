@@ -1,0 +1,1 @@
+"""The NumPy engine: optimizers, schedules and the runner. Never imports Qt."""

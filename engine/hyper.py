@@ -1,0 +1,131 @@
+"""Hyperparameters as data: one record per knob, read by the GUI (slider range, log
+scale), the CLI (parsing ``key=value``), the session validator and the tests
+(hypothesis draws values inside ``lo..hi``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+
+class HyperError(ValueError):
+    """Bad hyperparameter name or value; the message names it and what is accepted."""
+
+
+@dataclass(frozen=True)
+class Hyper:
+    name: str
+    default: object
+    lo: float | None = None
+    hi: float | None = None
+    log: bool = False  # slider on a log scale (learning rates, eps, lambda)
+    kind: str = "float"  # float | int | bool | choice | list
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+    symbol: str = ""  # the lecture's symbol (rho, beta1, ...), for labels
+    torch: str = ""  # the torch.optim argument this maps to
+    open_hi: bool = False  # hi itself is excluded (beta < 1)
+
+    @property
+    def label(self) -> str:
+        return self.symbol or self.name
+
+    def accepted(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "list":
+            return "whole numbers separated by '/', e.g. 300/600"
+        what = "a whole number" if self.kind == "int" else "a number"
+        upper = f"< {self.hi:g}" if self.open_hi else f"<= {self.hi:g}"
+        return f"{what} with {self.lo:g} <= {self.name} {upper}"
+
+    def parse(self, text):
+        """Text (CLI, session) or a Python value -> a checked value of the right type."""
+        owner_msg = f"{self.name}={text!r}: expected {self.accepted()}"
+        if self.kind == "bool":
+            if isinstance(text, bool):
+                return text
+            if isinstance(text, str) and text.lower() in ("true", "false"):
+                return text.lower() == "true"
+            raise HyperError(owner_msg)
+        if self.kind == "choice":
+            if isinstance(text, str) and text in self.choices:
+                return text
+            raise HyperError(owner_msg)
+        if self.kind == "list":
+            if isinstance(text, (list, tuple)):
+                items = list(text)
+            elif isinstance(text, str):
+                items = [p for p in text.split("/") if p.strip()] if text.strip() else []
+            else:
+                raise HyperError(owner_msg)
+            try:
+                out = tuple(int(str(p).strip()) for p in items)
+            except ValueError:
+                raise HyperError(owner_msg) from None
+            if any(v < 0 for v in out) or len(out) > 100:
+                raise HyperError(owner_msg)
+            return tuple(sorted(out))
+        # numbers
+        if isinstance(text, bool):
+            raise HyperError(owner_msg)
+        try:
+            value = float(text) if not isinstance(text, (int, float)) else float(text)
+        except (TypeError, ValueError):
+            raise HyperError(owner_msg) from None
+        if not math.isfinite(value):
+            raise HyperError(owner_msg)
+        if self.kind == "int":
+            if value != int(value):
+                raise HyperError(owner_msg)
+            value = int(value)
+        if self.lo is not None and value < self.lo:
+            raise HyperError(owner_msg)
+        if self.hi is not None and (value > self.hi or (self.open_hi and value >= self.hi)):
+            raise HyperError(owner_msg)
+        return value
+
+    def format(self, value) -> str:
+        if self.kind == "bool":
+            return "true" if value else "false"
+        if self.kind == "list":
+            return "/".join(str(v) for v in value)
+        if self.kind == "float":
+            return repr(float(value))
+        return str(value)
+
+
+@dataclass
+class HyperSet:
+    """Hyperparameters of one run as attributes (``hp.lr``, ``hp.beta1``): plain data
+    that a slider may replace between steps."""
+
+    values: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def validate_values(hypers, values: dict, owner: str) -> dict:
+    """Fill defaults, parse and range-check ``values`` against ``hypers``.
+
+    Unknown keys are refused with the list of known ones, so a typo such as
+    ``beta_2`` is not silently ignored.
+    """
+    known = {h.name: h for h in hypers}
+    out = {h.name: h.default for h in hypers}
+    for key, raw in values.items():
+        if key not in known:
+            names = ", ".join(known) or "none"
+            raise HyperError(f"{owner} has no parameter {key!r} (accepted: {names})")
+        try:
+            out[key] = known[key].parse(raw)
+        except HyperError as err:
+            raise HyperError(f"{owner}: {err}") from None
+    return out

@@ -1,0 +1,1 @@
+"""Update rules, one module per family. The registry (engine.registry) lists them."""

@@ -1,0 +1,20 @@
+"""Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms")."""
+
+from __future__ import annotations
+
+
+def lion(g, x, state, hp, t, lr, ops):
+    """Lion: the sign of an interpolated momentum, so every coordinate moves by exactly lr_t.
+
+        c  = beta1 m + (1 - beta1) g
+        x <- x - lr_t (sign(c) + weight_decay x)        (decoupled weight decay)
+        m <- beta2 m + (1 - beta2) g
+
+    Two betas: beta1 mixes the step direction, the slower beta2 keeps the memory.
+    Reference implementation: lucidrains/lion-pytorch (m = exp_avg).
+    """
+    (m,) = state
+    c = hp.beta1 * m + (1.0 - hp.beta1) * g
+    x = x - lr * (ops.sign(c) + hp.weight_decay * x)
+    m = hp.beta2 * m + (1.0 - hp.beta2) * g
+    return x, (m,)

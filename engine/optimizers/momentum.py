@@ -1,0 +1,76 @@
+"""Plain gradient descent and the two momentum methods (seed 001, 003, 004).
+
+Element-wise rules: ``rule(g, x, state, hp, t, lr, ops) -> (x_new, state_new)``
+works on Python floats (one coordinate) and on (R, D) arrays (R runs) alike.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def momentum_coefficient(hp, t, ops):
+    """rho for update t: the constant ``momentum`` or Sutskever's schedule (seed 004)
+
+        mu_t = min(1 - 2^(-1 - log2(floor(t / 250) + 1)), mu_max)
+    """
+    if hp.momentum_schedule == "sutskever":
+        return ops.minimum(1.0 - 2.0 ** (-1.0 - math.log2(t // 250 + 1)), hp.mu_max)
+    return hp.momentum
+
+
+def sgd(g, x, state, hp, t, lr, ops):
+    """Stochastic gradient descent (seed 001: "vanilla minibatch gradient descent").
+
+        x <- x - lr_t g
+
+    torch.optim.SGD(lr=lr, momentum=0).
+    """
+    return x - lr * g, state
+
+
+def momentum(g, x, state, hp, t, lr, ops):
+    """SGD + momentum (Polyak 1964; seed 001, 002, 003).
+
+        torch form (default):       v <- rho v + g;          x <- x - lr_t v
+        form=velocity (seed 001):   v <- rho v - lr_t g;     x <- x + v
+
+    The two forms trace the same path while lr is constant (v_velocity = -lr v_torch)
+    and part as soon as a schedule changes lr: the torch form rescales the whole
+    velocity, the velocity form only the new gradient.
+    torch.optim.SGD(momentum=rho, dampening=0): v = momentum_buffer.
+    """
+    (v,) = state
+    rho = momentum_coefficient(hp, t, ops)
+    if hp.form == "velocity":
+        v = rho * v - lr * g
+        return x + v, (v,)
+    v = rho * v + g
+    return x - lr * v, (v,)
+
+
+def nesterov(g, x, state, hp, t, lr, ops):
+    """Nesterov accelerated gradient (Nesterov 1983; Sutskever et al. 2013; seed 001, 003, 004).
+
+        torch form (default):       v <- rho v + g;          x <- x - lr_t (g + rho v)
+        form=lookahead (seed 001):  v <- rho v - lr_t grad(x + rho v);   x <- x + v
+
+    The torch form is the look-ahead form after the change of variables
+    x_torch = x_lookahead + rho v, so it needs only the gradient at the current point.
+    In the look-ahead form the runner evaluates g at ``nesterov_lookahead(...)``.
+    torch.optim.SGD(momentum=rho, nesterov=True): v = momentum_buffer.
+    """
+    (v,) = state
+    rho = momentum_coefficient(hp, t, ops)
+    if hp.form == "lookahead":
+        v = rho * v - lr * g
+        return x + v, (v,)
+    v = rho * v + g
+    return x - lr * (g + rho * v), (v,)
+
+
+def nesterov_lookahead(x, state, hp, t, ops):
+    """Where the look-ahead form takes its gradient: x + rho v."""
+    if hp.form != "lookahead":
+        return x
+    return x + momentum_coefficient(hp, t, ops) * state[0]

@@ -1,0 +1,34 @@
+"""Random search (seed 001, "strategy #1: a first very bad idea solution")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def random_search(ctx, g, X, state, hp, t, lr):
+    """Random search: no gradient at all.
+
+        x' = x + sigma N(0, I)      (sigma = 0: x' uniform in the view box)
+        x <- x' if f(x') < f(x)
+
+    Proposals are drawn by ``ctx.random(t, ...)``, a function of (seed, t) alone, so a
+    run is reproducible and the rule keeps no random state. No torch.optim equivalent.
+    """
+    sigma = np.reshape(np.asarray(hp.sigma, dtype=float), (-1, 1))
+    (f_x,) = state  # the loss at x, kept so each update evaluates f only once
+    proposal = X + sigma * ctx.random(t, "normal", X.shape)
+    if np.any(sigma == 0):
+        if ctx.view is not None and len(ctx.view) >= 2 * X.shape[1]:
+            lo = np.array(ctx.view[0::2][: X.shape[1]])
+            hi = np.array(ctx.view[1::2][: X.shape[1]])
+            uniform = lo + (hi - lo) * ctx.random(t, "uniform", X.shape)
+        else:
+            uniform = X + ctx.random(t, "normal", X.shape)  # no box (weights): a unit Gaussian step
+        proposal = np.where(sigma > 0, proposal, uniform)
+    f_new = ctx.value(proposal)
+    better = f_new < f_x
+    return np.where(better[:, None], proposal, X), (np.where(better, f_new, f_x),)
+
+
+def random_search_init(X, ctx):
+    return (ctx.value(X),)

@@ -1,0 +1,143 @@
+"""Second-order and quasi-Newton methods (seed 001, 003): Newton, BFGS, L-BFGS.
+
+Vector rules: ``step(ctx, g, X, state, hp, t, lr) -> (X_new, state)`` on (R, D)
+arrays. ``ctx.value(X)`` gives exact losses for the line search, ``ctx.hessian(X)``
+the exact Hessian.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def newton(ctx, g, X, state, hp, t, lr):
+    """Newton's method (seed 001, 003), exact Hessian.
+
+        x <- x - lr_t (H + damping I)^-1 g
+
+    One step solves a quadratic exactly (lr = 1). On a saddle it heads straight
+    for the saddle point: it seeks stationary points, not minima. damping > 0 is
+    Levenberg-Marquardt's fix. No torch.optim equivalent.
+    """
+    H = ctx.hessian(X) + hp_scalar(hp.damping)[..., None] * np.eye(X.shape[1])
+    try:
+        p = np.linalg.solve(H, g[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        # A singular Hessian (flat direction): the pseudo-inverse gives the
+        # minimum-norm Newton step instead of an exception.
+        p = np.einsum("rij,rj->ri", np.linalg.pinv(H), g)
+    return X - np.reshape(lr, (-1, 1)) * p, state
+
+
+def hp_scalar(v):
+    return np.reshape(np.asarray(v, dtype=float), (-1, 1))
+
+
+def _armijo(ctx, x, f, g, p, alpha0, c1, max_halvings=40):
+    """Backtracking line search: halve alpha until f(x + alpha p) <= f(x) + c1 alpha g.p."""
+    slope = float(g @ p)
+    alpha = alpha0
+    for _ in range(max_halvings):
+        f_new = ctx.value1(x + alpha * p)
+        if np.isfinite(f_new) and f_new <= f + c1 * alpha * slope:
+            return alpha
+        alpha *= 0.5
+    return 0.0  # no decrease found: stay (the next step sees the same point)
+
+
+def bfgs_init(X, ctx):
+    R, D = X.shape
+    return (np.broadcast_to(np.eye(D), (R, D, D)).copy(), np.full((R, D), np.nan), np.full((R, D), np.nan))
+
+
+def bfgs(ctx, g, X, state, hp, t, lr):
+    """BFGS (seed 001): an inverse-Hessian estimate H built from gradient differences.
+
+        s = x_t - x_{t-1};  y = g_t - g_{t-1};  r = 1 / (y.s)
+        H <- (I - r s y^T) H (I - r y s^T) + r s s^T      (skipped unless y.s > 0)
+        p = -H g
+        alpha = lr, halved until f(x + alpha p) <= f(x) + c1 alpha g.p   (Armijo)
+        x <- x + alpha p
+
+    No torch.optim equivalent (scipy.optimize's BFGS uses a Wolfe search).
+    """
+    H_all, x_prev, g_prev = state
+    H_all, x_prev, g_prev = H_all.copy(), x_prev.copy(), g_prev.copy()
+    X_new = X.copy()
+    lr = np.broadcast_to(np.reshape(lr, (-1,)), (X.shape[0],))
+    c1 = np.broadcast_to(np.reshape(hp.c1, (-1,)), (X.shape[0],))
+    eye = np.eye(X.shape[1])
+    for r in range(X.shape[0]):
+        x, gr, H = X[r], g[r], H_all[r]
+        if not np.all(np.isfinite(x)) or not np.all(np.isfinite(gr)):
+            X_new[r] = np.nan
+            continue
+        if np.all(np.isfinite(x_prev[r])):
+            s, y = x - x_prev[r], gr - g_prev[r]
+            ys = float(y @ s)
+            if ys > 1e-12 * max(float(np.linalg.norm(s) * np.linalg.norm(y)), 1e-300):
+                rho = 1.0 / ys
+                H = (eye - rho * np.outer(s, y)) @ H @ (eye - rho * np.outer(y, s)) + rho * np.outer(s, s)
+        p = -H @ gr
+        if float(gr @ p) >= 0.0:  # not a descent direction (H lost curvature): restart
+            H, p = eye.copy(), -gr
+        alpha = _armijo(ctx, x, ctx.value1(x), gr, p, float(lr[r]), float(c1[r]))
+        H_all[r], x_prev[r], g_prev[r] = H, x, gr
+        X_new[r] = x + alpha * p
+    return X_new, (H_all, x_prev, g_prev)
+
+
+def lbfgs_init(X, ctx, history=10):
+    R, D = X.shape
+    return (np.zeros((R, history, D)), np.zeros((R, history, D)), np.zeros(R, dtype=int),
+            np.full((R, D), np.nan), np.full((R, D), np.nan))
+
+
+def lbfgs(ctx, g, X, state, hp, t, lr):
+    """L-BFGS (seed 001): BFGS with the last m pairs (s, y) instead of a D x D matrix.
+
+        two-loop recursion:   q = g
+          for i = newest..oldest:  a_i = r_i s_i.q;   q <- q - a_i y_i
+          q <- (s.y / y.y)_newest q
+          for i = oldest..newest:  b = r_i y_i.q;     q <- q + (a_i - b) s_i
+        p = -q;  Armijo line search from alpha = lr;  x <- x + alpha p
+
+    torch.optim.LBFGS(history_size=m) uses the same recursion with its own line search.
+    """
+    S, Y, count, x_prev, g_prev = (a.copy() for a in state)
+    X_new = X.copy()
+    lr = np.broadcast_to(np.reshape(lr, (-1,)), (X.shape[0],))
+    c1 = np.broadcast_to(np.reshape(hp.c1, (-1,)), (X.shape[0],))
+    m = S.shape[1]
+    for r in range(X.shape[0]):
+        x, gr = X[r], g[r]
+        if not np.all(np.isfinite(x)) or not np.all(np.isfinite(gr)):
+            X_new[r] = np.nan
+            continue
+        if np.all(np.isfinite(x_prev[r])):
+            s, y = x - x_prev[r], gr - g_prev[r]
+            if float(y @ s) > 1e-12 * max(float(np.linalg.norm(s) * np.linalg.norm(y)), 1e-300):
+                S[r] = np.roll(S[r], -1, axis=0)
+                Y[r] = np.roll(Y[r], -1, axis=0)
+                S[r, -1], Y[r, -1] = s, y
+                count[r] = min(count[r] + 1, m)
+        q = gr.copy()
+        k = int(count[r])
+        alphas = []
+        for i in range(m - 1, m - 1 - k, -1):
+            rho = 1.0 / float(Y[r, i] @ S[r, i])
+            a = rho * float(S[r, i] @ q)
+            q -= a * Y[r, i]
+            alphas.append((i, rho, a))
+        if k:
+            q *= float(S[r, -1] @ Y[r, -1]) / float(Y[r, -1] @ Y[r, -1])
+        for i, rho, a in reversed(alphas):
+            b = rho * float(Y[r, i] @ q)
+            q += (a - b) * S[r, i]
+        p = -q
+        if float(gr @ p) >= 0.0:
+            p = -gr
+        alpha = _armijo(ctx, x, ctx.value1(x), gr, p, float(lr[r]), float(c1[r]))
+        x_prev[r], g_prev[r] = x, gr
+        X_new[r] = x + alpha * p
+    return X_new, (S, Y, count, x_prev, g_prev)
