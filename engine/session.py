@@ -1,0 +1,307 @@
+"""The scene as plain data, and its session file (SPEC section 8).
+
+A ``Scene`` is everything on screen that is not pixels: the mode, the surface or
+the dataset + model, the runs (optimizer + schedule + colour + visibility), the
+start point, steps, seed, noise, view box, speed and display toggles. The GUI's
+controller owns one and changes it only through its methods; presets are scenes
+shipped as files. Loading validates every field and names the bad one; nothing
+in a file is ever executed (the custom formula goes through the safe parser).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+
+from engine.hyper import HyperError
+from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec, SpecError, parse_surface, split_spec
+
+VERSION = 1
+MAX_FILE_BYTES = 2_000_000  # a session is a few kB; refuse 50 MB files before reading them
+MAX_RUNS = 16
+MAX_STEPS = 100_000
+
+# Okabe & Ito's colour-blind-safe palette, most distinct first.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
+
+_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+_DISPLAY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+class SessionError(ValueError):
+    """A session file or value that cannot be used; the message names the field."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """One run of the scene: an optimizer with its hyperparameters and a schedule."""
+
+    optimizer: OptimizerSpec
+    schedule: ScheduleSpec = CONSTANT
+    color: str = PALETTE[0]
+    visible: bool = True
+    name: str = ""  # shown in the legend; empty: the optimizer's own label
+    polyak: float = 0.0  # Polyak averaging overlay a in [0, 1) (0: off), seed 004
+
+    @property
+    def label(self) -> str:
+        return self.name or self.optimizer.label()
+
+    def to_dict(self) -> dict:
+        return {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
+                "visible": self.visible, "name": self.name, "polyak": self.polyak}
+
+
+@dataclass(frozen=True)
+class Scene:
+    mode: str = "surface"  # surface | classification
+    surface: str = "quadratic"
+    formula: str | None = None  # the custom surface's text (surface == "custom...")
+    dataset: str = "spiral"
+    model: str = "mlp"
+    reg: str = "none"
+    batch_size: int = 0  # 0: full batch
+    label_smoothing: float = 0.0
+    mixup: float = 0.0
+    runs: tuple[RunConfig, ...] = ()
+    start: tuple[float, ...] | None = None  # None: the surface's default start
+    steps: int = 300
+    seed: int = 0
+    noise: float = 0.0
+    view: tuple[float, ...] | None = None  # None: the surface's default box
+    speed: float = 60.0  # updates per second while playing
+    step: int = 0  # where the animation stands
+    selected: int = 0
+    display: dict = field(default_factory=dict)  # GUI toggles: arrows, log loss, theme, ...
+    title: str = ""
+    note: str = ""  # the lecturer's note (presets)
+
+    def replace(self, **changes) -> Scene:
+        return replace(self, **changes)
+
+    def make_surface(self):
+        surface = parse_surface(self.surface, self.formula)
+        if self.view is not None:
+            surface.with_view(self.view)
+        return surface
+
+    # -- files ------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        return {
+            "version": VERSION, "title": self.title, "note": self.note, "mode": self.mode,
+            "surface": self.surface, "formula": self.formula,
+            "dataset": self.dataset, "model": self.model, "reg": self.reg, "batch_size": self.batch_size,
+            "label_smoothing": self.label_smoothing, "mixup": self.mixup,
+            "runs": [r.to_dict() for r in self.runs],
+            "start": list(self.start) if self.start is not None else None,
+            "steps": self.steps, "seed": self.seed, "noise": self.noise,
+            "view": list(self.view) if self.view is not None else None,
+            "speed": self.speed, "step": self.step, "selected": self.selected,
+            "display": dict(self.display),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def save(self, path) -> None:
+        """Atomic: write a temp file in the same folder, then rename over the target,
+        so a crash never leaves a half-written session."""
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".session-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(self.to_json())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+
+    @classmethod
+    def load(cls, path) -> Scene:
+        path = os.fspath(path)
+        try:
+            size = os.path.getsize(path)
+        except OSError as err:
+            raise SessionError(f"cannot open {path!r}: {err.strerror or err}") from None
+        if size > MAX_FILE_BYTES:
+            raise SessionError(f"{os.path.basename(path)} is {size / 1e6:.1f} MB: not a session file "
+                               f"(sessions are a few kB; the limit is {MAX_FILE_BYTES // 1_000_000} MB)")
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as err:
+            raise SessionError(f"cannot read {path!r}: {err}") from None
+        return cls.from_json(text)
+
+    @classmethod
+    def from_json(cls, text: str) -> Scene:
+        try:
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except (json.JSONDecodeError, ValueError) as err:
+            raise SessionError(f"not valid JSON: {err}") from None
+        except RecursionError:
+            raise SessionError("not valid JSON: nested too deeply") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data) -> Scene:
+        return _validate(data)
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not allowed")
+
+
+# -- validation -----------------------------------------------------------------------------------
+
+_FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
+           "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
+           "selected", "display"}
+_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak"}
+
+
+def _need(cond, message):
+    if not cond:
+        raise SessionError(message)
+
+
+def _number(data, key, lo, hi, default, integer=False):
+    value = data.get(key, default)
+    kind = "a whole number" if integer else "a number"
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and integer:
+        ok = float(value).is_integer()
+    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
+    return int(value) if integer else float(value)
+
+
+def _text(data, key, default, limit=4000, optional=False):
+    value = data.get(key, default)
+    if optional and value is None:
+        return None
+    _need(isinstance(value, str) and len(value) <= limit,
+          f"field {key!r}: expected text of at most {limit} characters")
+    return value
+
+
+def _validate(data) -> Scene:
+    _need(isinstance(data, dict), "a session file must hold a JSON object")
+    version = data.get("version")
+    _need(isinstance(version, int) and not isinstance(version, bool),
+          "field 'version': expected a whole number (1)")
+    _need(version <= VERSION, f"field 'version': {version} was written by a newer Optimizer Playground "
+                              f"(this one reads version {VERSION})")
+    _need(version >= 1, f"field 'version': {version} is not a session version (expected 1)")
+    unknown = sorted(set(data) - _FIELDS)
+    if unknown:
+        raise SessionError(f"unknown field {unknown[0]!r} (accepted: {', '.join(sorted(_FIELDS))})")
+
+    mode = data.get("mode", "surface")
+    _need(mode in ("surface", "classification"), f"field 'mode': expected 'surface' or 'classification', got {mode!r}")
+    surface_spec = _text(data, "surface", "quadratic", 2000)
+    formula = _text(data, "formula", None, 500, optional=True)
+    try:
+        surface = parse_surface(surface_spec, formula)
+    except (HyperError, ValueError) as err:
+        raise SessionError(f"field 'surface': {err}") from None
+    for key in ("dataset", "model", "reg"):
+        text = _text(data, key, {"dataset": "spiral", "model": "mlp", "reg": "none"}[key], 2000)
+        try:
+            split_spec(text, key)
+            _check_classification_spec(key, text)
+        except (HyperError, ValueError) as err:
+            raise SessionError(f"field {key!r}: {err}") from None
+
+    runs_data = data.get("runs", [])
+    _need(isinstance(runs_data, list), "field 'runs': expected a list of runs")
+    _need(len(runs_data) <= MAX_RUNS, f"field 'runs': at most {MAX_RUNS} runs, got {len(runs_data)}")
+    runs = tuple(_validate_run(i, r) for i, r in enumerate(runs_data))
+
+    start = data.get("start")
+    if start is not None:
+        _need(isinstance(start, list) and len(start) == surface.dim
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in start),
+              f"field 'start': expected {surface.dim} finite number(s) for surface {surface.key!r}, or null")
+        start = tuple(float(v) for v in start)
+    view = data.get("view")
+    if view is not None:
+        n = 2 * surface.dim
+        _need(isinstance(view, list) and len(view) == n
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in view),
+              f"field 'view': expected {n} finite numbers [xmin, xmax{', ymin, ymax' if n == 4 else ''}], or null")
+        _need(all(view[i] < view[i + 1] for i in range(0, n, 2)), "field 'view': each min must be below its max")
+        view = tuple(float(v) for v in view)
+    display = data.get("display", {})
+    _need(isinstance(display, dict) and len(display) <= 64, "field 'display': expected an object of settings")
+    for key, value in display.items():
+        _need(isinstance(key, str) and _DISPLAY_KEY.match(key) is not None,
+              f"field 'display': bad setting name {key!r}")
+        _need(isinstance(value, (bool, int, float, str)) and (not isinstance(value, str) or len(value) <= 200)
+              and (not isinstance(value, float) or math.isfinite(value)),
+              f"field 'display.{key}': expected true/false, a number or a short text")
+    steps = _number(data, "steps", 1, MAX_STEPS, 300, integer=True)
+    return Scene(
+        mode=mode, surface=surface_spec, formula=formula,
+        dataset=data.get("dataset", "spiral"), model=data.get("model", "mlp"), reg=data.get("reg", "none"),
+        batch_size=_number(data, "batch_size", 0, 1_000_000, 0, integer=True),
+        label_smoothing=_number(data, "label_smoothing", 0.0, 0.5, 0.0),
+        mixup=_number(data, "mixup", 0.0, 10.0, 0.0),
+        runs=runs, start=start, steps=steps,
+        seed=_number(data, "seed", 0, 2**31 - 1, 0, integer=True),
+        noise=_number(data, "noise", 0.0, 1e3, 0.0),
+        view=view, speed=_number(data, "speed", 0.1, 100_000, 60.0),
+        step=min(_number(data, "step", 0, MAX_STEPS, 0, integer=True), steps),
+        selected=_number(data, "selected", 0, max(len(runs) - 1, 0), 0, integer=True),
+        display=dict(display), title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
+    )
+
+
+def _validate_run(i, data) -> RunConfig:
+    where = f"runs[{i}]"
+    _need(isinstance(data, dict), f"field '{where}': expected an object")
+    unknown = sorted(set(data) - _RUN_FIELDS)
+    if unknown:
+        raise SessionError(f"field '{where}.{unknown[0]}': unknown (accepted: {', '.join(sorted(_RUN_FIELDS))})")
+    opt_text = data.get("optimizer")
+    _need(isinstance(opt_text, str), f"field '{where}.optimizer': expected a spec such as 'adam:lr=0.01'")
+    try:
+        optimizer = OptimizerSpec.parse(opt_text)
+    except SpecError as err:
+        raise SessionError(f"field '{where}.optimizer': {err}") from None
+    sched_text = data.get("schedule", "constant")
+    _need(isinstance(sched_text, str), f"field '{where}.schedule': expected a spec such as 'cosine:warmup=20'")
+    try:
+        schedule = ScheduleSpec.parse(sched_text)
+    except SpecError as err:
+        raise SessionError(f"field '{where}.schedule': {err}") from None
+    color = data.get("color", PALETTE[i % len(PALETTE)])
+    _need(isinstance(color, str) and _COLOR.match(color) is not None,
+          f"field '{where}.color': expected a colour like '#0072B2', got {color!r}")
+    visible = data.get("visible", True)
+    _need(isinstance(visible, bool), f"field '{where}.visible': expected true or false")
+    name = data.get("name", "")
+    _need(isinstance(name, str) and len(name) <= 80, f"field '{where}.name': expected text of at most 80 characters")
+    polyak = data.get("polyak", 0.0)
+    _need(isinstance(polyak, (int, float)) and not isinstance(polyak, bool) and 0.0 <= polyak < 1.0,
+          f"field '{where}.polyak': expected a number from 0 (off) to below 1")
+    return RunConfig(optimizer, schedule, color, visible, name, float(polyak))
+
+
+def _check_classification_spec(key, text):
+    """Full validation of dataset/model/reg specs when the classification problem is present."""
+    try:
+        from engine.training import check_spec
+    except ImportError:
+        return
+    check_spec(key, text)
