@@ -172,7 +172,8 @@ def cmd_list(args) -> int:
     elif kind == "presets":
         from engine.presets import list_presets
         lines = [f"{key:28s} {title}" for key, title in list_presets()]
-    sys.stdout.write("\n".join(lines) + "\n")
+    if lines:
+        sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 
@@ -229,12 +230,13 @@ COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "render": 
 
 def main(argv: list[str] | None = None) -> int:
     from engine.hyper import HyperError
+    from engine.session import SessionError
 
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS.get(args.command, cmd_gui)(args)
-    except (UsageError, HyperError) as err:
+    except (UsageError, HyperError, SessionError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `main.py trace ... | head` closed the pipe: not an error
