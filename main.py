@@ -7,7 +7,6 @@ imported lazily, so they work on a machine without Qt.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 
@@ -15,11 +14,9 @@ import sys
 # "-1.5,2" for an option, so such pairs are joined into ``--start=-1.5,2`` first.
 _VALUE_OPTIONS = {"--start", "--noise", "--seed", "--steps", "--formula", "--batch-size", "--size"}
 
+from engine.cli_args import UsageError, parse_float, parse_int, parse_start, write_output  # noqa: E402
+
 LIST_KINDS = ("surfaces", "optimizers", "schedules", "datasets", "presets")
-
-
-class UsageError(Exception):
-    """Bad command-line input: printed as one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,61 +87,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--caption", action="store_true", help="add a caption with the settings")
     p.add_argument("-o", "--output", required=True)
     return parser
-
-
-# -- argument checks shared by the commands -----------------------------------------------------
-
-
-def parse_int(text, name, lo, hi) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        raise UsageError(f"--{name} {text!r}: expected a whole number from {lo} to {hi}") from None
-    if not lo <= value <= hi:
-        raise UsageError(f"--{name} {value}: expected a whole number from {lo} to {hi}")
-    return value
-
-
-def parse_float(text, name, lo, hi) -> float:
-    try:
-        value = float(str(text).strip())
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and lo <= value <= hi):
-        raise UsageError(f"--{name} {text!r}: expected a number from {lo:g} to {hi:g}")
-    return value
-
-
-def parse_start(text, dim: int):
-    if text is None:
-        return None
-    parts = str(text).split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != dim or not all(math.isfinite(v) for v in values):
-        want = "X" if dim == 1 else "X,Y"
-        raise UsageError(f"--start {text!r}: expected {want} ({dim} finite number{'s' if dim > 1 else ''})")
-    return values
-
-
-def write_output(text: str, path: str | None) -> None:
-    """stdout, or a file written atomically (temp file + rename)."""
-    if not path or path == "-":
-        sys.stdout.write(text)
-        return
-    tmp = f"{path}.tmp{os.getpid()}"
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
 
 
 # -- commands -----------------------------------------------------------------------------------
