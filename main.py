@@ -103,7 +103,6 @@ def cmd_list(args) -> int:
     elif kind == "surfaces":
         from surfaces import SURFACES
         lines = [f"{key:16s} {cls.title}: {cls.formula}" for key, cls in SURFACES.items()]
-        lines.append(f"{'custom':16s} a formula in x (and y) you type, e.g. --formula 'x**2 + 10*y**2'")
     elif kind == "optimizers":
         lines = [f"{key:16s} {r.title}: {r.summary}" for key, r in OPTIMIZERS.items()]
     elif kind == "schedules":

@@ -147,7 +147,7 @@ def parse_surface(text: str, formula: str | None = None):
         except ValueError as err:  # HyperError or FormulaError: both carry a clear message
             raise SpecError(str(err)) from None
     if key not in SURFACES:
-        raise SpecError(f"unknown surface {key!r} (accepted: {', '.join(list(SURFACES) + ['custom'])})")
+        raise SpecError(f"unknown surface {key!r} (accepted: {', '.join(SURFACES)})")
     try:
         return make_surface(key, **raw)
     except HyperError as err:
