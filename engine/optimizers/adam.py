@@ -109,9 +109,11 @@ def radam(g, x, state, hp, t, lr, ops):
     rho_t = rho_inf - 2.0 * t * b2t / (1.0 - b2t)
     # rho_t > 5 decides per run; where it fails the square root is of a negative
     # number, so clamp it and select with a mask that works for floats and arrays.
+    # Where rho_t > 5 the denominator is >= 15 (rho_inf > rho_t > 5), so flooring it at 1
+    # changes nothing there and keeps beta2 = 0.6 or 1/3 (rho_inf = 4 or 2) from dividing by 0.
     ok = rho_t > 5.0
     r = ops.sqrt(ops.maximum((rho_t - 4.0) * (rho_t - 2.0) * rho_inf, 0.0)
-                 / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t))
+                 / ops.maximum((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t, 1.0))
     adaptive = m_hat * r * ops.sqrt(1.0 - b2t) / (ops.sqrt(v) + hp.eps)
     step = adaptive * ok + m_hat * (1 - ok) if not isinstance(ok, bool) else (adaptive if ok else m_hat)
     return x - lr * step, (m, v)
