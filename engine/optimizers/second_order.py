@@ -45,6 +45,19 @@ def _armijo(ctx, x, f, g, p, alpha0, c1, max_halvings=40):
     return 0.0  # no decrease found: stay (the next step sees the same point)
 
 
+_TINY = np.finfo(float).tiny
+
+
+def _curvature_ok(s, y) -> bool:
+    """Keep a pair (s, y) only if y.s > 0 relative to |s||y| (the curvature condition) and
+    y.s, y.y are normal floats. Near a minimum s and y shrink to ~1e-155; their products
+    turn denormal, 1 / (y.s) overflows and the next direction is nan. Such a run has
+    converged, so it keeps its last curvature instead."""
+    ys = float(y @ s)
+    return (ys > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y))
+            and ys > _TINY and float(y @ y) > _TINY)
+
+
 def bfgs_init(X, ctx):
     R, D = X.shape
     return (np.broadcast_to(np.eye(D), (R, D, D)).copy(), np.full((R, D), np.nan), np.full((R, D), np.nan))
@@ -74,9 +87,8 @@ def bfgs(ctx, g, X, state, hp, t, lr):
             continue
         if np.all(np.isfinite(x_prev[r])):
             s, y = x - x_prev[r], gr - g_prev[r]
-            ys = float(y @ s)
-            if ys > 1e-12 * max(float(np.linalg.norm(s) * np.linalg.norm(y)), 1e-300):
-                rho = 1.0 / ys
+            if _curvature_ok(s, y):
+                rho = 1.0 / float(y @ s)
                 H = (eye - rho * np.outer(s, y)) @ H @ (eye - rho * np.outer(y, s)) + rho * np.outer(s, s)
         p = -H @ gr
         if float(gr @ p) >= 0.0:  # not a descent direction (H lost curvature): restart
@@ -116,7 +128,7 @@ def lbfgs(ctx, g, X, state, hp, t, lr):
             continue
         if np.all(np.isfinite(x_prev[r])):
             s, y = x - x_prev[r], gr - g_prev[r]
-            if float(y @ s) > 1e-12 * max(float(np.linalg.norm(s) * np.linalg.norm(y)), 1e-300):
+            if _curvature_ok(s, y):
                 S[r] = np.roll(S[r], -1, axis=0)
                 Y[r] = np.roll(Y[r], -1, axis=0)
                 S[r, -1], Y[r, -1] = s, y
