@@ -84,16 +84,20 @@ class _Context:
 
     def random(self, t, kind, shape):
         """Draws for update t, reproducible from (seed, t) alone. Drawn in blocks of 512
-        updates, because a Generator per update costs ~20 us."""
+        updates, because a Generator per update costs ~20 us.
+
+        ``shape`` is (runs, D): one draw of D numbers serves every run, so a run's path
+        does not depend on how many other runs it is stepped with (as with gradient noise).
+        """
         block, row = divmod(int(t), 512)
-        key = (kind, block, shape)
+        key = (kind, block, tuple(shape[1:]))
         if key not in self._blocks:
             # keep only the current block of each kind: memory stays flat on long runs
             self._blocks = {k: v for k, v in self._blocks.items() if k[0] != kind}
             rng = np.random.default_rng([int(self.seed), 7919, block, 0 if kind == "normal" else 1])
             draw = rng.standard_normal if kind == "normal" else rng.random
-            self._blocks[key] = draw((512,) + tuple(shape))
-        return self._blocks[key][row]
+            self._blocks[key] = draw((512,) + tuple(shape[1:]))
+        return np.broadcast_to(self._blocks[key][row], shape)
 
 
 def as_objective(problem):
@@ -207,7 +211,8 @@ def _finish(objective, record, xs, gs, states, lrs, diverged, dim):
     xs = np.asarray(xs, dtype=float).reshape(-1, dim)
     with np.errstate(all="ignore"):
         loss = objective.value(xs)
-    bad = ~np.isfinite(loss) | ~np.all(np.isfinite(xs), axis=1)
+        # out_of_bounds too, as run_batch does: a start outside the box is diverged at 0
+        bad = ~np.isfinite(loss) | ~np.all(np.isfinite(xs), axis=1) | objective.out_of_bounds(xs)
     if bad.any():
         first = int(np.argmax(bad))
         diverged = first if diverged is None else min(diverged, first)
@@ -238,7 +243,7 @@ def _stack_hp(specs):
     out = {}
     for name, value in first.items():
         values = [s.params[name] for s in specs]
-        if isinstance(value, (bool, str, tuple)):
+        if not isinstance(value, float):  # options, and ints that size the state (lbfgs history)
             if any(v != value for v in values):
                 raise ValueError(f"runs stepped together must share {name!r}")
             out[name] = value
@@ -251,7 +256,7 @@ def _stack_hp(specs):
 
 def batch_key(spec: OptimizerSpec):
     """Runs with equal keys can be stepped together as one array."""
-    options = tuple((k, v) for k, v in sorted(spec.params.items()) if isinstance(v, (bool, str, tuple)))
+    options = tuple((k, v) for k, v in sorted(spec.params.items()) if not isinstance(v, float))
     return (spec.key, options)
 
 
