@@ -56,6 +56,36 @@ def test_lean_loop_matches_run_batch(key, params, surface_key, noise):
     np.testing.assert_array_equal(quiet.diverged, ends.diverged)
 
 
+@pytest.mark.parametrize("key,surface_key", [("sam", "rosenbrock"), ("nesterov", "beale"), ("adamw", "quadratic")])
+def test_lean_loop_with_every_hyperparameter_differing_per_run(key, surface_key):
+    """Runs that diverge leave the lean loop's arrays: per-run columns (rho, rho_sam,
+    weight decay, lr) must leave with them."""
+    s = make_surface(surface_key)
+    rng = np.random.default_rng(5)
+    specs = []
+    for _ in range(9):
+        base = OptimizerSpec.make(key)
+        values = {"lr": float(base.params["lr"] * 10 ** rng.uniform(-1, 2.5)),
+                  "weight_decay": float(rng.uniform(0, 0.3))}
+        if key == "sam":
+            values.update(rho_sam=float(rng.uniform(0, 0.3)), base="momentum", momentum=float(rng.uniform(0, 0.95)))
+        if key == "nesterov":
+            values.update(momentum=float(rng.uniform(0, 0.95)))
+        if key == "adamw":
+            values.update(beta1=float(rng.uniform(0.5, 0.95)), lr=float(10 ** rng.uniform(-2, 7)))
+        specs.append(OptimizerSpec(key, {**base.replace(**{k: v for k, v in values.items() if k != "lr"}).params,
+                                         "lr": values["lr"]}))
+    starts = [s.start] * len(specs)
+    schedule = ScheduleSpec.make("constant")
+    traces = run_batch(s, specs, schedule, starts, 150, 0.2, 1)
+    ends = run_ends(s, specs, schedule, starts, 150, 0.2, 1, track_loss=True)
+    assert 0 < sum(tr.diverged_at is not None for tr in traces) < len(specs)
+    for r, tr in enumerate(traces):
+        np.testing.assert_array_equal(ends.x_end[r], tr.xs[-1])
+        assert ends.diverged_at[r] == (-1 if tr.diverged_at is None else tr.diverged_at)
+        np.testing.assert_array_equal(ends.loss[: len(tr.loss), r], tr.loss)
+
+
 def test_the_table_above_diverges_somewhere():
     """Otherwise the divergence bookkeeping of the lean loop would go untested."""
     s = make_surface("rosenbrock")
