@@ -1,0 +1,140 @@
+"""Every command of the window as a QAction with its shortcut, in the menus (so the
+shortcut is shown next to it) and reachable from the keyboard anywhere in the
+window. Actions only call controller methods (or the window's export/session
+helpers); they hold no state of their own.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtGui, QtWidgets
+
+from gui.panels.runs import optimizer_menu
+
+DISPLAY_TOGGLES = (
+    ("grad_arrow", "Gradient arrow (−lr g)", "G"),
+    ("step_arrow", "Update arrow (next step)", "U"),
+    ("velocity_arrow", "Velocity / first-moment arrow", "V"),
+    ("adaptive_box", "Adaptive step box (lr/√v̂)", "B"),
+    ("polyak", "Polyak-averaged trail (dashed)", "P"),
+    ("iterate_dots", "Iterates as dots", "D"),
+    ("contours", "Contour lines", "C"),
+    ("log_loss", "Log-scale loss", "L"),
+    ("loss_minus_min", "Plot loss minus the known minimum", None),
+    ("log_lr", "Log-scale learning rate", None),
+)
+
+
+class WindowActions:
+    def __init__(self, window):
+        self.window = window
+        c = window.controller
+        self.by_name: dict[str, QtGui.QAction] = {}
+        bar = window.menuBar()
+
+        file = bar.addMenu("&File")
+        self._add(file, "open", "Open session…", "Ctrl+O", window.open_session)
+        self._add(file, "save", "Save session as…", "Ctrl+S", window.save_session)
+        file.addSeparator()
+        self._add(file, "screenshot", "Save screenshot (PNG)", "Ctrl+E", window.exporter.quick_screenshot)
+        export = file.addMenu("Export")
+        self._add(export, "export_window", "Window… (PNG or SVG)", "Ctrl+Shift+E", window.exporter.export_window)
+        self._add(export, "export_surface", "Surface plot… (PNG or SVG)", None,
+                  lambda: window.exporter.export_view("surface"))
+        self._add(export, "export_loss", "Loss plot… (PNG or SVG)", None, lambda: window.exporter.export_view("loss"))
+        self._add(export, "export_lr", "Learning-rate plot… (PNG or SVG)", None,
+                  lambda: window.exporter.export_view("lr"))
+        export.addSeparator()
+        hi = self._add(export, "export_2x", "High resolution (2× PNG)", None,
+                       lambda on: window.exporter.set_scale(2.0 if on else 1.0), checkable=True)
+        hi.setChecked(window.exporter.scale >= 2.0)
+        file.addSeparator()
+        self._add(file, "quit", "Quit", "Ctrl+Q", window.close)
+
+        play = bar.addMenu("&Playback")
+        self._add(play, "play", "Play / pause", "Space", c.toggle_play)
+        self._add(play, "step", "Step forward", ["Right", "N"], c.step_once)
+        self._add(play, "back", "Step back", "Left", c.step_back)
+        self._add(play, "reset", "Reset to step 0", "R", c.reset)
+        self._add(play, "end", "Jump to the end", "End", c.jump_to_end)
+        play.addSeparator()
+        self._add(play, "faster", "Faster (×2)", ["+", "=", "Ctrl++"], c.faster)
+        self._add(play, "slower", "Slower (÷2)", ["-", "Ctrl+-"], c.slower)
+
+        runs = bar.addMenu("&Runs")
+        add = optimizer_menu(runs, c.add_run)
+        add.setTitle("Add run")
+        runs.addMenu(add)
+        self._add(runs, "duplicate", "Duplicate selected run", "Ctrl+D", lambda: c.duplicate_run(c.selected))
+        self._add(runs, "remove", "Remove selected run", "Delete", lambda: c.remove_run(c.selected))
+        self._add(runs, "color", "Colour of selected run…", None, lambda: window.runs_panel.choose_color(c.selected))
+        self._add(runs, "hide", "Show / hide selected run", "H",
+                  lambda: c.runs and c.set_run_visible(c.selected, not c.runs[c.selected].visible))
+        runs.addSeparator()
+        for k in range(1, 10):
+            self._add(runs, f"select{k}", f"Select run {k}", str(k), lambda _=False, i=k - 1: c.select_run(i))
+
+        view = bar.addMenu("&View")
+        for key, text, shortcut in DISPLAY_TOGGLES:
+            action = self._add(view, key, text, shortcut, lambda on, k=key: c.set_display(k, bool(on)),
+                               checkable=True)
+            action.setChecked(bool(c.display(key)))
+        self._add(view, "thick", "Thick trails (for projectors)", "W",
+                  lambda on: c.set_display("trail_width", 2.0 if on else 1.0), checkable=True)
+        view.addSeparator()
+        self._add(view, "zoom", "Reset zoom", "Home", window.contour.reset_zoom)
+        self._add(view, "inspector", "Inspector", "I", window.set_inspector_visible, checkable=True).setChecked(True)
+        view.addAction(window.controls_dock.toggleViewAction())
+        window.controls_dock.toggleViewAction().setText("Controls panel")
+
+        help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "about", "About Optimizer Playground", None, window.show_about)
+
+        c.displayChanged.connect(self._display_changed)
+        c.sceneChanged.connect(self.sync)
+
+    def _add(self, menu, name, text, shortcut, slot, checkable=False) -> QtGui.QAction:
+        action = QtGui.QAction(text, self.window)
+        if shortcut:
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QtGui.QKeySequence(k) for k in keys])
+        action.setCheckable(checkable)
+        if checkable:
+            action.toggled.connect(slot)
+        else:
+            action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        self.window.addAction(action)  # shortcuts work with the menu bar hidden too
+        self.by_name[name] = action
+        return action
+
+    def sync(self) -> None:
+        c = self.window.controller
+        for key, _text, _shortcut in DISPLAY_TOGGLES:
+            self._set_checked(key, bool(c.display(key)))
+        self._set_checked("thick", float(c.display("trail_width")) > 1.0)
+
+    def _display_changed(self, key: str, value) -> None:
+        if key == "trail_width":
+            self._set_checked("thick", float(value) > 1.0)
+        elif key in self.by_name:
+            self._set_checked(key, bool(value))
+
+    def _set_checked(self, name: str, on: bool) -> None:
+        action = self.by_name[name]
+        if action.isChecked() != on:
+            action.blockSignals(True)
+            action.setChecked(on)
+            action.blockSignals(False)
+
+
+def shortcut_help(actions: WindowActions) -> str:
+    lines = []
+    for name in ("play", "step", "back", "reset", "end", "faster", "slower", "select1", "screenshot", "quit"):
+        a = actions.by_name[name]
+        keys = ", ".join(s.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
+        lines.append(f"{keys:>16}   {a.text()}")
+    return "\n".join(lines)
+
+
+def about_box(parent, text: str) -> None:
+    QtWidgets.QMessageBox.about(parent, "Optimizer Playground", text)

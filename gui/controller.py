@@ -1,0 +1,584 @@
+"""The one object that owns the scene, the runs' paths and the animation timer.
+
+Paths are pure functions of the scene (Distill style): any change recomputes the
+whole path of the runs it affects (engine.runner.run, ~2 ms per 1000 steps), and
+the views redraw up to the current step at once. Playing only *reveals* the
+precomputed paths at ``speed`` steps per second.
+
+Nothing raises into Qt from here: bad values (out of range, a formula that does
+not parse, a rule that fails) are caught at this boundary, reported through
+``message`` and the previous scene is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+from PySide6 import QtCore
+
+from engine.hyper import HyperError
+from engine.registry import OPTIMIZERS, hypers_for
+from engine.runner import run
+from engine.session import MAX_RUNS, MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.spec import OptimizerSpec, ScheduleSpec, split_spec
+from engine.trace import polyak_average
+
+SPEED_MIN, SPEED_MAX = 1.0, 5000.0
+TICK_MS = 16  # ~60 Hz
+DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a run has none
+
+# Display toggles (Scene.display) and their defaults: views read them through display().
+DISPLAY_DEFAULTS = {
+    "grad_arrow": False, "step_arrow": False, "velocity_arrow": False, "adaptive_box": False,
+    "polyak": False, "log_loss": True, "loss_minus_min": True, "log_lr": False, "same_lr": False,
+    "contours": True, "trail_width": 1.0, "iterate_dots": True,
+}
+
+
+def default_scene() -> Scene:
+    """Five classics racing down an ill-conditioned bowl (kappa = 10): SGD zig-zags
+    across the valley, momentum overshoots, Nesterov damps it, RMSProp and Adam
+    rescale the axes."""
+    runs = (
+        ("sgd", {"lr": 0.18}), ("momentum", {"lr": 0.03, "momentum": 0.8}),
+        ("nesterov", {"lr": 0.03, "momentum": 0.8}), ("rmsprop", {"lr": 0.05}), ("adam", {"lr": 0.15}),
+    )
+    return Scene(surface="quadratic:kappa=10,angle=0", steps=300, speed=60.0, start=(-2.5, 1.5),
+                 runs=tuple(RunConfig(OptimizerSpec.make(k, **kw), color=PALETTE[i])
+                            for i, (k, kw) in enumerate(runs)),
+                 title="Five optimizers on an ill-conditioned quadratic")
+
+
+class PlaygroundController(QtCore.QObject):
+    sceneChanged = QtCore.Signal()            # surface and runs replaced: redraw everything
+    tracesChanged = QtCore.Signal(list)       # the paths of these run indices were recomputed
+    stepChanged = QtCore.Signal(int)
+    runsChanged = QtCore.Signal()             # runs added/removed (indices moved): rebuild per-run items
+    runChanged = QtCore.Signal(int)           # one run's label, colour, visibility or knobs changed
+    selectionChanged = QtCore.Signal(int)
+    playingChanged = QtCore.Signal(bool)
+    settingsChanged = QtCore.Signal()         # speed, steps, noise, seed or start changed
+    displayChanged = QtCore.Signal(str, object)
+    message = QtCore.Signal(str)
+
+    def __init__(self, scene: Scene | None = None, parent=None):
+        super().__init__(parent)
+        self.scene = Scene()
+        self.surface = None
+        self.traces: list = []
+        self.step = 0
+        self._pos = 0.0
+        self._last_tick = 0.0
+        self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
+        self._polyak: dict[int, object] = {}
+        self._timer = QtCore.QTimer(self)
+        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(TICK_MS)
+        self._timer.timeout.connect(self._tick)
+        if not self.set_scene(scene or default_scene()):
+            self.set_scene(default_scene())
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def runs(self) -> tuple[RunConfig, ...]:
+        return self.scene.runs
+
+    @property
+    def selected(self) -> int:
+        return self.scene.selected
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def last_step(self) -> int:
+        """Where playing stops: the last row of the longest path."""
+        return max((len(tr.xs) - 1 for tr in self.traces), default=0)
+
+    @property
+    def start(self) -> tuple[float, ...]:
+        return tuple(self.scene.start) if self.scene.start is not None else tuple(self.surface.start)
+
+    def notify(self, text: str) -> None:
+        """A status message from elsewhere in the app (an export saved, a file refused)."""
+        self.message.emit(text)
+
+    def display(self, key: str, default=None):
+        return self.scene.display.get(key, DISPLAY_DEFAULTS.get(key, default))
+
+    def current_scene(self) -> Scene:
+        """The scene as a session file would save it (with the animation's step)."""
+        return self.scene.replace(step=self.step)
+
+    def row(self, i: int) -> int:
+        """The row of run ``i`` shown at the current step (a diverged run stays at its end)."""
+        return min(self.step, len(self.traces[i].xs) - 1)
+
+    def status(self, i: int) -> str:
+        """'' while running, 'diverged' or 'stopped' once a run ended before the last step."""
+        tr = self.traces[i]
+        if tr.diverged_at is None:
+            return ""
+        # The engine also stops a run whose loss underflows to exactly 0 (L-BFGS on a
+        # quadratic): ending at the minimum is convergence, not divergence.
+        fmin = self.surface.min_value
+        last = float(tr.loss[-1])
+        if fmin is not None and math.isfinite(last) and abs(last - fmin) <= 1e-12 * (1.0 + abs(float(tr.loss[0]))):
+            return "stopped"
+        return "diverged"
+
+    def states_trace(self, i: int):
+        """Run ``i`` recomputed with its optimizer state at every row (cached)."""
+        if i not in self._states and 0 <= i < len(self.runs):
+            self._states[i] = self._compute(i, record_states=True) or self.traces[i]
+        return self._states.get(i)
+
+    def polyak_path(self, i: int):
+        """The Polyak-averaged iterates of run ``i`` or None when it has no averaging."""
+        a = self.runs[i].polyak or (DEFAULT_POLYAK if self.display("polyak") else 0.0)
+        if not a:
+            return None
+        cached = self._polyak.get(i)
+        if cached is None or cached[0] != a:
+            cached = (a, polyak_average(self.traces[i].xs, a))
+            self._polyak[i] = cached
+        return cached[1]
+
+    # -- computing paths ------------------------------------------------------------------------
+
+    def _compute(self, i: int, record_states: bool = False, surface=None, scene=None):
+        scene = scene or self.scene
+        surface = surface or self.surface
+        cfg = scene.runs[i]
+        start = scene.start if scene.start is not None else surface.start
+        try:
+            return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
+                       record_states=record_states)
+        except Exception as err:  # noqa: BLE001 - a failing rule must never take the app down
+            self.message.emit(f"{cfg.label}: could not compute the path ({err})")
+            return None
+
+    def _recompute(self, indices, scene=None, surface=None) -> list | None:
+        """Paths for ``indices`` under ``scene``/``surface``; None (and a message) if one fails."""
+        out = []
+        for i in indices:
+            tr = self._compute(i, surface=surface, scene=scene)
+            if tr is None:
+                return None
+            out.append(tr)
+        return out
+
+    def _commit(self, scene: Scene, indices, traces) -> None:
+        self.scene = scene
+        for i, tr in zip(indices, traces):
+            self.traces[i] = tr
+            self._states.pop(i, None)
+            self._polyak.pop(i, None)
+        self._report_divergence(indices)
+
+    def _report_divergence(self, indices) -> None:
+        for i in indices:
+            if self.status(i) == "diverged":
+                self.message.emit(f"{self.runs[i].label} diverged at step {self.traces[i].diverged_at}: "
+                                  "try a smaller learning rate")
+
+    def _apply(self, scene: Scene, indices) -> bool:
+        """Recompute ``indices`` under ``scene``; commit and announce, or keep the old scene."""
+        traces = self._recompute(indices, scene=scene)
+        if traces is None:
+            return False
+        self._commit(scene, indices, traces)
+        self._clamp_step()
+        self.tracesChanged.emit(list(indices))
+        return True
+
+    def _clamp_step(self) -> None:
+        if self.step > self.scene.steps:
+            self._set_step(self.scene.steps)
+
+    # -- the whole scene ------------------------------------------------------------------------
+
+    def set_scene(self, scene: Scene) -> bool:
+        if scene.mode != "surface":
+            self.message.emit("this window shows surfaces; classification scenes open in their own mode")
+            return False
+        try:
+            surface = scene.make_surface()
+        except (HyperError, ValueError) as err:
+            self.message.emit(f"cannot open the scene: {err}")
+            return False
+        if scene.start is not None and len(scene.start) != surface.dim:
+            scene = scene.replace(start=None)
+        traces = self._recompute(range(len(scene.runs)), scene=scene, surface=surface)
+        if traces is None:
+            return False
+        self.pause()
+        self.surface, self.scene, self.traces = surface, scene, traces
+        self._states.clear()
+        self._polyak.clear()
+        self.scene = scene.replace(selected=min(scene.selected, max(len(scene.runs) - 1, 0)))
+        self.step = min(scene.step, self.scene.steps)
+        self._pos = float(self.step)
+        self._report_divergence(range(len(traces)))
+        self.sceneChanged.emit()
+        self.selectionChanged.emit(self.selected)
+        self.settingsChanged.emit()
+        self.stepChanged.emit(self.step)
+        return True
+
+    def set_surface(self, spec: str, formula: str | None = None) -> bool:
+        """A new surface; its default start and view unless the dimension stays the same
+        and only parameters changed."""
+        try:
+            key = split_spec(spec, "surface")[0]
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        same_kind = key == split_spec(self.scene.surface, "surface")[0]
+        changes = {"surface": spec, "formula": formula if key == "custom" else None}
+        if not same_kind:
+            changes.update(start=None, view=None)
+        return self._replace_surface(self.scene.replace(**changes))
+
+    def set_surface_param(self, name: str, value) -> bool:
+        params = dict(self.surface.params)
+        params[name] = value
+        key = self.surface.key
+        hypers = {h.name: h for h in type(self.surface).hypers}
+        try:
+            parts = [f"{k}={hypers[k].format(hypers[k].parse(v))}" for k, v in params.items()]
+        except (HyperError, KeyError) as err:
+            self.message.emit(f"surface {key!r}: {err}")
+            return False
+        spec = key + (":" + ",".join(parts) if parts else "")
+        changes = {"surface": spec}
+        if key == "custom":
+            changes["view"] = None  # the custom surface's view box is its parameters
+        return self._replace_surface(self.scene.replace(**changes))
+
+    def _replace_surface(self, scene: Scene) -> bool:
+        try:
+            surface = scene.make_surface()
+        except (HyperError, ValueError) as err:
+            self.message.emit(str(err))
+            return False
+        if scene.start is not None and len(scene.start) != surface.dim:
+            scene = scene.replace(start=None)
+        traces = self._recompute(range(len(scene.runs)), scene=scene, surface=surface)
+        if traces is None:
+            return False
+        self.surface = surface
+        self.scene = scene
+        self.traces = traces
+        self._states.clear()
+        self._polyak.clear()
+        self._report_divergence(range(len(traces)))
+        self.sceneChanged.emit()
+        self.settingsChanged.emit()
+        self.stepChanged.emit(self.step)
+        return True
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def _free_color(self) -> str:
+        used = {r.color.upper() for r in self.runs}
+        for c in PALETTE:
+            if c.upper() not in used:
+                return c
+        return PALETTE[len(self.runs) % len(PALETTE)]
+
+    def add_run(self, key: str, **values) -> bool:
+        if len(self.runs) >= MAX_RUNS:
+            self.message.emit(f"at most {MAX_RUNS} runs in a scene")
+            return False
+        try:
+            if "lr" not in values and self.surface.default_lr and "lr" in {h.name for h in hypers_for(key)}:
+                if OPTIMIZERS[key].family == "gradient descent":
+                    values["lr"] = self.surface.default_lr
+            optimizer = OptimizerSpec.make(key, **values)
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        cfg = RunConfig(optimizer, color=self._free_color())
+        return self._insert_run(len(self.runs), cfg)
+
+    def _insert_run(self, index: int, cfg: RunConfig) -> bool:
+        runs = list(self.runs)
+        runs.insert(index, cfg)
+        scene = self.scene.replace(runs=tuple(runs), selected=index)
+        self.traces.insert(index, None)
+        tr = self._compute(index, scene=scene)
+        if tr is None:
+            self.traces.pop(index)
+            return False
+        self.traces[index] = tr
+        self._states.clear()
+        self._polyak.clear()
+        self.scene = scene
+        self._report_divergence([index])
+        self.runsChanged.emit()
+        self.selectionChanged.emit(index)
+        return True
+
+    def duplicate_run(self, i: int) -> bool:
+        if not self._valid(i):
+            return False
+        if len(self.runs) >= MAX_RUNS:
+            self.message.emit(f"at most {MAX_RUNS} runs in a scene")
+            return False
+        cfg = self.runs[i]
+        copy = RunConfig(cfg.optimizer, cfg.schedule, self._free_color(), True, "", cfg.polyak)
+        return self._insert_run(i + 1, copy)
+
+    def remove_run(self, i: int) -> bool:
+        if not self._valid(i):
+            return False
+        runs = list(self.runs)
+        runs.pop(i)
+        self.traces.pop(i)
+        self._states.clear()
+        self._polyak.clear()
+        selected = min(self.selected if self.selected < i else max(self.selected - 1, 0), max(len(runs) - 1, 0))
+        self.scene = self.scene.replace(runs=tuple(runs), selected=selected)
+        self.runsChanged.emit()
+        self.selectionChanged.emit(selected)
+        return True
+
+    def _valid(self, i: int) -> bool:
+        if 0 <= i < len(self.runs):
+            return True
+        self.message.emit(f"there is no run {i + 1}")
+        return False
+
+    def _set_run(self, i: int, cfg: RunConfig) -> None:
+        runs = list(self.runs)
+        runs[i] = cfg
+        self.scene = self.scene.replace(runs=tuple(runs))
+
+    def set_run_visible(self, i: int, on: bool) -> None:
+        if self._valid(i) and self.runs[i].visible != bool(on):
+            self._set_run(i, replace(self.runs[i], visible=bool(on)))
+            self.runChanged.emit(i)
+
+    def set_run_color(self, i: int, color: str) -> None:
+        if self._valid(i):
+            self._set_run(i, replace(self.runs[i], color=str(color)))
+            self.runChanged.emit(i)
+
+    def set_run_polyak(self, i: int, a: float) -> None:
+        if self._valid(i) and 0.0 <= a < 1.0:
+            self._set_run(i, replace(self.runs[i], polyak=float(a)))
+            self._polyak.pop(i, None)
+            self.runChanged.emit(i)
+
+    def select_run(self, i: int) -> None:
+        if self._valid(i) and i != self.selected:
+            self.scene = self.scene.replace(selected=i)
+            self.selectionChanged.emit(i)
+
+    def set_hyper(self, i: int, name: str, value) -> bool:
+        """One knob of run ``i``; with the "same learning rate" flag an lr goes to every run."""
+        if not self._valid(i):
+            return False
+        targets = [i]
+        if name == "lr" and self.display("same_lr"):
+            targets = [j for j, r in enumerate(self.runs)
+                       if "lr" in {h.name for h in hypers_for(r.optimizer.key, r.optimizer.params)}]
+        runs = list(self.runs)
+        changed = []
+        for j in targets:
+            try:
+                new = runs[j].optimizer.replace(**{name: value})
+            except HyperError as err:
+                if j == i:
+                    self.message.emit(str(err))
+                    return False
+                continue  # another run's range does not take this lr: leave it alone
+            if new != runs[j].optimizer:
+                runs[j] = replace(runs[j], optimizer=new)
+                changed.append(j)
+        if not changed:
+            return True
+        if not self._apply(self.scene.replace(runs=tuple(runs)), changed):
+            return False
+        for j in changed:
+            self.runChanged.emit(j)
+        return True
+
+    def set_optimizer(self, i: int, spec: OptimizerSpec) -> bool:
+        """Replace run ``i``'s optimizer (another rule or many knobs at once)."""
+        if not self._valid(i):
+            return False
+        runs = list(self.runs)
+        runs[i] = replace(runs[i], optimizer=spec)
+        if not self._apply(self.scene.replace(runs=tuple(runs)), [i]):
+            return False
+        self.runChanged.emit(i)
+        return True
+
+    def set_schedule(self, i: int, spec) -> bool:
+        if not self._valid(i):
+            return False
+        try:
+            schedule = spec if isinstance(spec, ScheduleSpec) else ScheduleSpec.parse(str(spec))
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        runs = list(self.runs)
+        runs[i] = replace(runs[i], schedule=schedule)
+        if not self._apply(self.scene.replace(runs=tuple(runs)), [i]):
+            return False
+        self.runChanged.emit(i)
+        return True
+
+    def set_schedule_param(self, i: int, name: str, value) -> bool:
+        if not self._valid(i):
+            return False
+        sched = self.runs[i].schedule
+        try:
+            new = ScheduleSpec.make(sched.key, **{**sched.params, name: value})
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        return new == sched or self.set_schedule(i, new)
+
+    # -- scene settings that move every path ---------------------------------------------------
+
+    def _set_all(self, **changes) -> bool:
+        ok = self._apply(self.scene.replace(**changes), range(len(self.runs)))
+        if ok:
+            self.settingsChanged.emit()
+        return ok
+
+    def set_start(self, point) -> bool:
+        try:
+            point = tuple(float(v) for v in point)[: self.surface.dim]
+        except (TypeError, ValueError):
+            self.message.emit(f"start {point!r}: expected {self.surface.dim} number(s)")
+            return False
+        if len(point) != self.surface.dim or not all(math.isfinite(v) for v in point):
+            self.message.emit(f"start {point!r}: expected {self.surface.dim} finite number(s)")
+            return False
+        return self._set_all(start=point)
+
+    def set_noise(self, v) -> bool:
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            v = math.nan
+        if not (math.isfinite(v) and 0.0 <= v <= 1e3):
+            self.message.emit(f"noise {v!r}: expected a number from 0 to 1000")
+            return False
+        return self._set_all(noise=v)
+
+    def set_seed(self, v) -> bool:
+        try:
+            v = int(v)
+        except (TypeError, ValueError):
+            v = -1
+        if not 0 <= v <= 2**31 - 1:
+            self.message.emit("seed: expected a whole number from 0 to 2147483647")
+            return False
+        return self._set_all(seed=v)
+
+    def set_steps(self, n) -> bool:
+        try:
+            n = int(n)
+        except (TypeError, ValueError):
+            n = 0
+        if not 1 <= n <= MAX_STEPS:
+            self.message.emit(f"steps: expected a whole number from 1 to {MAX_STEPS}")
+            return False
+        return self._set_all(steps=n)
+
+    def set_speed(self, v) -> None:
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            return
+        if not math.isfinite(v):
+            return
+        v = min(max(v, SPEED_MIN), SPEED_MAX)
+        if v != self.scene.speed:
+            self.scene = self.scene.replace(speed=v)
+            self.settingsChanged.emit()
+
+    def faster(self) -> None:
+        self.set_speed(self.scene.speed * 2.0)
+
+    def slower(self) -> None:
+        self.set_speed(self.scene.speed / 2.0)
+
+    def set_display(self, key: str, value) -> None:
+        if self.display(key) == value:
+            return
+        display = dict(self.scene.display)
+        display[key] = value
+        self.scene = self.scene.replace(display=display)
+        if key == "polyak":
+            self._polyak.clear()
+        self.displayChanged.emit(key, value)
+
+    # -- the animation ---------------------------------------------------------------------------
+
+    def _set_step(self, k: int) -> None:
+        k = int(min(max(k, 0), self.scene.steps))
+        self._pos = float(k)
+        if k != self.step:
+            self.step = k
+            self.stepChanged.emit(k)
+
+    def seek(self, k: int) -> None:
+        """Show the paths up to step ``k`` (the time slider)."""
+        self._set_step(k)
+
+    def play(self) -> None:
+        if self.playing:
+            return
+        if self.step >= self.last_step:
+            self._set_step(0)
+        self._pos = float(self.step)
+        self._last_tick = time.perf_counter()
+        self._timer.start()
+        self.playingChanged.emit(True)
+
+    def pause(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.playingChanged.emit(False)
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def step_once(self) -> None:
+        self.pause()
+        self._set_step(self.step + 1)
+
+    def step_back(self) -> None:
+        self.pause()
+        self._set_step(self.step - 1)
+
+    def reset(self) -> None:
+        self.pause()
+        self._set_step(0)
+
+    def jump_to_end(self) -> None:
+        self.pause()
+        self._set_step(self.scene.steps)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        dt = min(now - self._last_tick, 0.1)  # a stalled frame must not jump ahead by seconds
+        self._last_tick = now
+        end = self.last_step
+        self._pos = min(self._pos + self.scene.speed * dt, float(end))
+        k = int(self._pos)
+        if k != self.step:
+            self.step = k
+            self.stepChanged.emit(k)
+        if k >= end:
+            self.pause()

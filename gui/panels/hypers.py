@@ -1,0 +1,157 @@
+"""The knobs of the selected run, built from the registry (engine.registry.OPTIMIZERS
+and engine.schedules.SCHEDULES): one Knob per hyperparameter, the schedule picker
+with its own parameters, the Polyak averaging of the run, and the "same learning
+rate for all runs" switch.
+
+Rebuilt only when the selected run's set of knobs changes (another run, another
+rule, SAM's base); otherwise the widgets just show the new values, so a slider
+being dragged is never destroyed under the mouse.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6 import QtCore, QtWidgets
+
+from engine.hyper import Hyper
+from engine.registry import hypers_for
+from engine.schedules import SCHEDULES
+from gui.panels.knob import Knob
+
+POLYAK = Hyper("polyak", 0.0, 0.0, 0.999, doc="Polyak averaging xbar <- a xbar + (1 - a) x, drawn dashed "
+                                              "(0: off; seed 004)", symbol="a")
+
+
+class HyperControls(QtWidgets.QWidget):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.knobs: dict[str, Knob] = {}
+        self.schedule_knobs: dict[str, Knob] = {}
+        self._layout_key = None
+        outer = QtWidgets.QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.title = QtWidgets.QLabel()
+        self.title.setWordWrap(True)
+        outer.addWidget(self.title)
+        self.form = QtWidgets.QVBoxLayout()
+        self.form.setSpacing(3)
+        outer.addLayout(self.form)
+        self.same_lr = QtWidgets.QCheckBox("Same learning rate for all runs")
+        self.same_lr.setToolTip("Moving one run's lr moves every run's lr (to compare rules at equal step size)")
+        self.same_lr.toggled.connect(lambda on: controller.set_display("same_lr", bool(on)))
+        outer.addWidget(self.same_lr)
+        sched_row = QtWidgets.QHBoxLayout()
+        sched_row.addWidget(QtWidgets.QLabel("Schedule"))
+        self.schedule = QtWidgets.QComboBox()
+        for key, record in SCHEDULES.items():
+            self.schedule.addItem(record.title, key)
+            self.schedule.setItemData(self.schedule.count() - 1, record.formula, QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.schedule.currentIndexChanged.connect(self._schedule_picked)
+        sched_row.addWidget(self.schedule, 1)
+        outer.addLayout(sched_row)
+        self.schedule_form = QtWidgets.QVBoxLayout()
+        self.schedule_form.setSpacing(3)
+        outer.addLayout(self.schedule_form)
+        self.polyak = Knob(POLYAK, "Polyak avg a")
+        self.polyak.edited.connect(self._polyak_edited)
+        outer.addWidget(self.polyak)
+
+        c = controller
+        c.selectionChanged.connect(lambda _i: self.sync())
+        c.runChanged.connect(self._run_changed)
+        c.runsChanged.connect(self.sync)
+        c.sceneChanged.connect(self.sync)
+        c.displayChanged.connect(self._display_changed)
+        self.sync()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _run(self):
+        c = self.controller
+        return c.runs[c.selected] if c.runs else None
+
+    def sync(self) -> None:
+        run = self._run()
+        self.setEnabled(run is not None)
+        if run is None:
+            self.title.setText("<i>No runs: add one in the Runs panel</i>")
+            self._clear(self.form, self.knobs)
+            self._clear(self.schedule_form, self.schedule_knobs)
+            self._layout_key = None
+            return
+        opt, sched = run.optimizer, run.schedule
+        key = (opt.key, tuple(h.name for h in hypers_for(opt.key, opt.params)), sched.key)
+        if key != self._layout_key:
+            self._build(run)
+            self._layout_key = key
+        i = self.controller.selected
+        record = opt.record
+        self.title.setText(f"<b style='color:{run.color}'>■</b> <b>Run {i + 1}: {html.escape(record.title)}</b>"
+                           f"<br><span style='color:#666'>{html.escape(record.summary)}</span>")
+        for name, knob in self.knobs.items():
+            knob.set_value(opt.params[name])
+        with QtCore.QSignalBlocker(self.schedule):
+            self.schedule.setCurrentIndex(max(self.schedule.findData(sched.key), 0))
+        for name, knob in self.schedule_knobs.items():
+            knob.set_value(sched.params[name])
+        self.polyak.set_value(run.polyak)
+        with QtCore.QSignalBlocker(self.same_lr):
+            self.same_lr.setChecked(bool(self.controller.display("same_lr")))
+
+    def _build(self, run) -> None:
+        self._clear(self.form, self.knobs)
+        for h in hypers_for(run.optimizer.key, run.optimizer.params):
+            knob = Knob(h)
+            knob.edited.connect(lambda v, name=h.name, k=knob: self._hyper_edited(name, v, k))
+            self.form.addWidget(knob)
+            self.knobs[h.name] = knob
+        self._clear(self.schedule_form, self.schedule_knobs)
+        for h in SCHEDULES[run.schedule.key].hypers:
+            knob = Knob(h)
+            knob.edited.connect(lambda v, name=h.name, k=knob: self._schedule_edited(name, v, k))
+            self.schedule_form.addWidget(knob)
+            self.schedule_knobs[h.name] = knob
+
+    @staticmethod
+    def _clear(layout, knobs: dict) -> None:
+        for knob in knobs.values():
+            layout.removeWidget(knob)
+            knob.hide()
+            knob.deleteLater()
+        knobs.clear()
+
+    # -- input -> controller ------------------------------------------------------------------
+
+    def _hyper_edited(self, name, value, knob) -> None:
+        if not self.controller.set_hyper(self.controller.selected, name, value):
+            knob.set_invalid(True)
+
+    def _schedule_edited(self, name, value, knob) -> None:
+        if not self.controller.set_schedule_param(self.controller.selected, name, value):
+            knob.set_invalid(True)
+
+    def _schedule_picked(self, index: int) -> None:
+        key = self.schedule.itemData(index)
+        if key and self._run() is not None:
+            self.controller.set_schedule(self.controller.selected, key)
+
+    def _polyak_edited(self, value) -> None:
+        try:
+            a = POLYAK.parse(value)
+        except ValueError:
+            self.polyak.set_invalid(True)
+            return
+        self.controller.set_run_polyak(self.controller.selected, a)
+
+    # -- controller -> widgets ----------------------------------------------------------------
+
+    def _run_changed(self, i: int) -> None:
+        if i == self.controller.selected:
+            self.sync()
+
+    def _display_changed(self, key: str, value) -> None:
+        if key == "same_lr":
+            with QtCore.QSignalBlocker(self.same_lr):
+                self.same_lr.setChecked(bool(value))

@@ -1,0 +1,194 @@
+"""One labelled knob for one ``engine.hyper.Hyper``: a slider plus a typed-in value.
+
+The slider's scale follows the knob's meaning:
+
+* ``log=True`` (learning rates, eps): log10 between lo and hi,
+* betas and momenta (hi <= 1, default >= 0.9): log10(1 - value), so 0.9, 0.99 and
+  0.999 are evenly spaced, the way a lecture talks about them,
+* a knob that is off at 0 and useful over decades (weight decay, noise, SAM's rho):
+  0 at the left end, then logarithmic,
+* anything else: linear.
+
+The typed value is passed on as text; the controller validates it (a bad value
+is reported there and this knob is set back by the panel).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6 import QtCore, QtWidgets
+
+from engine.hyper import Hyper
+
+STEPS = 1000
+
+
+class Scale:
+    """Maps a value to a slider position 0..STEPS and back."""
+
+    def __init__(self, hyper: Hyper):
+        lo, hi, d = hyper.lo, hyper.hi, hyper.default
+        self.kind = "linear"
+        self.lo, self.hi = float(lo), float(hi)
+        if hyper.log and lo > 0:
+            self.kind = "log"
+            self.a, self.b = math.log10(lo), math.log10(hi)
+        elif hyper.kind == "float" and lo >= 0 and hi <= 1.0 and isinstance(d, (int, float)) and d >= 0.9:
+            self.kind = "one_minus"
+            top = min(hi, 0.9999) if hi < 1 else 0.9999
+            self.a, self.b = -math.log10(1 - lo), -math.log10(1 - top)
+        elif lo == 0 and hi > 0:
+            small = hi * 1e-5
+            if isinstance(d, (int, float)) and d > 0:
+                small = min(small, d / 10)
+            if hi / small >= 100 and (d == 0 or hi / d >= 50):
+                self.kind = "zero_log"
+                self.a, self.b = math.log10(small), math.log10(hi)
+
+    def to_pos(self, v: float) -> int:
+        try:
+            v = float(v)
+        except (TypeError, ValueError):
+            return 0
+        if not math.isfinite(v):
+            return 0
+        if self.kind == "log":
+            u = (math.log10(max(v, 10 ** self.a)) - self.a) / (self.b - self.a)
+        elif self.kind == "one_minus":
+            u = (-math.log10(max(1 - v, 1e-12)) - self.a) / (self.b - self.a)
+        elif self.kind == "zero_log":
+            if v <= 0:
+                return 0
+            u = 0.01 + 0.99 * (math.log10(max(v, 10 ** self.a)) - self.a) / (self.b - self.a)
+        else:
+            u = (v - self.lo) / ((self.hi - self.lo) or 1.0)
+        return int(round(min(max(u, 0.0), 1.0) * STEPS))
+
+    def to_value(self, pos: int) -> float:
+        u = pos / STEPS
+        if self.kind == "log":
+            return _round(10 ** (self.a + u * (self.b - self.a)))
+        if self.kind == "one_minus":
+            return _round(1 - 10 ** -(self.a + u * (self.b - self.a)), one_minus=True)
+        if self.kind == "zero_log":
+            if pos <= 0:
+                return 0.0
+            return _round(10 ** (self.a + max(u - 0.01, 0.0) / 0.99 * (self.b - self.a)))
+        return _round(self.lo + u * (self.hi - self.lo), span=self.hi - self.lo)
+
+
+def _round(v: float, one_minus=False, span=None) -> float:
+    """Three significant digits (of 1 - v for betas): what a person would type."""
+    if v == 0 or not math.isfinite(v):
+        return v
+    if one_minus:
+        return 1 - float(f"{1 - v:.3g}")
+    if span is not None:
+        step = span / STEPS
+        digits = max(0, -int(math.floor(math.log10(step))) if step > 0 else 0)
+        return round(v, digits)
+    return float(f"{v:.3g}")
+
+
+def format_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, tuple):
+        return "/".join(str(x) for x in v)
+    return str(v)
+
+
+class Knob(QtWidgets.QWidget):
+    """Label, slider (numbers), combo (choices) or checkbox (booleans), typed value."""
+
+    edited = QtCore.Signal(object)  # a value (slider, combo, checkbox) or text (typed)
+
+    def __init__(self, hyper: Hyper, label: str | None = None, parent=None):
+        super().__init__(parent)
+        self.hyper = hyper
+        self.slider = self.edit = self.combo = self.check = None
+        self.scale = None
+        row = QtWidgets.QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        text = label or (f"{hyper.symbol} ({hyper.name})" if hyper.symbol and hyper.symbol != hyper.name
+                         else hyper.name)
+        self.label = QtWidgets.QLabel(text)
+        self.label.setMinimumWidth(88)
+        tip = hyper.doc + (f"  [torch: {hyper.torch}]" if hyper.torch else "")
+        self.setToolTip(tip)
+        row.addWidget(self.label)
+        if hyper.kind == "bool":
+            self.check = QtWidgets.QCheckBox()
+            self.check.toggled.connect(self.edited.emit)
+            row.addWidget(self.check, 1)
+        elif hyper.kind == "choice":
+            self.combo = QtWidgets.QComboBox()
+            self.combo.addItems(list(hyper.choices))
+            self.combo.currentTextChanged.connect(self.edited.emit)
+            row.addWidget(self.combo, 1)
+        else:
+            slidable = hyper.kind in ("float", "int") and hyper.lo is not None and hyper.hi is not None \
+                and not (hyper.kind == "int" and hyper.hi - hyper.lo > 1000) \
+                and not (hyper.kind == "float" and not hyper.log and hyper.hi - hyper.lo > 1e3 and hyper.lo < 0)
+            if slidable:
+                self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+                if hyper.kind == "int":
+                    self.slider.setRange(int(hyper.lo), int(hyper.hi))
+                else:
+                    self.scale = Scale(hyper)
+                    self.slider.setRange(0, STEPS)
+                self.slider.setMinimumWidth(90)
+                self.slider.valueChanged.connect(self._slid)
+                row.addWidget(self.slider, 1)
+            self.edit = QtWidgets.QLineEdit()
+            self.edit.setFixedWidth(84 if self.slider is not None else 170)
+            self.edit.editingFinished.connect(self._typed)
+            row.addWidget(self.edit, 0 if self.slider is not None else 1)
+        self._value = hyper.default
+        self.set_value(hyper.default)
+
+    def value(self):
+        return self._value
+
+    def set_value(self, v) -> None:
+        """Show ``v`` without emitting ``edited``."""
+        self._value = v
+        self.set_invalid(False)
+        if self.check is not None:
+            with QtCore.QSignalBlocker(self.check):
+                self.check.setChecked(bool(v))
+        if self.combo is not None:
+            with QtCore.QSignalBlocker(self.combo):
+                self.combo.setCurrentText(str(v))
+        if self.slider is not None and not self.slider.isSliderDown():  # never fight the mouse
+            with QtCore.QSignalBlocker(self.slider):
+                self.slider.setValue(int(v) if self.scale is None else self.scale.to_pos(v))
+        if self.edit is not None:
+            with QtCore.QSignalBlocker(self.edit):
+                self.edit.setText(format_value(v))
+                self.edit.setCursorPosition(0)
+
+    def set_invalid(self, on: bool) -> None:
+        if self.edit is not None and bool(self.edit.property("invalid")) != on:
+            self.edit.setProperty("invalid", on)
+            self.edit.style().unpolish(self.edit)
+            self.edit.style().polish(self.edit)
+
+    def _slid(self, pos: int) -> None:
+        v = pos if self.scale is None else self.scale.to_value(pos)
+        if self.hyper.hi is not None and self.hyper.open_hi and v >= self.hyper.hi:
+            return
+        self._value = v
+        with QtCore.QSignalBlocker(self.edit):
+            self.edit.setText(format_value(v))
+        self.edited.emit(v)
+
+    def _typed(self) -> None:
+        text = self.edit.text().strip()
+        if text == format_value(self._value):
+            return
+        self.edited.emit(text)

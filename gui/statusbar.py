@@ -1,0 +1,71 @@
+"""The status bar: the step, each run's loss in its colour, frames per second, and
+the controller's messages (errors, divergence) on the left.
+
+Text is refreshed at most ~12 times a second: re-laying out rich text on every
+frame would cost more than drawing the trails.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+from PySide6 import QtCore, QtWidgets
+
+from gui.panels.inspector import fmt
+
+REFRESH_S = 0.08
+MESSAGE_MS = 8000
+
+
+class PlaygroundStatusBar(QtWidgets.QStatusBar):
+    def __init__(self, controller, frames, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.frames = frames  # gui.views.contour.FrameCounter
+        self.step_label = QtWidgets.QLabel()
+        self.loss_label = QtWidgets.QLabel()
+        self.loss_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.fps_label = QtWidgets.QLabel()
+        self.fps_label.setMinimumWidth(70)
+        self.addWidget(self.loss_label, 1)  # a message hides it for a few seconds
+        self.addPermanentWidget(self.step_label)
+        self.addPermanentWidget(self.fps_label)
+        self._last = 0.0
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.refresh)
+        c = controller
+        c.stepChanged.connect(lambda _s: self.request())
+        c.tracesChanged.connect(lambda _i: self.request())
+        c.runsChanged.connect(self.request)
+        c.runChanged.connect(lambda _i: self.request())
+        c.sceneChanged.connect(self.request)
+        c.playingChanged.connect(lambda _p: self.refresh())
+        c.message.connect(lambda text: self.showMessage(text, MESSAGE_MS))
+        self.refresh()
+
+    def request(self) -> None:
+        now = time.perf_counter()
+        if now - self._last >= REFRESH_S:
+            self.refresh()
+        elif not self._timer.isActive():
+            self._timer.start(int(REFRESH_S * 1000))
+
+    def refresh(self) -> None:
+        self._last = time.perf_counter()
+        c = self.controller
+        self.step_label.setText(f"step {c.step} / {c.scene.steps}" + ("  ▶" if c.playing else ""))
+        parts = []
+        for i, run in enumerate(c.runs):
+            if not run.visible:
+                continue
+            tr = c.traces[i]
+            t = c.row(i)
+            value = fmt(tr.loss[t])
+            if c.status(i) == "diverged" and t == len(tr.xs) - 1:
+                value = "diverged"
+            name = html.escape(run.optimizer.record.title if run.optimizer.key != "sam" else run.label)
+            parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")
+        self.loss_label.setText("&nbsp;&nbsp; ".join(parts))
+        self.fps_label.setText(f"{self.frames.fps:4.0f} fps" if c.playing else "")

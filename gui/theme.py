@@ -1,0 +1,94 @@
+"""Look and feel shared by every view: fonts big enough for the back of a lecture
+hall, the heat-map colours, and pens that stay fast.
+
+Pens are width 1 and not antialiased by default: NOTES.md measured wide pens in
+Qt's raster engine at a fifth of the frame rate. ``trail_width`` in the scene's
+display settings raises it for presentations (benchmarks/bench_gui.py measures
+both).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtGui
+
+# Z[j, i] = f(xs[i], ys[j]) everywhere (surfaces.base.Surface.grid), so images are row-major.
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222222")
+
+TICK_PT = 11      # axis numbers
+LABEL_PT = 12     # axis titles, legend
+TITLE_PT = 13     # plot titles
+MONO_FAMILY = "DejaVu Sans Mono"
+
+INK = "#222222"
+MUTED = "#666666"
+GRID_ALPHA = 0.15
+CONTOUR_COLOR = (40, 40, 60, 110)  # thin dark lines over the light heat map
+
+# Low loss is light and high loss is a calm slate, so the Okabe-Ito trail colours
+# (Scene.PALETTE) stay readable on every part of the map.
+HEAT_COLORS = ["#ffffff", "#f1f3ee", "#e0e6ea", "#c9d3de", "#aebccc", "#93a4b9"]
+
+
+def heat_colormap() -> pg.ColorMap:
+    pos = np.linspace(0.0, 1.0, len(HEAT_COLORS))
+    return pg.ColorMap(pos, [QtGui.QColor(c) for c in HEAT_COLORS])
+
+
+def font(pt: int, bold: bool = False, mono: bool = False) -> QtGui.QFont:
+    f = QtGui.QFont(MONO_FAMILY) if mono else QtGui.QFont()
+    f.setPointSize(pt)
+    f.setBold(bold)
+    return f
+
+
+def pen(color, width: float = 1.0, style=None, alpha: int | None = None) -> QtGui.QPen:
+    c = QtGui.QColor(color)
+    if alpha is not None:
+        c.setAlpha(alpha)
+    p = QtGui.QPen(c)
+    p.setWidthF(width)
+    p.setCosmetic(True)
+    if style is not None:
+        p.setStyle(style)
+    return p
+
+
+def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str = "") -> None:
+    """Readable axes: large tick numbers, labelled axes, a light grid."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setTickFont(font(TICK_PT))
+        axis.setTextPen(pg.mkPen(INK))
+        axis.setPen(pg.mkPen(MUTED))
+        axis.enableAutoSIPrefix(False)  # "(x0.001)" next to a label is easy to miss from afar
+    label_style = {"color": INK, "font-size": f"{LABEL_PT}pt"}
+    if bottom:
+        plot.setLabel("bottom", bottom, **label_style)
+    if left:
+        plot.setLabel("left", left, **label_style)
+    if title:
+        plot.setTitle(title, color=INK, size=f"{TITLE_PT}pt")
+    plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+
+
+def swatch_icon(color: str, size: int = 16) -> QtGui.QIcon:
+    pix = QtGui.QPixmap(size, size)
+    pix.fill(QtGui.QColor(color))
+    painter = QtGui.QPainter(pix)
+    painter.setPen(QtGui.QColor(INK))
+    painter.drawRect(0, 0, size - 1, size - 1)
+    painter.end()
+    return QtGui.QIcon(pix)
+
+
+APP_STYLE = """
+QToolTip { font-size: 11pt; }
+QGroupBox { font-weight: bold; margin-top: 14px; }
+QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 3px; }
+QLineEdit[invalid="true"] { border: 2px solid #D55E00; }
+QStatusBar QLabel { padding: 0 6px; }
+"""

@@ -1,0 +1,1 @@
+"""Plots: each one subscribes to the controller's signals and only draws."""

@@ -1,0 +1,288 @@
+"""The loss surface with the runs on it: the centre of the window.
+
+2-D: a heat map of f (log-scaled colours when the range spans decades) with a
+colour bar, log-spaced contour lines, the known minima as stars (filled: global,
+hollow: local), saddles as diamonds, the start point as a draggable target, and
+the trails (:mod:`gui.views.trails`) with their head overlays
+(:mod:`gui.views.overlays`). Equal axis scales, so gradients really are
+perpendicular to the contour lines.
+
+1-D: the curve f(x), the iterates as balls on it joined by chords (the zig-zag
+across a valley reads at a glance), and a draggable start on the curve.
+
+The grid (200 x 200) is computed once per surface change; a frame only moves trails.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from gui import theme
+from gui.views.isolines import color_scale, isolines, levels_for
+from gui.views.overlays import KINDS, HeadOverlays
+from gui.views.trails import TrailLayer, display_points
+
+GRID = 200
+GRID_1D = 800
+
+
+class FrameCounter(QtCore.QObject):
+    """Counts painted frames of a widget; ``fps`` over the last second."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.frames = 0
+        self.fps = 0.0
+        self._t0 = QtCore.QElapsedTimer()
+        self._t0.start()
+        self._count = 0
+
+    def painted(self) -> None:
+        self.frames += 1
+        self._count += 1
+        ms = self._t0.elapsed()
+        if ms >= 1000:
+            self.fps = self._count * 1000.0 / ms
+            self._count = 0
+            self._t0.restart()
+
+
+class ContourView(pg.GraphicsLayoutWidget):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.frames = FrameCounter(self)
+        self.ci.setContentsMargins(6, 4, 6, 4)
+        self.legend = pg.LegendItem(colCount=3, labelTextSize=f"{theme.LABEL_PT}pt",
+                                    labelTextColor=theme.INK, horSpacing=18, verSpacing=-4,
+                                    brush=pg.mkBrush(255, 255, 255, 0), pen=None)
+        self.addItem(self.legend, row=0, col=0)
+        self.plot = self.addPlot(row=1, col=0)
+        self.ci.layout.setRowStretchFactor(1, 10)
+        theme.style_plot(self.plot, bottom="x", left="y")
+        self.plot.vb.setDefaultPadding(0.0)
+
+        self.image = pg.ImageItem()
+        self.image.setZValue(-100)
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(colorMap=theme.heat_colormap(), interactive=False, width=16,
+                                        pen=theme.MUTED)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.colorbar.axis.setTickFont(theme.font(theme.TICK_PT - 1))
+        self.colorbar.axis.setTextPen(pg.mkPen(theme.INK))
+        self.contours = pg.PlotCurveItem(connect="pairs", pen=theme.pen(QtGui.QColor(*theme.CONTOUR_COLOR)))
+        self.contours.setZValue(-50)
+        self.plot.addItem(self.contours)
+        self.curve = pg.PlotCurveItem(pen=theme.pen("#444444", 2.0))  # 1-D: f(x)
+        self.curve.setZValue(-40)
+        self.plot.addItem(self.curve)
+        self.minima = pg.ScatterPlotItem(pxMode=True)
+        self.minima.setZValue(5)
+        self.plot.addItem(self.minima)
+        self.start_marker = pg.TargetItem(size=18, symbol="s", movable=True, pen=pg.mkPen(theme.INK, width=2),
+                                          brush=pg.mkBrush(255, 255, 255, 200),
+                                          hoverBrush=pg.mkBrush(255, 255, 255, 255),
+                                          label="start", labelOpts={"color": theme.INK, "offset": (12, -12)})
+        self.start_marker.setZValue(40)
+        self.plot.addItem(self.start_marker)
+        self.trails = TrailLayer(self.plot, self.legend)
+        self.overlays = HeadOverlays(self.plot)
+        self._legend_extras: list = []
+        self._placing = False
+        self._view = (0.0, 1.0, 0.0, 1.0)
+
+        self.start_marker.sigPositionChanged.connect(self._marker_moved)
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        c = controller
+        c.sceneChanged.connect(self.rebuild)
+        c.runsChanged.connect(self.rebuild_runs)
+        c.runChanged.connect(self._run_changed)
+        c.tracesChanged.connect(self._traces_changed)
+        c.stepChanged.connect(self._step_changed)
+        c.settingsChanged.connect(self._place_start)
+        c.displayChanged.connect(self._display_changed)
+        self.rebuild()
+
+    # -- paint accounting (frames per second in the status bar, benchmarks) ------------------
+
+    def paintEvent(self, event):
+        super().paintEvent(event)
+        self.frames.painted()
+
+    # -- surface --------------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        self._draw_surface()
+        self.rebuild_runs()
+        self.reset_zoom()
+
+    def _draw_surface(self) -> None:
+        s = self.controller.surface
+        view = s.view
+        self._view = tuple(view) if s.dim == 2 else (view[0], view[1], 0.0, 1.0)
+        two_d = s.dim == 2
+        for item in (self.image, self.contours, self.colorbar):
+            item.setVisible(two_d)
+        self.curve.setVisible(not two_d)
+        self.plot.setAspectLocked(two_d, ratio=1.0)
+        self.plot.setLabel("left", "y" if two_d else "f(x)")
+        if two_d:
+            xs, ys, Z = s.grid(GRID, GRID)
+            C, use_log, zmin = color_scale(Z, s.min_value)
+            lo, hi = float(np.nanmin(C)), float(np.nanmax(C))
+            if not hi > lo:
+                hi = lo + 1.0
+            self.image.setImage(C, levels=(lo, hi), autoLevels=False)
+            self.image.setRect(QtCore.QRectF(view[0], view[2], view[1] - view[0], view[3] - view[2]))
+            self.colorbar.setLevels((lo, hi))
+            self.colorbar.axis.setLogMode(False, use_log)
+            self.colorbar.axis.setLabel("f − f_min" if use_log else "f",
+                                        **{"color": theme.INK, "font-size": f"{theme.TICK_PT}pt"})
+            segs = isolines(xs, ys, Z, levels_for(Z, zmin, use_log)) if self._contours_on() else np.empty((0, 2))
+            self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
+        else:
+            xs, _, Z = s.grid(GRID_1D)
+            self.curve.setData(xs, Z)
+            finite = Z[np.isfinite(Z)]
+            lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+            pad = 0.08 * (hi - lo or 1.0)
+            self._view = (view[0], view[1], lo - pad, hi + pad)
+        self._draw_minima()
+
+    def _contours_on(self) -> bool:
+        return bool(self.controller.display("contours"))
+
+    def _draw_minima(self) -> None:
+        s = self.controller.surface
+        spots = []
+        kinds = set()
+        for m in s.minima():
+            x = m.point[0]
+            y = m.point[1] if s.dim == 2 else m.value
+            kinds.add(m.kind)
+            if m.kind == "global":
+                spots.append({"pos": (x, y), "symbol": "star", "size": 22, "brush": pg.mkBrush("#FFD23F"),
+                              "pen": pg.mkPen(theme.INK, width=1.5)})
+            elif m.kind == "local":
+                spots.append({"pos": (x, y), "symbol": "star", "size": 17, "brush": pg.mkBrush(255, 255, 255, 220),
+                              "pen": pg.mkPen(theme.INK, width=1.5)})
+            else:
+                spots.append({"pos": (x, y), "symbol": "d", "size": 15, "brush": pg.mkBrush(255, 255, 255, 220),
+                              "pen": pg.mkPen(theme.INK, width=1.5)})
+        self.minima.setData(spots)
+        self._legend_extras = []
+        for kind, text, symbol, brush in (("global", "global min", "star", "#FFD23F"),
+                                          ("local", "local min", "star", "#FFFFFF"),
+                                          ("saddle", "saddle", "d", "#FFFFFF")):
+            if kind in kinds:
+                sample = pg.ScatterPlotItem(symbol=symbol, size=14, brush=pg.mkBrush(brush),
+                                            pen=pg.mkPen(theme.INK, width=1.2))
+                self._legend_extras.append((sample, text))
+
+    def reset_zoom(self) -> None:
+        x0, x1, y0, y1 = self._view
+        self.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    # -- runs -----------------------------------------------------------------------------------
+
+    def rebuild_runs(self) -> None:
+        c = self.controller
+        n = len(c.runs)
+        self.trails.width = float(c.display("trail_width"))
+        self.trails.show_dots = bool(c.display("iterate_dots"))
+        self.trails.set_count(n)
+        self.overlays.set_count(n)
+        for i, run in enumerate(c.runs):
+            self.trails.set_style(i, run)
+            self.overlays.set_color(i, run.color)
+        for k in KINDS:
+            self.overlays.enabled[k] = bool(c.display(k))
+        self.overlays.choose_gain(c.traces, c.surface.view, c.surface.dim)
+        self._traces_changed(list(range(n)))
+        self._place_start()
+
+    def _run_changed(self, i: int) -> None:
+        if i < len(self.trails.items):
+            self.trails.set_style(i, self.controller.runs[i])
+            self.overlays.set_color(i, self.controller.runs[i].color)
+            self._traces_changed([i])
+
+    def _traces_changed(self, indices) -> None:
+        c = self.controller
+        dim = c.surface.dim
+        for i in indices:
+            if i < len(c.traces) and i < len(self.trails.items):
+                poly = c.polyak_path(i)
+                if poly is not None and dim == 1:
+                    poly = np.column_stack([poly[:, 0], c.surface.value_at(poly[:, :1])])
+                self.trails.set_points(i, display_points(c.traces[i], dim), poly)
+        self._update_legend()
+        self._step_changed(c.step)
+
+    def _update_legend(self) -> None:
+        c = self.controller
+        labels = []
+        for i, run in enumerate(c.runs):
+            status = c.status(i)
+            label = run.label
+            if status == "diverged":
+                label += f" — diverged at step {c.traces[i].diverged_at}"
+            elif status == "stopped":
+                label += f" — converged at step {len(c.traces[i].xs) - 1}"
+            labels.append(label)
+        self.trails.update_legend(c.runs, labels, self._legend_extras)
+
+    def _step_changed(self, step: int) -> None:
+        c = self.controller
+        statuses = [c.status(i) for i in range(len(c.runs))]
+        self.trails.draw(step, c.runs, statuses)
+        self.overlays.draw(c, self.trails.points, self._view)
+
+    def _display_changed(self, key: str, value) -> None:
+        if key in KINDS:
+            self.overlays.enabled[key] = bool(value)
+            if not self.overlays.active:
+                self.overlays.clear()
+            self._step_changed(self.controller.step)
+        elif key == "polyak":
+            self._traces_changed(list(range(len(self.controller.runs))))
+        elif key in ("trail_width", "iterate_dots"):
+            self.rebuild_runs()
+        elif key == "contours":
+            self._draw_surface()
+
+    # -- the start point ------------------------------------------------------------------------
+
+    def _place_start(self) -> None:
+        c = self.controller
+        start = c.start
+        pos = (start[0], start[1]) if c.surface.dim == 2 else (start[0], float(c.surface.value_at([start])[0]))
+        self._placing = True
+        try:
+            self.start_marker.setPos(pos)
+        finally:
+            self._placing = False
+
+    def _marker_moved(self, *_):
+        if self._placing:
+            return
+        p = self.start_marker.pos()
+        point = (p.x(), p.y()) if self.controller.surface.dim == 2 else (p.x(),)
+        if tuple(np.round(point, 12)) != tuple(np.round(self.controller.start, 12)):
+            self.controller.set_start(point)
+        if self.controller.surface.dim == 1:
+            self._place_start()  # stay on the curve
+
+    def _clicked(self, event) -> None:
+        if event.button() != QtCore.Qt.MouseButton.LeftButton or event.double():
+            return
+        vb = self.plot.vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        if self.start_marker.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        point = (p.x(), p.y()) if self.controller.surface.dim == 2 else (p.x(),)
+        self.controller.set_start(point)

@@ -1,0 +1,130 @@
+"""Loss per run against the step, growing with the animation.
+
+Log y by default, and ``f(x_t) - f*`` when the surface's minimum is known, so
+linear convergence shows as a straight line and its slope can be read off. The
+axes are fixed per path (not per frame), so nothing jumps while playing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from gui import theme
+
+DECADES = 16  # below ~1e-16 of the start a double has nothing left to say
+
+
+class LossCurvePlot(pg.PlotWidget):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.plot = self.getPlotItem()
+        theme.style_plot(self.plot, bottom="step t", title="Loss")
+        self.plot.vb.setMouseEnabled(x=True, y=False)
+        self.curves: list[pg.PlotCurveItem] = []
+        self.values: list[np.ndarray] = []
+        self.shown: list[int] = []
+        self.steps_axis = np.arange(0)
+        c = controller
+        c.sceneChanged.connect(self.rebuild)
+        c.runsChanged.connect(self.rebuild)
+        c.runChanged.connect(self._run_changed)
+        c.tracesChanged.connect(self._traces_changed)
+        c.stepChanged.connect(self.draw)
+        c.displayChanged.connect(self._display_changed)
+        c.selectionChanged.connect(lambda _i: self._restyle())
+        c.settingsChanged.connect(self._fit_x)
+        self.rebuild()
+
+    def _mode(self):
+        c = self.controller
+        fmin = c.surface.min_value
+        minus = bool(c.display("loss_minus_min")) and fmin is not None
+        log = bool(c.display("log_loss"))
+        if log and not minus:
+            # log of a loss that goes negative (no known minimum) is meaningless
+            lows = [float(np.nanmin(tr.loss)) for tr in c.traces if len(tr.loss)]
+            log = bool(lows) and min(lows) > 0
+        return log, minus, fmin
+
+    def rebuild(self) -> None:
+        c = self.controller
+        n = len(c.runs)
+        while len(self.curves) < n:
+            curve = pg.PlotCurveItem()
+            self.plot.addItem(curve)
+            self.curves.append(curve)
+        while len(self.curves) > n:
+            self.plot.removeItem(self.curves.pop())
+        for i, run in enumerate(c.runs):
+            self._style(i, run)
+        self._traces_changed(list(range(n)))
+
+    def _restyle(self) -> None:
+        for i, run in enumerate(self.controller.runs[: len(self.curves)]):
+            self._style(i, run)
+
+    def _style(self, i, run) -> None:
+        self.curves[i].setPen(theme.pen(run.color, 1.5 if i == self.controller.selected else 1.0))
+        self.curves[i].setVisible(run.visible)
+
+    def _run_changed(self, i: int) -> None:
+        if i < len(self.curves):
+            self._style(i, self.controller.runs[i])
+            self._fit_y()
+
+    def _traces_changed(self, indices) -> None:
+        """New paths: recompute what is plotted (log10 done here once, not per frame:
+        PlotCurveItem has no log mode of its own, and the axis only labels powers of 10)."""
+        c = self.controller
+        log, minus, fmin = self._mode()
+        self.plot.getAxis("left").setLogMode(log)
+        label = "f(x_t) − f*" if minus else "f(x_t)"
+        self.plot.setLabel("left", label, color=theme.INK, **{"font-size": f"{theme.LABEL_PT}pt"})
+        n = len(c.runs)
+        raw = []
+        for i in range(n):  # a new path may change the floor, or the mode, of every run
+            y = np.asarray(c.traces[i].loss, dtype=float)
+            raw.append(y - fmin if minus else y)
+        if log:
+            tops = [float(np.max(v[np.isfinite(v)])) for v in raw if np.isfinite(v).any()]
+            floor = max(max(tops, default=1.0) * 10.0 ** -DECADES, 1e-300)
+            with np.errstate(all="ignore"):
+                raw = [np.log10(np.maximum(v, floor)) for v in raw]
+        self.values = raw
+        self.shown = [-1] * n
+        self._fit_x()
+        self._fit_y()
+        self.draw(c.step)
+
+    def _fit_x(self) -> None:
+        steps = self.controller.scene.steps
+        self.steps_axis = np.arange(steps + 1)
+        self.plot.setXRange(0, steps, padding=0.02)
+
+    def _fit_y(self) -> None:
+        c = self.controller
+        lows, highs = [], []
+        for v, run in zip(self.values, c.runs):
+            finite = v[np.isfinite(v)] if len(v) else v
+            if run.visible and finite.size:
+                lows.append(float(finite.min()))
+                highs.append(float(finite.max()))
+        if not lows:
+            return
+        lo, hi = min(lows), max(highs)
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        self.plot.setYRange(lo, hi, padding=0.05)
+
+    def draw(self, step: int) -> None:
+        for i, (curve, v) in enumerate(zip(self.curves, self.values)):
+            n = min(step, len(v) - 1) + 1
+            if n != self.shown[i] and len(v):
+                curve.setData(self.steps_axis[:n], v[:n])
+                self.shown[i] = n
+
+    def _display_changed(self, key: str, value) -> None:
+        if key in ("log_loss", "loss_minus_min"):
+            self._traces_changed(list(range(len(self.controller.runs))))

@@ -1,0 +1,108 @@
+"""Each run's learning rate over the whole run, lr_t = lr * s(t - 1) (SPEC section 4),
+with a cursor at the current step.
+
+Drawn from ``ScheduleSpec.multipliers``, the same closed form the runner uses, so
+the plot can never drift from what the run did. Rules without a learning rate
+(random search) have no curve.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from gui import theme
+
+
+class ScheduleView(pg.PlotWidget):
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.plot = self.getPlotItem()
+        theme.style_plot(self.plot, bottom="step t", title="Learning rate")
+        self.plot.vb.setMouseEnabled(x=True, y=False)
+        self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=theme.pen(theme.MUTED, 1.0))
+        self.plot.addItem(self.cursor, ignoreBounds=True)
+        self.curves: list[pg.PlotCurveItem] = []
+        c = controller
+        c.sceneChanged.connect(self.rebuild)
+        c.runsChanged.connect(self.rebuild)
+        c.runChanged.connect(self._run_changed)
+        c.settingsChanged.connect(self.rebuild)
+        c.stepChanged.connect(self.cursor.setValue)
+        c.displayChanged.connect(self._display_changed)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        c = self.controller
+        n = len(c.runs)
+        while len(self.curves) < n:
+            curve = pg.PlotCurveItem()
+            self.plot.addItem(curve)
+            self.curves.append(curve)
+        while len(self.curves) > n:
+            self.plot.removeItem(self.curves.pop())
+        for i in range(n):
+            self._draw_run(i)
+        self._fit()
+        self.cursor.setValue(c.step)
+
+    def _lr_curve(self, i: int):
+        c = self.controller
+        run = c.runs[i]
+        lr = run.optimizer.params.get("lr")
+        steps = c.scene.steps
+        if lr is None:
+            return None
+        with np.errstate(all="ignore"):
+            y = lr * np.asarray(run.schedule.multipliers(steps), dtype=float)
+        return np.arange(1, steps + 1), y
+
+    def _draw_run(self, i: int) -> None:
+        run = self.controller.runs[i]
+        curve = self.curves[i]
+        curve.setPen(theme.pen(run.color, 1.0))
+        data = self._lr_curve(i)
+        log = bool(self.controller.display("log_lr"))
+        if data is None or not run.visible:
+            curve.setData([], [])
+            return
+        x, y = data
+        if log:
+            with np.errstate(all="ignore"):
+                y = np.log10(np.where(y > 0, y, np.nan))  # the axis labels powers of 10
+        curve.setData(x, y, connect="finite")
+
+    def _fit(self) -> None:
+        c = self.controller
+        log = bool(c.display("log_lr"))
+        ys = []
+        for i, run in enumerate(c.runs):
+            data = self._lr_curve(i) if run.visible else None
+            if data is not None:
+                y = data[1][np.isfinite(data[1])]
+                ys.append(y[y > 0] if log else y)
+        ys = [y for y in ys if y.size]
+        self.plot.getAxis("left").setLogMode(log)
+        label = "lr_t"
+        self.plot.setLabel("left", label, color=theme.INK, **{"font-size": f"{theme.LABEL_PT}pt"})
+        self.plot.setXRange(0, c.scene.steps, padding=0.02)
+        if ys:
+            lo = min(float(y.min()) for y in ys)
+            hi = max(float(y.max()) for y in ys)
+            if log:
+                lo, hi = np.log10(lo), np.log10(hi)
+                if hi - lo < 0.5:  # constant rates: a band around them, not a flat line at the edge
+                    lo, hi = lo - 0.5, hi + 0.5
+            elif hi - lo < 1e-12:
+                lo, hi = 0.0, hi * 1.2 or 1.0
+            self.plot.setYRange(lo, hi, padding=0.08)
+
+    def _run_changed(self, i: int) -> None:
+        if i < len(self.curves):
+            self._draw_run(i)
+            self._fit()
+
+    def _display_changed(self, key: str, _value) -> None:
+        if key == "log_lr":
+            self.rebuild()

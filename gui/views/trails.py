@@ -1,0 +1,142 @@
+"""Trajectories: one trail per visible run in its colour, a head marker, the iterates
+as dots, an X where a diverged run left, the dashed Polyak average, and the legend.
+
+Items are created once per run and only get new arrays (``setData``) on each frame;
+a trail whose row did not move (finished or diverged) is not touched at all.
+Points are "display points": (x, y) on a 2-D map, (x, f(x)) on a 1-D curve, so the
+same layer draws both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from gui import theme
+
+HEAD_SIZE = 13
+DOT_SIZE = 5
+CROSS_SIZE = 22
+MAX_DOTS = 3000  # iterate dots beyond this many per run cost more than they say
+
+
+def display_points(trace, dim: int) -> np.ndarray:
+    if dim == 1:
+        return np.column_stack([trace.xs[:, 0], trace.loss])
+    return trace.xs[:, :2]
+
+
+class RunItems:
+    """The graphics items of one run."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.trail = pg.PlotCurveItem()
+        self.polyak = pg.PlotCurveItem()
+        self.dots = pg.ScatterPlotItem(size=DOT_SIZE, pxMode=True)
+        self.trail.setZValue(10)
+        self.polyak.setZValue(9)
+        self.dots.setZValue(11)
+        for item in (self.trail, self.polyak, self.dots):
+            plot.addItem(item)
+        self.shown = -1   # rows drawn so far (-1: nothing)
+        self.shown_polyak = -1
+        self.shown_dots = -1
+
+    def remove(self, plot: pg.PlotItem) -> None:
+        for item in (self.trail, self.polyak, self.dots):
+            plot.removeItem(item)
+
+
+class TrailLayer:
+    def __init__(self, plot: pg.PlotItem, legend: pg.LegendItem):
+        self.plot = plot
+        self.legend = legend
+        self.items: list[RunItems] = []
+        self.points: list[np.ndarray] = []
+        self.polyak: list[np.ndarray | None] = []
+        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.heads.setZValue(20)
+        self.crosses = pg.ScatterPlotItem(pxMode=True)
+        self.crosses.setZValue(21)
+        plot.addItem(self.heads)
+        plot.addItem(self.crosses)
+        self._legend_key = None
+        self.width = 1.0
+        self.show_dots = True
+
+    # -- structure ---------------------------------------------------------------------------
+
+    def set_count(self, n: int) -> None:
+        while len(self.items) < n:
+            self.items.append(RunItems(self.plot))
+        while len(self.items) > n:
+            self.items.pop().remove(self.plot)
+        self.points = (self.points + [np.empty((0, 2))] * n)[:n]
+        self.polyak = (self.polyak + [None] * n)[:n]
+
+    def set_style(self, i: int, run) -> None:
+        items = self.items[i]
+        color = QtGui.QColor(run.color)
+        items.trail.setPen(theme.pen(color, self.width))
+        items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
+        items.dots.setBrush(pg.mkBrush(color))
+        items.dots.setPen(None)
+        for item in (items.trail, items.polyak, items.dots):
+            item.setVisible(run.visible)
+        items.shown = items.shown_polyak = items.shown_dots = -1
+
+    def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None) -> None:
+        self.points[i] = points
+        self.polyak[i] = polyak
+        items = self.items[i]
+        items.shown = items.shown_polyak = items.shown_dots = -1
+        if polyak is None:
+            items.polyak.setData([], [])
+
+    # -- per frame ---------------------------------------------------------------------------
+
+    def draw(self, step: int, runs, statuses) -> None:
+        """Show every trail up to ``step`` (rows 0..step), heads and divergence marks."""
+        head_pos, head_brush, cross_pos, cross_pen = [], [], [], []
+        for i, (items, pts, run) in enumerate(zip(self.items, self.points, runs)):
+            if not len(pts):
+                continue
+            n = min(step, len(pts) - 1) + 1
+            if run.visible:
+                if n != items.shown:
+                    items.trail.setData(pts[:n, 0], pts[:n, 1])
+                    items.shown = n
+                dots = self.show_dots and n <= MAX_DOTS
+                shown_dots = n if dots else 0
+                if shown_dots != items.shown_dots:
+                    items.dots.setData(pos=pts[:shown_dots])
+                    items.shown_dots = shown_dots
+                poly = self.polyak[i]
+                if poly is not None and n != items.shown_polyak:
+                    items.polyak.setData(poly[:n, 0], poly[:n, 1])
+                    items.shown_polyak = n
+                head_pos.append(pts[n - 1])
+                head_brush.append(pg.mkBrush(run.color))
+                if statuses[i] == "diverged" and n == len(pts):
+                    cross_pos.append(pts[n - 1])
+                    cross_pen.append(pg.mkPen(run.color, width=3))
+        self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush, size=HEAD_SIZE,
+                           pen=pg.mkPen(theme.INK, width=1.5), symbol="o")
+        self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
+                             size=CROSS_SIZE, symbol="x")
+
+    # -- legend ------------------------------------------------------------------------------
+
+    def update_legend(self, runs, labels, extras=()) -> None:
+        """``labels[i]`` per run; ``extras`` are (sample item, text) pairs (minima kinds)."""
+        key = (tuple((r.color, r.visible, lab) for r, lab in zip(runs, labels)), tuple(t for _, t in extras))
+        if key == self._legend_key:
+            return
+        self._legend_key = key
+        self.legend.clear()
+        for items, run, label in zip(self.items, runs, labels):
+            if run.visible:
+                self.legend.addItem(items.trail, label)
+        for sample, text in extras:
+            self.legend.addItem(sample, text)

@@ -1,0 +1,220 @@
+"""The main window: the surface large in the centre, loss / learning-rate plots and
+the inspector beside it, the controls in a dock on the left, a playback toolbar
+with a time slider, menus with every shortcut, and a status bar.
+
+Built the same way by the app and by ``main.py render`` (offscreen).
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.session import Scene, SessionError
+from gui import theme
+from gui.actions import WindowActions, about_box, shortcut_help
+from gui.controller import PlaygroundController
+from gui.export import ExportActions, settings
+from gui.panels.hypers import HyperControls
+from gui.panels.inspector import InspectorPanel
+from gui.panels.runs import RunsPanel
+from gui.panels.scene_controls import SceneControls
+from gui.statusbar import PlaygroundStatusBar
+from gui.views.contour import ContourView
+from gui.views.loss import LossCurvePlot
+from gui.views.schedule import ScheduleView
+
+CONTROLS_WIDTH = 330
+
+
+class PlaybackBar(QtWidgets.QToolBar):
+    """Play/pause, step, reset and a time slider that scrubs through the paths."""
+
+    def __init__(self, window):
+        super().__init__("Playback", window)
+        c = window.controller
+        self.controller = c
+        self.setMovable(False)
+        self.setIconSize(QtCore.QSize(18, 18))
+        style = window.style()
+        self.play = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay), "Play")
+        self.play.setToolTip("Play / pause (Space)")
+        self.play.triggered.connect(c.toggle_play)
+        step = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSeekForward), "Step")
+        step.setToolTip("One step (Right or N)")
+        step.triggered.connect(c.step_once)
+        reset = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
+        reset.setToolTip("Back to step 0 (R)")
+        reset.triggered.connect(c.reset)
+        end = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipForward), "End")
+        end.setToolTip("Whole paths (End)")
+        end.triggered.connect(c.jump_to_end)
+        self.addSeparator()
+        self.time = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+        self.time.setToolTip("Scrub through the steps")
+        self.time.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
+        self.time.valueChanged.connect(c.seek)
+        self.addWidget(self.time)
+        self.label = QtWidgets.QLabel()
+        self.label.setMinimumWidth(110)
+        self.label.setFont(theme.font(11, mono=True))
+        self.addWidget(self.label)
+        self._icons = (style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay),
+                       style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPause))
+        c.stepChanged.connect(self._step)
+        c.settingsChanged.connect(self._range)
+        c.sceneChanged.connect(self._range)
+        c.playingChanged.connect(self._playing)
+        self._range()
+
+    def _range(self) -> None:
+        with QtCore.QSignalBlocker(self.time):
+            self.time.setRange(0, self.controller.scene.steps)
+        self._step(self.controller.step)
+
+    def _step(self, k: int) -> None:
+        with QtCore.QSignalBlocker(self.time):
+            self.time.setValue(k)
+        self.label.setText(f" t = {k} / {self.controller.scene.steps}")
+
+    def _playing(self, on: bool) -> None:
+        self.play.setIcon(self._icons[1] if on else self._icons[0])
+        self.play.setText("Pause" if on else "Play")
+
+
+def _group(title: str, widget: QtWidgets.QWidget) -> QtWidgets.QGroupBox:
+    box = QtWidgets.QGroupBox(title)
+    layout = QtWidgets.QVBoxLayout(box)
+    layout.setContentsMargins(6, 4, 6, 6)
+    layout.addWidget(widget)
+    return box
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    def __init__(self, controller: PlaygroundController | None = None, parent=None):
+        super().__init__(parent)
+        self.controller = controller or PlaygroundController(parent=self)
+        if self.controller.parent() is None:
+            self.controller.setParent(self)
+        self.setWindowTitle("Optimizer Playground")
+        c = self.controller
+
+        self.contour = ContourView(c)
+        self.loss = LossCurvePlot(c)
+        self.schedule = ScheduleView(c)
+        self.inspector = InspectorPanel(c)
+        self.views = {"surface": self.contour, "loss": self.loss, "lr": self.schedule}
+
+        self.side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        self.side.addWidget(self.loss)
+        self.side.addWidget(self.schedule)
+        self.side.addWidget(_group("Inspector", self.inspector))
+        self.side.setStretchFactor(0, 4)
+        self.side.setStretchFactor(1, 3)
+        self.side.setStretchFactor(2, 5)
+        self.central = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        self.central.addWidget(self.contour)
+        self.central.addWidget(self.side)
+        self.central.setStretchFactor(0, 3)
+        self.central.setStretchFactor(1, 2)
+        self.central.setChildrenCollapsible(False)
+        self.setCentralWidget(self.central)
+
+        self.scene_controls = SceneControls(c)
+        self.runs_panel = RunsPanel(c)
+        self.hyper_controls = HyperControls(c)
+        column = QtWidgets.QWidget()
+        col = QtWidgets.QVBoxLayout(column)
+        col.setContentsMargins(4, 4, 4, 4)
+        col.addWidget(_group("Surface", self.scene_controls))
+        col.addWidget(_group("Runs", self.runs_panel))
+        col.addWidget(_group("Selected run", self.hyper_controls))
+        col.addStretch(1)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(column)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.controls_dock = QtWidgets.QDockWidget("Controls", self)
+        self.controls_dock.setObjectName("controls")
+        self.controls_dock.setWidget(scroll)
+        self.controls_dock.setFeatures(QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                       | QtWidgets.QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
+        self.resizeDocks([self.controls_dock], [CONTROLS_WIDTH], QtCore.Qt.Orientation.Horizontal)
+        scroll.setMinimumWidth(CONTROLS_WIDTH - 20)
+
+        self.playback = PlaybackBar(self)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.playback)
+        self.setStatusBar(PlaygroundStatusBar(c, self.contour.frames, self))
+        self.exporter = ExportActions(self)
+        self.commands = WindowActions(self)
+        self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
+
+    # -- sizing -------------------------------------------------------------------------------
+
+    def fit_to_screen(self) -> None:
+        """Fill the available screen area: there is no window manager under Xvfb to do it."""
+        screen = self.screen() or QtGui.QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(1600, 900)
+            return
+        geo = screen.availableGeometry()
+        self.setGeometry(geo)
+        self.balance()
+
+    def balance(self) -> None:
+        """Give the surface the larger share of the centre."""
+        width = self.central.width() or (self.width() - CONTROLS_WIDTH)
+        side = max(330, min(480, int(width * 0.36)))
+        self.central.setSizes([width - side, side])
+        height = self.side.height() or self.height()
+        self.side.setSizes([int(height * 0.34), int(height * 0.24), int(height * 0.42)])
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        QtCore.QTimer.singleShot(0, self.balance)
+
+    def set_inspector_visible(self, on: bool) -> None:
+        self.side.widget(2).setVisible(bool(on))
+
+    # -- sessions -----------------------------------------------------------------------------
+
+    def open_session(self, path: str | None = None) -> bool:
+        if not path:
+            folder = str(settings().value("session/folder", "") or "")
+            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open session", folder, "Session (*.json)")
+            if not path:
+                return False
+        try:
+            scene = Scene.load(path)
+        except (SessionError, ValueError) as err:
+            self.controller.notify(f"cannot open {path}: {err}")
+            return False
+        return self.controller.set_scene(scene)
+
+    def save_session(self, path: str | None = None) -> bool:
+        if not path:
+            folder = str(settings().value("session/folder", "") or "")
+            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save session", folder, "Session (*.json)")
+            if not path:
+                return False
+            if not path.lower().endswith(".json"):
+                path += ".json"
+        try:
+            self.controller.current_scene().save(path)
+        except OSError as err:
+            self.controller.notify(f"cannot save {path}: {err}")
+            return False
+        settings().setValue("session/folder", os.path.dirname(os.path.abspath(path)))
+        self.controller.notify(f"saved {path}")
+        return True
+
+    def show_about(self) -> None:
+        about_box(self, "Optimizer Playground: optimizers moving live on loss surfaces.\n\n"
+                        "Keyboard:\n" + shortcut_help(self.commands))
+
+    def closeEvent(self, event):
+        self.controller.pause()
+        super().closeEvent(event)
