@@ -86,8 +86,9 @@ class _Context:
         """Draws for update t, reproducible from (seed, t) alone. Drawn in blocks of 512
         updates, because a Generator per update costs ~20 us.
 
-        ``shape`` is (runs, D): one draw of D numbers serves every run, so a run's path
-        does not depend on how many other runs it is stepped with (as with gradient noise).
+        ``shape`` is (runs, D); the result is one draw of shape (D,), which broadcasts
+        against it: every run gets the same numbers, so a run's path does not depend on
+        how many other runs it is stepped with (as with gradient noise).
         """
         block, row = divmod(int(t), 512)
         key = (kind, block, tuple(shape[1:]))
@@ -97,7 +98,7 @@ class _Context:
             rng = np.random.default_rng([int(self.seed), 7919, block, 0 if kind == "normal" else 1])
             draw = rng.standard_normal if kind == "normal" else rng.random
             self._blocks[key] = draw((512,) + tuple(shape[1:]))
-        return np.broadcast_to(self._blocks[key][row], shape)
+        return self._blocks[key][row]
 
 
 def as_objective(problem):
@@ -298,6 +299,7 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     fixed_ok = record.deterministic and noise_rows is None and not getattr(objective, "stochastic", False)
     last = steps
     zeros = np.zeros((R, D))
+    use_sam = bool(np.any(sam_rho))  # once: np.any costs ~4 us, i.e. ~4 ms on 1000 steps
     with np.errstate(all="ignore"):
         for k in range(steps):
             t = k + 1
@@ -308,7 +310,7 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
                 g = objective.grad(P, k)
             if noise_rows is not None:
                 g = g + noise * noise_rows[k]
-            if np.any(sam_rho):
+            if use_sam:
                 norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
                 e = np.where(norm > 0, sam_rho / np.where(norm > 0, norm, 1.0), 0.0)
                 g = objective.grad(P + e * g, k)
@@ -355,17 +357,21 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     ends = np.where(any_bad, np.maximum(first_bad, 1), n_rows)
     with np.errstate(all="ignore"):
         end_grads = objective.grad(xs[ends - 1, np.arange(R)], n_rows - 1)
+    # Run-major copies made once; each Trace gets contiguous views of its own rows.
+    # (Three strided copies per run cost ~7 ms for a sweep of 256 runs.)
+    xs_r = np.ascontiguousarray(xs.transpose(1, 0, 2))
+    gs_r = np.ascontiguousarray(gs.transpose(1, 0, 2))
+    gs_r[np.arange(R), ends - 1] = end_grads
+    loss_r = np.ascontiguousarray(loss.T)
+    lr_r = np.zeros((R, n_rows))
+    lr_r[:, 1:] = lrs[: n_rows - 1].T
     traces = []
     for r in range(R):
         n = int(ends[r])
-        g_rows = gs[:n, r].copy()
-        g_rows[n - 1] = end_grads[r]
-        lr = np.zeros(n)
-        lr[1:] = lrs[: n - 1, r]
         state_arr = None
         if states is not None and record.kind == "elementwise" and not matrix:
             state_arr = np.stack([np.stack([slot[r] for slot in st]) for st in states[:n]])
-        traces.append(Trace(xs=xs[:n, r].copy(), loss=loss[:n, r].copy(), lr=lr, grads=g_rows,
+        traces.append(Trace(xs=xs_r[r, :n], loss=loss_r[r, :n], lr=lr_r[r, :n], grads=gs_r[r, :n],
                             diverged_at=int(first_bad[r]) if any_bad[r] else None,
                             states=state_arr, state_names=record.state_names))
     return traces
