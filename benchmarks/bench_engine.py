@@ -1,0 +1,107 @@
+"""Speed of the NumPy engine: medians of repeated runs, against the targets that keep
+the app live (slider dragging re-runs a scene every frame).
+
+    python benchmarks/bench_engine.py [--repeats N]
+
+(a) one 1000-step path on rosenbrock, for every optimizer       target <= 16 ms each
+(b) a scene of 8 runs, 8 different optimizers x 1000 steps      target <= 50 ms
+(c) a learning-rate sweep: 256 Adam runs x 1000 steps           target <= 50 ms
+(d) `python main.py trace ... --steps 1000`, start to exit      target <= 0.3 s
+
+Timings are noisy on a shared 2-core machine: compare ratios, rerun before believing
+a FAIL. Nothing here is asserted by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from engine.registry import OPTIMIZERS  # noqa: E402
+from engine.runner import run, run_batch, run_scene  # noqa: E402
+from engine.spec import CONSTANT, OptimizerSpec  # noqa: E402
+from surfaces import make_surface  # noqa: E402
+
+STEPS = 1000
+# Settings that keep each rule finite on Rosenbrock for 1000 steps (a diverged run
+# stops early and would look fast).
+SETTINGS = {
+    "sgd": "sgd:lr=0.001", "momentum": "momentum:lr=0.001", "nesterov": "nesterov:lr=0.001",
+    "adagrad": "adagrad:lr=0.5", "rmsprop": "rmsprop:lr=0.001", "adam": "adam:lr=0.01",
+    "adamw": "adamw:lr=0.01", "adadelta": "adadelta", "adamax": "adamax:lr=0.1", "nadam": "nadam:lr=0.01",
+    "radam": "radam:lr=0.01", "adafactor": "adafactor:lr=0.003", "lion": "lion:lr=0.001",
+    "sam": "sam:base=momentum,lr=0.001,rho_sam=0.002", "newton": "newton", "bfgs": "bfgs",
+    "lbfgs": "lbfgs", "random-search": "random-search:sigma=0.03",
+}
+SCENE = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "lion"]
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up: imports, caches
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def row(label, seconds, target, note=""):
+    verdict = "PASS" if seconds <= target else "FAIL"
+    print(f"  {label:50s} {seconds * 1e3:9.2f} ms   target {target * 1e3:6.0f} ms   {verdict}  {note}")
+    return verdict == "PASS"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per case (>= 5)")
+    args = parser.parse_args(argv)
+    repeats = max(5, args.repeats)
+    surface = make_surface("rosenbrock")
+    ok = True
+
+    print(f"(a) one {STEPS}-step path on rosenbrock (median of {repeats})")
+    missing = set(OPTIMIZERS) - set(SETTINGS)
+    assert not missing, f"no benchmark settings for {sorted(missing)}"
+    for key in OPTIMIZERS:
+        spec = OptimizerSpec.parse(SETTINGS[key])
+        trace = run(surface, spec, steps=STEPS)
+        note = "" if trace.diverged_at is None else f"(diverged at {trace.diverged_at})"
+        record = OPTIMIZERS[spec.params["base"] if key == "sam" else key]
+        path = "float" if record.kind == "elementwise" else "batched"
+        ok &= row(f"{SETTINGS[key]} [{path}]", median_time(lambda spec=spec: run(surface, spec, steps=STEPS), repeats),
+                  0.016, note)
+
+    print(f"(b) a scene of {len(SCENE)} runs x {STEPS} steps via run_scene")
+    runs = [(OptimizerSpec.parse(SETTINGS[k]), CONSTANT, None) for k in SCENE]
+    ok &= row(", ".join(SCENE)[:50], median_time(lambda: run_scene(surface, runs, STEPS), repeats), 0.050)
+
+    print(f"(c) learning-rate sweep: 256 adam runs x {STEPS} steps via run_batch")
+    specs = [OptimizerSpec.make("adam", lr=float(lr)) for lr in np.geomspace(1e-4, 1.0, 256)]
+    starts = [surface.start] * 256
+    ok &= row("adam x 256", median_time(lambda: run_batch(surface, specs, CONSTANT, starts, STEPS), repeats),
+              0.050)
+
+    print("(d) python main.py trace --surface rosenbrock --optimizer adam --steps 1000 (median of 7)")
+    cmd = [sys.executable, "main.py", "trace", "--surface", "rosenbrock", "--optimizer", "adam", "--steps",
+           str(STEPS)]
+
+    def cli():
+        subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+    ok &= row("process start to exit", median_time(cli, max(7, repeats)), 0.300)
+    print("all targets met" if ok else "some targets missed (timings are noisy: rerun to confirm)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
