@@ -1,0 +1,603 @@
+"""Every lecture preset loads, runs headless, and shows what its note tells the lecturer.
+
+A preset is a promise made in front of a class ("SGD ends in the narrow well, SAM in
+the wide one"). Each one has a claim function below that checks that promise on the
+traces the engine produces from the very file that ships; a preset without a claim
+fails ``test_every_preset_has_a_claim``. Playlists (presentation mode's PageDown /
+PageUp order) must name existing presets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from engine.presets import PRESET_DIR, list_presets, load_preset
+from engine.runner import run_scene
+from engine.session import PALETTE, Scene
+from engine.trace import polyak_average
+
+PLAYLIST_DIR = PRESET_DIR.parent / "playlists"
+KEYS = sorted(p.stem for p in PRESET_DIR.glob("*.json"))
+MAX_SECONDS = 30  # steps / speed: an animation a class will sit through
+
+
+# -- running a preset (cached: several claims compare presets or variants) -----------------------
+
+
+@lru_cache(maxsize=None)
+def result(key: str):
+    """The preset ``key`` stepped headless (cached: some claims compare two presets)."""
+    return simulate(load_preset(key))
+
+
+def simulate(scene: Scene):
+    """Surface mode: ``traces`` from engine.runner.run_scene. Classification mode: ``runs``
+    from engine.training.train (metrics per row and the weights of every row)."""
+    if scene.mode == "classification":
+        training = pytest.importorskip("engine.training", reason="classification claims need engine/training.py")
+        problem = training.problem_from_scene(scene)
+        runs = training.train(problem, [(r.optimizer, r.schedule) for r in scene.runs], scene.steps,
+                              init_seed=scene.seed, keep_weights=True)
+        return SimpleNamespace(scene=scene, problem=problem, runs=runs, training=training)
+    surface = scene.make_surface()
+    start = scene.start if scene.start is not None else surface.start
+    traces = run_scene(surface, [(r.optimizer, r.schedule, start) for r in scene.runs],
+                       scene.steps, scene.noise, scene.seed)
+    return SimpleNamespace(scene=scene, surface=surface, traces=traces, start=np.asarray(start, dtype=float))
+
+
+def dist(trace, point):
+    """Distance of every row of a trace to ``point``."""
+    return np.linalg.norm(trace.xs - np.asarray(point, dtype=float), axis=1)
+
+
+def first(mask):
+    """Index of the first True, or None."""
+    idx = np.flatnonzero(mask)
+    return int(idx[0]) if idx.size else None
+
+
+def step_lengths(trace):
+    return np.linalg.norm(np.diff(trace.xs, axis=0), axis=1)
+
+
+def mean_turn_cosine(trace):
+    """Mean cosine between consecutive steps: 1 for a straight path, ~0 for a random walk."""
+    d = np.diff(trace.xs, axis=0)
+    n = np.linalg.norm(d, axis=1)
+    return float(np.mean(np.sum(d[1:] * d[:-1], axis=1) / (n[1:] * n[:-1])))
+
+
+def minimum(surface, kind):
+    return np.asarray(next(m.point for m in surface.minima() if m.kind == kind))
+
+
+CLAIMS = {}
+
+
+def claim(key):
+    def register(fn):
+        assert key not in CLAIMS, key
+        CLAIMS[key] = fn
+        return fn
+    return register
+
+
+# -- learning rate ------------------------------------------------------------------------------
+
+
+def _too_low_just_right_too_high(r, bounce_coord):
+    low, right, bounce, high = r.traces
+    assert np.abs(low.final).max() > 1.0, "too-low lr should still be far from the minimum"
+    assert np.abs(right.final).max() < 1e-3, "just-right lr should end at the minimum"
+    d = np.diff(bounce.xs[:21, bounce_coord])
+    assert np.all(d[1:] * d[:-1] < 0), "the high lr should overshoot to the other side every step"
+    assert np.abs(bounce.final).max() < 0.05, "the high (below 2/L) lr should still converge"
+    assert high.diverged_at is not None or high.loss[-1] > 100 * high.loss[0], \
+        "the too-high lr should diverge (its loss ends far above its start)"
+
+
+@claim("lr-too-low-high-1d")
+def _(r):
+    _too_low_just_right_too_high(r, 0)
+
+
+@claim("lr-too-low-high-2d")
+def _(r):
+    _too_low_just_right_too_high(r, 1)
+
+
+@claim("sqrt8-gradient-descent")
+def _(r):
+    gd, bouncy, newton = r.traces
+    root = math.sqrt(8.0)
+    assert abs(gd.final[0] - root) < 1e-6 and abs(gd.final[0] - 2.828427) < 1e-6
+    assert first(np.abs(newton.xs[:, 0] - root) < 1e-10) <= 6, "Newton should get there in a handful of steps"
+    side = np.sign(bouncy.xs[1:11, 0] - root)
+    assert np.all(side[1:] != side[:-1]), "lr 0.03 should land on alternate sides of sqrt(8)"
+    assert abs(bouncy.final[0] - root) < abs(bouncy.xs[0, 0] - root)
+
+
+@claim("gd-rate-bound")
+def _(r):
+    L = r.surface.smoothness()
+    x_star = minimum(r.surface, "global")
+    f_star = float(r.surface.value_at(x_star[None])[0])
+    r0 = float(np.sum((r.start - x_star) ** 2))
+    for run, tr in zip(r.scene.runs, r.traces):
+        lr = run.optimizer.lr
+        assert lr <= 1.0 / L + 1e-12, "the bound is stated for lr <= 1/L"
+        T = np.arange(1, len(tr.xs))
+        assert np.all(tr.loss[1:] - f_star <= r0 / (2.0 * lr * T)), run.label
+    # a smaller lr gives a higher bound and a slower run
+    assert r.traces[0].loss[50] < r.traces[1].loss[50] < r.traces[2].loss[50]
+
+
+@claim("random-search-vs-gd")
+def _(r):
+    gd, *searches = r.traces
+    assert gd.loss[-1] < 1e-10
+    for tr in searches:
+        assert np.all(np.diff(tr.loss) <= 0), "random search only keeps a point when the loss drops"
+        assert tr.loss[-1] > 1e3 * gd.loss[-1] and tr.loss[-1] > 1e-6, "random search should lag far behind"
+        accepted = np.mean(np.diff(tr.loss) < 0)
+        assert accepted < 0.4, f"most proposals should be rejected ({accepted:.0%} accepted)"
+
+
+# -- problems of plain SGD ------------------------------------------------------------------------
+
+
+@claim("zigzag-momentum")
+def _(r):
+    sgd, mom = r.traces
+    dy = np.diff(sgd.xs[:21, 1])
+    assert np.all(dy[1:] * dy[:-1] < 0), "SGD's step across the valley should flip sign every step"
+    dy = np.diff(mom.xs[:61, 1])
+    assert np.mean(dy[1:] * dy[:-1] < 0) < 1 / 3, "momentum swings slowly across the valley instead of jittering"
+    reach_sgd, reach_mom = first(dist(sgd, (0, 0)) < 0.05), first(dist(mom, (0, 0)) < 0.05)
+    assert reach_mom is not None and reach_sgd is not None
+    assert 3 * reach_mom <= reach_sgd, (reach_mom, reach_sgd)
+
+
+@claim("saddle-point")
+def _(r):
+    sgd, mom, adam = r.traces
+    near = [int(np.sum(dist(tr, (0, 0)) < 0.2)) for tr in r.traces]
+    assert near[0] >= 40, f"SGD should linger at the saddle for many steps, got {near[0]}"
+    assert near[1] <= near[0] / 2 and near[2] <= near[0] / 2, near
+    for tr in r.traces:
+        assert tr.loss[-1] < -1.0, "every run should escape downhill in the end"
+
+
+@claim("local-minima-wavy")
+def _(r):
+    local, best = minimum(r.surface, "local"), minimum(r.surface, "global")
+    sgd, weak, strong = r.traces
+    assert dist(sgd, local)[-1] < 0.01, "SGD should stop in the local minimum"
+    assert dist(weak, local)[-1] < 0.01, "momentum 0.8 should fall back into the local minimum"
+    assert dist(strong, best)[-1] < 0.01, "momentum 0.9 should roll over into the global minimum"
+
+
+@claim("momentum-over-the-bump-rastrigin")
+def _(r):
+    sgd, weak, strong = r.traces
+    for tr in (sgd, weak):
+        assert dist(tr, r.start)[-1] < 1.0 and tr.loss[-1] > 30, "should stop in the nearest local minimum"
+        assert np.abs(tr.xs[-1] - tr.xs[-2]).max() < 1e-4, "should have settled"
+    assert dist(strong, (0, 0))[-1] < 0.01, "momentum 0.9 should reach the global minimum"
+
+
+@claim("noise-vs-momentum")
+def _(r):
+    sgd, mom = r.traces
+    assert r.scene.noise > 0
+    assert mean_turn_cosine(sgd) < 0.2 < 0.5 < mean_turn_cosine(mom), \
+        (mean_turn_cosine(sgd), mean_turn_cosine(mom))
+    assert step_lengths(mom).sum() < 0.5 * step_lengths(sgd).sum(), "momentum's path should be far shorter"
+    assert mom.loss[-100:].mean() < 2.0 * sgd.loss[-100:].mean(), "about the same noise floor"
+
+
+# -- momentum -------------------------------------------------------------------------------------
+
+
+@claim("momentum-forms-schedule")
+def _(r):
+    torch_c, vel_c, torch_s, vel_s = r.traces
+    milestone = r.scene.runs[2].schedule.params["milestones"][0]
+    assert np.abs(torch_c.xs - vel_c.xs).max() < 1e-12, "the two forms agree at constant lr"
+    m = int(milestone)
+    assert np.abs(torch_s.xs[: m + 1] - vel_s.xs[: m + 1]).max() < 1e-12, "identical before the milestone"
+    assert np.abs(torch_s.xs - vel_s.xs).max() > 0.1, "they part under the schedule"
+    brake = np.linalg.norm(torch_s.xs[m + 10] - torch_s.xs[m])
+    coast = np.linalg.norm(vel_s.xs[m + 10] - vel_s.xs[m])
+    assert brake < 0.5 * coast, "the torch form brakes at the milestone, the velocity form coasts"
+
+
+@claim("nesterov-sutskever")
+def _(r):
+    mom, nest, mom_s, nest_s = r.traces
+    assert np.abs(mom.xs[20:, 1]).max() > 0.5, "momentum 0.99 keeps swinging across the valley"
+    assert np.abs(nest.xs[20:, 1]).max() < 1e-3, "Nesterov's look-ahead kills the swing across it"
+    assert step_lengths(nest).sum() * 5 < step_lengths(mom).sum()
+    assert nest.loss[-1] < 1e-3 * mom.loss[-1] and mom.loss[-1] > 0.01
+    for tr in (mom_s, nest_s):
+        assert tr.loss[-1] < 1e-15 and tr.loss[-1] < 1e-6 * nest.loss[-1], "the schedule goes straight in"
+        log = np.log(tr.loss)
+        before, after = (log[250] - log[200]) / 50, (log[300] - log[250]) / 50
+        assert after < 1.5 * before < 0, "the schedule raises mu at update 250: the descent speeds up"
+
+
+# -- adaptive methods -----------------------------------------------------------------------------
+
+
+def _effective_rates(trace, kind, hp):
+    """lr / (sqrt(accumulator) + eps) per row, rebuilt from the gradients the run used."""
+    g2 = trace.grads[:-1] ** 2
+    if kind == "adagrad":
+        acc = np.cumsum(g2, axis=0)
+    else:
+        acc = np.empty_like(g2)
+        s = np.zeros(g2.shape[1])
+        for k, row in enumerate(g2):
+            s = hp["decay"] * s + (1 - hp["decay"]) * row
+            acc[k] = s
+    return hp["lr"] / (np.sqrt(acc) + hp["eps"])
+
+
+@claim("adagrad-vs-rmsprop-ravine")
+def _(r):
+    ada, rms = r.traces
+    assert dist(ada, (1, 1))[-1] > 0.2, "AdaGrad should stall before the minimum"
+    assert dist(rms, (1, 1))[-1] < 1e-3, "RMSProp should reach the minimum"
+    steps = np.abs(np.diff(ada.xs, axis=0))
+    assert np.all(steps[-1] < 0.1 * steps[0]), "AdaGrad's steps shrink towards zero"
+    rate_ada = _effective_rates(ada, "adagrad", r.scene.runs[0].optimizer.params)
+    rate_rms = _effective_rates(rms, "rmsprop", r.scene.runs[1].optimizer.params)
+    assert np.all(np.diff(rate_ada, axis=0) <= 0), "AdaGrad's effective rate can only fall"
+    assert np.all(rate_ada[-1] < 0.2 * rate_ada[0])
+    assert np.all(rate_rms[-1] > 10 * rate_ada[-1]), "RMSProp forgets and keeps its step size"
+
+
+@claim("adaptive-family")
+def _(r):
+    first_steps = [np.abs(tr.xs[1] - tr.xs[0]) for tr in r.traces]
+    sgd_ratio = first_steps[0][1] / first_steps[0][0]
+    assert abs(sgd_ratio - 100) < 1e-6, "SGD's first step is as lopsided as the gradient"
+    for run, s in zip(r.scene.runs[1:], first_steps[1:]):
+        assert abs(s[1] / s[0] - 1) < 0.01, f"{run.label}: first step should be equal in both coordinates"
+    names = [run.optimizer.key for run in r.scene.runs]
+    reach = {k: first(tr.loss < 0.1) for k, tr in zip(names, r.traces)}
+    assert reach["adam"] < reach["sgd"] and reach["adamax"] < reach["sgd"], reach
+    assert first_steps[names.index("adadelta")].max() < 0.01, "AdaDelta starts with tiny steps"
+    assert r.traces[names.index("adadelta")].loss[-1] > 1, "and is still on its way at the end"
+    for key in ("adagrad", "rmsprop", "adam", "adamax"):
+        assert r.traces[names.index(key)].loss[-1] < 1e-2, f"{key} gets there"
+
+
+def _steps_to(tr, tol=1e-2):
+    t = first(tr.loss < tol)
+    return len(tr.loss) * 10 if t is None else t  # never: far worse than any step
+
+
+@claim("rotated-quadratic-adaptive")
+def _(r):
+    angle = r.surface.angle
+    assert angle == 45
+    # The same scene with the valley turned back onto the axes (and the start with it).
+    a = math.radians(-angle)
+    x, y = r.start
+    start0 = (math.cos(a) * x - math.sin(a) * y, math.sin(a) * x + math.cos(a) * y)
+    axis = simulate(r.scene.replace(surface=r.scene.surface.replace("angle=45", "angle=0"), start=start0))
+    sgd0, *adaptive0 = [_steps_to(tr) for tr in axis.traces]
+    sgd45, *adaptive45 = [_steps_to(tr) for tr in r.traces]
+    for on_axis, rotated in zip(adaptive0, adaptive45):
+        assert on_axis <= 0.6 * sgd0, "on the axes the adaptive methods beat SGD clearly"
+        assert rotated >= sgd45, "rotated by 45 degrees they no longer beat SGD"
+        assert rotated / sgd45 > 1.5 * on_axis / sgd0, "the gap shrinks (here: reverses) with the angle"
+
+
+@claim("adam-bias-correction")
+def _(r):
+    adam, almost = r.traces
+    hp = r.scene.runs[1].optimizer.params
+    lr = r.scene.runs[0].optimizer.lr
+    np.testing.assert_allclose(np.abs(adam.xs[1] - adam.xs[0]), lr, rtol=1e-6)
+    expected = lr * (1 - hp["beta1"]) / math.sqrt(1 - hp["beta2"])  # 3.16 lr
+    np.testing.assert_allclose(np.abs(almost.xs[1] - almost.xs[0]), expected, rtol=1e-4)
+    assert step_lengths(almost)[:20].max() >= 3 * step_lengths(adam)[:20].max()
+
+
+@claim("optimizer-race")
+def _(r):
+    sgd, *others = r.traces
+    t_sgd = first(sgd.loss < 0.1)
+    for run, tr in zip(r.scene.runs[1:], others):
+        t = first(tr.loss < 0.1)
+        assert t is not None and t < t_sgd, f"{run.label} should get below 0.1 before SGD"
+
+
+@claim("adamw-vs-adam-l2")
+def _(r):
+    adam, adam_l2, adamw, sgd_l2 = r.traces
+    wd = r.scene.runs[1].optimizer.params["weight_decay"]
+    assert r.scene.runs[2].optimizer.params["weight_decay"] == wd
+    l2_minimum = np.array([2 / (2 + wd), 200 / (200 + wd)])  # argmin of f + wd/2 |x|^2 on the ravine
+    assert dist(adam, (1, 1))[-1] < 1e-3
+    assert dist(adam_l2, l2_minimum)[-1] < 1e-3, "Adam + L2 ends at the L2-regularized minimum"
+    assert dist(sgd_l2, l2_minimum)[-1] < 1e-3, "so does SGD + L2"
+    assert dist(adamw, l2_minimum)[-1] > 0.1, "AdamW ends somewhere else"
+    assert adamw.final[1] < 0.9 < l2_minimum[1], "AdamW pulls even the steep coordinate in"
+
+
+# -- schedules ------------------------------------------------------------------------------------
+
+
+@claim("schedule-gallery")
+def _(r):
+    constant, *decaying = r.traces
+    assert r.scene.runs[0].schedule.key == "constant" and r.scene.noise > 0
+    floor = constant.loss[-20:].mean()
+    for run, tr in zip(r.scene.runs, r.traces):
+        lr = run.optimizer.lr
+        np.testing.assert_allclose(tr.lr[1:], lr * run.schedule.multipliers(r.scene.steps), rtol=1e-12)
+    for run, tr in zip(r.scene.runs[1:], decaying):
+        assert tr.loss[-20:].mean() < 0.25 * floor, f"{run.label} should end below the constant lr's noise floor"
+    keys = {run.schedule.key + (":warmup" if run.schedule.params.get("warmup") else ""): tr
+            for run, tr in zip(r.scene.runs, r.traces)}
+    assert {"step", "cosine", "linear", "inverse-sqrt", "cosine:warmup", "cosine-restarts"} <= set(keys)
+    warm = keys["cosine:warmup"].lr
+    assert np.all(np.diff(warm[1:30]) > 0) and warm[1] < 0.05 * warm[30], "warmup ramps the lr up"
+    restarts = keys["cosine-restarts"].lr
+    assert restarts[101] == restarts[1] == restarts[201] and restarts[100] < 0.01 * restarts[1]
+
+
+@claim("sgd-diminishing-lr")
+def _(r):
+    fixed, decaying = r.traces
+    assert r.scene.noise > 0 and r.scene.runs[1].schedule.key == "inverse-time"
+    assert fixed.loss[-100:].mean() > 0.5 * fixed.loss[100:200].mean(), "a fixed lr stalls at a noise floor"
+    assert decaying.loss[-100:].mean() < 0.2 * fixed.loss[-100:].mean(), "1/t keeps improving"
+
+
+@claim("polyak-averaging")
+def _(r):
+    (run,), (tr,) = r.scene.runs, r.traces
+    assert 0 < run.polyak < 1 and r.scene.noise > 0
+    avg = polyak_average(tr.xs, run.polyak)
+    x_star = minimum(r.surface, "global")
+    d_iter, d_avg = dist(tr, x_star)[-100:].mean(), np.linalg.norm(avg - x_star, axis=1)[-100:].mean()
+    assert d_avg < 0.6 * d_iter, (d_avg, d_iter)
+    assert r.surface.value_at(avg[-100:]).mean() < 0.3 * tr.loss[-100:].mean()
+
+
+# -- second order ---------------------------------------------------------------------------------
+
+
+@claim("newton-one-step")
+def _(r):
+    newton, half, sgd = r.traces
+    assert np.abs(newton.xs[1]).max() < 1e-12, "one Newton step lands on the minimum"
+    ratios = dist(half, (0, 0))[1:11] / dist(half, (0, 0))[:10]
+    np.testing.assert_allclose(ratios, 0.5, rtol=1e-9)
+    assert dist(sgd, (0, 0))[10] > 1e-3
+
+
+@claim("newton-saddle")
+def _(r):
+    newton, damped, sgd = r.traces
+    assert np.abs(newton.xs[1:]).max() < 1e-12, "Newton jumps onto the saddle and stays"
+    eig = np.linalg.eigvalsh(r.surface.hessian_at(newton.xs[-1:])[0])
+    assert eig.min() < 0 < eig.max(), "where it stops is a saddle, not a minimum"
+    assert damped.loss[-1] < -1 and sgd.loss[-1] < -1, "damped Newton and SGD escape downhill"
+
+
+@claim("bfgs-lbfgs-rosenbrock")
+def _(r):
+    names = [run.optimizer.key for run in r.scene.runs]
+    reach = {k: first(dist(tr, (1, 1)) < 1e-4) for k, tr in zip(names, r.traces)}
+    assert reach["bfgs"] is not None and reach["bfgs"] < 60, reach
+    assert reach["lbfgs"] is not None and reach["lbfgs"] < 60, reach
+    assert reach["newton"] is not None and reach["newton"] < 10, reach
+    for key in ("sgd", "momentum"):
+        assert dist(r.traces[names.index(key)], (1, 1))[-1] > 0.1, f"{key} should still be in the valley"
+
+
+@claim("lbfgs-noise")
+def _(r):
+    lbfgs, mom = r.traces
+    assert r.scene.noise > 0
+    assert lbfgs.loss[-1] > max(0.5, 5 * mom.loss[-1]), "with noisy gradients L-BFGS loses its way"
+    clean = simulate(r.scene.replace(noise=0.0))
+    assert first(dist(clean.traces[0], (1, 1)) < 1e-4) < 60, "without noise it converges fast"
+
+
+@claim("sam-sharp-flat")
+def _(r):
+    wide, narrow = minimum(r.surface, "global"), minimum(r.surface, "local")
+    sgd, mom, sam = r.traces
+    assert dist(sgd, narrow)[-1] < 0.05, "SGD ends in the narrow well"
+    assert dist(mom, narrow)[-1] < 0.05, "so does momentum without SAM"
+    assert dist(sam, wide)[-1] < 0.05, "SAM ends in the wide well"
+
+
+# -- classification -------------------------------------------------------------------------------
+
+
+def _weights(res, run=0):
+    """Entries of the weight matrices (biases excluded) at the end of a run."""
+    w = res.runs[run].weights[-1]
+    return w[res.problem.model.weight_mask.astype(bool)]
+
+
+def _near_zero(w, tol=0.02):
+    return float(np.mean(np.abs(w) < tol))
+
+
+def _final(res, metric, run=0):
+    return res.runs[run].metrics[metric][-1]
+
+
+@claim("l1-sparse-weights")
+def _(r):
+    l2 = result("l2-spread-weights")
+    assert (r.scene.dataset, r.scene.model, r.scene.steps) == (l2.scene.dataset, l2.scene.model, l2.scene.steps)
+    for i, run in enumerate(r.scene.runs):
+        sparse, spread = _near_zero(_weights(r, i)), _near_zero(_weights(l2, i))
+        assert sparse > 0.3 and sparse > 3 * spread, f"{run.label}: L1 {sparse:.2f} vs L2 {spread:.2f} near zero"
+        assert _final(r, "val_acc", i) > 0.85
+
+
+@claim("l2-spread-weights")
+def _(r):
+    l1 = result("l1-sparse-weights")
+    for i, run in enumerate(r.scene.runs):
+        w2, w1 = _weights(r, i), _weights(l1, i)
+        assert _near_zero(w2) < 0.2, f"{run.label}: few L2 weights are near zero"
+        assert np.abs(w2).max() < 0.8 * np.abs(w1).max(), "and none is as large as L1's biggest"
+        assert _final(r, "val_acc", i) > 0.85
+
+
+def _examples_to_accuracy(res, acc=0.8):
+    t = first(np.asarray(res.runs[0].metrics["train_acc"]) >= acc)
+    return None if t is None else t * res.problem.batch_size
+
+
+@claim("batch-size-1")
+def _(r):
+    assert r.problem.batch_size == 1
+    loss = np.asarray(r.runs[0].metrics["train_loss"])
+    assert np.mean(np.diff(loss) > 0) > 0.3, "one point per step: the loss curve is ragged"
+    full = result("full-batch")
+    mine, theirs = _examples_to_accuracy(r), _examples_to_accuracy(full)
+    assert mine is not None and theirs is not None
+    assert mine * 50 < theirs, f"batch 1 needs far fewer examples: {mine} vs {theirs}"
+
+
+@claim("full-batch")
+def _(r):
+    assert r.problem.full_batch
+    loss = np.asarray(r.runs[0].metrics["train_loss"])
+    assert np.mean(np.diff(loss) > 0) < 0.02, "the full-batch loss goes down (almost) every step"
+    assert max(r.runs[0].metrics["train_acc"]) >= 0.8
+
+
+def _mean_confidence(res, run=0):
+    from surfaces.classification.models import design, softmax_probabilities
+    w = res.runs[run].weights[-1]
+    scores, _ = res.problem.model.forward(w[None, :], design(res.problem.dataset.X_train, res.problem.model.features))
+    return float(softmax_probabilities(scores)[0].max(axis=0).mean())
+
+
+@claim("label-smoothing")
+def _(r):
+    eps = r.scene.label_smoothing
+    assert eps > 0
+    plain = simulate(r.scene.replace(label_smoothing=0.0))
+    smooth_conf, plain_conf = _mean_confidence(r), _mean_confidence(plain)
+    assert plain_conf > 0.95, plain_conf
+    assert smooth_conf < 1 - eps + 0.03, smooth_conf
+    assert abs(_final(r, "val_acc") - _final(plain, "val_acc")) <= 0.03, "accuracy does not suffer"
+
+
+@claim("mixup")
+def _(r):
+    assert r.scene.mixup > 0
+    plain = simulate(r.scene.replace(mixup=0.0))
+    gap = _final(r, "val_loss") - _final(r, "train_loss")
+    plain_gap = _final(plain, "val_loss") - _final(plain, "train_loss")
+    assert _final(r, "train_loss") > _final(plain, "train_loss"), "mixup fits the training set less tightly"
+    assert _final(r, "val_loss") < _final(plain, "val_loss"), "and does better on validation"
+    assert gap < 0.5 * plain_gap
+    conf = [float(res.problem.decision_grid(res.runs[0].weights[-1], 60, 60).probs.max(axis=-1).mean())
+            for res in (r, plain)]
+    assert conf[0] < conf[1], "the decision regions are less confident"
+
+
+@claim("adafactor-memory")
+def _(r):
+    names = [run.optimizer.key for run in r.scene.runs]
+    adam, ada = names.index("adam"), names.index("adafactor")
+    memory = {k: r.training.state_memory(r.problem, run.optimizer) for k, run in zip(names, r.scene.runs)}
+    assert memory["adam"] == 2 * r.problem.dim
+    assert memory["adafactor"] < 0.3 * memory["adam"], memory
+    assert _final(r, "val_acc", ada) >= _final(r, "val_acc", adam) - 0.05
+    assert _final(r, "val_acc", ada) > 0.9
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+
+def test_presets_exist():
+    assert len(KEYS) >= 25
+
+
+def test_every_preset_has_a_claim():
+    missing = sorted(set(KEYS) - set(CLAIMS))
+    assert not missing, f"presets without a claim in tests/test_presets.py: {missing}"
+    stale = sorted(set(CLAIMS) - set(KEYS))
+    assert not stale, f"claims for presets that do not exist: {stale}"
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_preset_claim(key):
+    if key not in CLAIMS:
+        pytest.fail(f"preset {key!r} has no claim")
+    CLAIMS[key](result(key))
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_preset_file(key):
+    path = PRESET_DIR / f"{key}.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert raw["version"] == 1
+    scene = Scene.load(path)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", key), "keys are typed on the command line"
+    assert scene.title.strip() and scene.note.strip()
+    assert "\n" not in scene.note and len(scene.note) > 200, "one paragraph for the lecturer"
+    assert re.search(r"[Ss]eeds? 00[1-4]", scene.note), "the note says which lecture it comes from"
+    assert scene.runs
+    names = [run.name for run in scene.runs]
+    assert all(names) and len(set(names)) == len(names), "every run has its own legend name"
+    assert all(run.color in PALETTE for run in scene.runs)
+    assert scene.steps / scene.speed <= MAX_SECONDS, "watchable in a lecture"
+    assert scene.step == 0, "a preset starts at the beginning"
+    assert Scene.from_json(scene.to_json()) == scene
+    assert load_preset(key) == scene
+    if scene.mode == "surface":
+        assert scene.start is not None, "the start is part of the point a preset makes"
+
+
+def test_titles_unique_and_listed():
+    listed = dict(list_presets())
+    assert sorted(listed) == KEYS
+    titles = [listed[k] for k in KEYS]
+    assert all(t.strip() for t in titles)
+    assert len(set(titles)) == len(titles)
+
+
+def _playlists():
+    return sorted(PLAYLIST_DIR.glob("*.json"))
+
+
+def test_lecture_playlist_shows_every_preset_once():
+    data = json.loads((PLAYLIST_DIR / "lecture.json").read_text(encoding="utf-8"))
+    assert sorted(data["presets"]) == KEYS
+
+
+@pytest.mark.parametrize("path", _playlists(), ids=lambda p: p.stem)
+def test_playlist(path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) == {"title", "presets"}
+    assert isinstance(data["title"], str) and data["title"].strip()
+    keys = data["presets"]
+    assert keys and all(isinstance(k, str) for k in keys)
+    assert len(set(keys)) == len(keys), "a playlist shows each preset once"
+    unknown = [k for k in keys if k not in KEYS]
+    assert not unknown, f"{path.name} names unknown presets {unknown}"
