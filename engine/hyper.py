@@ -74,7 +74,7 @@ class Hyper:
             raise HyperError(owner_msg)
         try:
             value = float(text) if not isinstance(text, (int, float)) else float(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit int from JSON
             raise HyperError(owner_msg) from None
         if not math.isfinite(value):
             raise HyperError(owner_msg)

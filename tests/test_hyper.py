@@ -32,7 +32,7 @@ def test_numbers_from_text_and_values():
 @pytest.mark.parametrize("hyper,text", [
     (LR, "0"), (LR, "101"), (LR, "-1"), (LR, "abc"), (LR, ""), (LR, "nan"), (LR, "inf"), (LR, True),
     (LR, None), (LR, [1]), (BETA, "1"), (OPEN, "1"), (OPEN, "1.0"), (HISTORY, "2.5"), (HISTORY, "0"),
-    (HISTORY, "101"), (HISTORY, "ten")])
+    (HISTORY, "101"), (HISTORY, "ten"), (LR, 10**400), (HISTORY, 10**400), (LR, "1" + "0" * 400)])
 def test_bad_numbers_name_the_key_the_value_and_the_range(hyper, text):
     with pytest.raises(HyperError) as err:
         hyper.parse(text)
