@@ -105,6 +105,12 @@ def test_trace_csv_on_a_1d_surface(capsys):
     assert lines[2] == "1,2.0,4.0,0.1"  # 2.5 - 0.1 * 5
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "newton"])
+def test_zero_steps_print_the_start_only(capsys, optimizer):
+    code, out, _ = cli(capsys, "trace", "--surface", "quadratic", "--optimizer", optimizer, "--steps", "0")
+    assert code == 0 and out == "step,x,y,loss,lr\n0,-2.5,1.5,14.375,0.0\n"
+
+
 def test_trace_json_keys(capsys):
     code, out, _ = cli(capsys, "trace", "--surface", "quadratic:kappa=50", "--optimizer", "momentum",
                        "--steps", "5", "--format", "json")

@@ -39,6 +39,38 @@ def test_every_registered_optimizer_has_a_hand_computed_test():
     assert tuple(Q.start) == tuple(X0)
 
 
+# SPEC section 3's table: the defaults in brackets (a contract shared by CLI, GUI and sessions)
+SPEC_DEFAULTS = {
+    "sgd": {"lr": 0.01, "weight_decay": 0.0},
+    "momentum": {"lr": 0.01, "momentum": 0.9, "form": "torch", "weight_decay": 0.0},
+    "nesterov": {"lr": 0.01, "momentum": 0.9, "form": "torch", "momentum_schedule": "none",
+                 "mu_max": 0.99, "weight_decay": 0.0},
+    "adagrad": {"lr": 0.1, "eps": 1e-7, "weight_decay": 0.0},
+    "rmsprop": {"lr": 0.01, "decay": 0.9, "eps": 1e-7, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "adam": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "bias_correction": True,
+             "amsgrad": False, "weight_decay": 0.0},
+    "adamw": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},
+    "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weight_decay": 0.0},
+    "adamax": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0},
+    "nadam": {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "momentum_decay": 0.004,
+              "weight_decay": 0.0},
+    "adafactor": {"lr": 0.01, "beta2": 0.999, "eps": 1e-8},
+    "lion": {"lr": 0.001, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
+    "sam": {"rho_sam": 0.05, "base": "sgd", "lr": 0.01},
+    "newton": {"lr": 1.0, "damping": 0.0},
+    "bfgs": {"lr": 1.0, "c1": 1e-4},
+    "lbfgs": {"lr": 1.0, "history": 10, "c1": 1e-4},
+    "random-search": {"sigma": 0.1},
+}
+
+
+@pytest.mark.parametrize("key", list(SPEC_DEFAULTS))
+def test_defaults_are_specs(key):
+    params = OptimizerSpec.make(key).params
+    assert {name: params[name] for name in SPEC_DEFAULTS[key]} == SPEC_DEFAULTS[key]
+    assert OPTIMIZERS[key].decoupled_weight_decay == (key in ("adamw", "lion"))
+
+
 # -- gradient descent and momentum ------------------------------------------------------------
 
 

@@ -194,3 +194,15 @@ def test_sutskever_momentum_schedule_vectorised():
 def test_bad_schedule_specs_name_the_problem(text, needle):
     with pytest.raises(SpecError, match=needle):
         ScheduleSpec.parse(text)
+
+
+def test_schedule_defaults_are_specs():
+    """SPEC section 4's brackets; total 0 stands for the run length, warmup 0 for none."""
+    defaults = {key: ScheduleSpec.make(key).params for key in SCHEDULES}
+    assert defaults["step"]["gamma"] == 0.1 and defaults["step"]["milestones"] == ()
+    assert defaults["exponential"]["gamma"] == 0.99
+    assert defaults["cosine"]["floor"] == 0.0 and defaults["cosine"]["total"] == 0
+    assert defaults["linear"]["floor"] == 0.0 and defaults["linear"]["total"] == 0
+    assert defaults["inverse-time"]["decay"] == 1.0
+    assert defaults["cosine-restarts"]["mult"] == 1.0 and defaults["cosine-restarts"]["floor"] == 0.0
+    assert all(p["warmup"] == 0 for p in defaults.values())
