@@ -28,8 +28,10 @@ def _join_negative_values(argv: list[str]) -> list[str]:
     out, i = [], 0
     while i < len(argv):
         arg = argv[i]
-        if arg in _VALUE_OPTIONS and i + 1 < len(argv) and argv[i + 1].startswith("-") \
-                and argv[i + 1][1:2] in set("0123456789.") | {"i", "n"}:
+        nxt = argv[i + 1] if i + 1 < len(argv) else ""
+        # a formula may start with a minus too ("-cos(x)*cos(y)"); it is never an option
+        negative = nxt[1:2] in set("0123456789.") | {"i", "n"} or (arg == "--formula" and nxt[1:2] != "-")
+        if arg in _VALUE_OPTIONS and nxt.startswith("-") and negative:
             out.append(f"{arg}={argv[i + 1]}")
             i += 2
             continue

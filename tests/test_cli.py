@@ -9,6 +9,7 @@ tests/test_layering.py's job.)
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -163,6 +164,17 @@ def test_a_custom_surface(capsys):
     lines = out.splitlines()
     assert code == 0 and lines[1] == "0,1.0,1.0,11.0,0.0"
     assert [float(v) for v in lines[2].split(",")[1:4]] == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("formula", ["-cos(x)*cos(y)", "-x**2+y**2", "-(x - 1)**2 - y**2 + 10"])
+def test_a_formula_may_start_with_a_minus(capsys, formula):
+    code, out, err = cli(capsys, "trace", "--surface", "custom", "--formula", formula, "--optimizer", "sgd",
+                         "--steps", "1", "--start", "0.5,0.25")
+    assert code == 0, err
+    x, y = 0.5, 0.25
+    want = {"-cos(x)*cos(y)": -math.cos(x) * math.cos(y), "-x**2+y**2": -x * x + y * y,
+            "-(x - 1)**2 - y**2 + 10": -(x - 1) ** 2 - y * y + 10}[formula]
+    assert float(out.splitlines()[1].split(",")[3]) == pytest.approx(want, rel=1e-15)
 
 
 def test_a_diverging_run_exits_0_and_says_so_on_stderr():
