@@ -150,10 +150,14 @@ class PlaygroundController(QtCore.QObject):
 
     # -- computing paths ------------------------------------------------------------------------
 
-    def _compute(self, i: int, record_states: bool = False, surface=None, scene=None):
+    def _compute(self, i: int, record_states: bool | None = None, surface=None, scene=None):
+        """Run ``i``'s path; the selected run keeps its optimizer state for the inspector
+        (one run instead of two on every slider move)."""
         scene = scene or self.scene
         surface = surface or self.surface
         cfg = scene.runs[i]
+        if record_states is None:
+            record_states = i == scene.selected
         start = scene.start if scene.start is not None else surface.start
         try:
             return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
@@ -172,13 +176,28 @@ class PlaygroundController(QtCore.QObject):
             out.append(tr)
         return out
 
+    def _store(self, i: int, tr) -> None:
+        self.traces[i] = tr
+        self._polyak.pop(i, None)
+        if tr.states is not None:
+            self._states[i] = tr
+        else:
+            self._states.pop(i, None)
+
+    def _store_all(self, traces) -> None:
+        self.traces = [None] * len(traces)
+        self._states.clear()
+        self._polyak.clear()
+        for i, tr in enumerate(traces):
+            self._store(i, tr)
+
     def _commit(self, scene: Scene, indices, traces) -> None:
         self.scene = scene
+        before = {i: self.traces[i].diverged_at if self.traces[i] is not None else None for i in indices}
         for i, tr in zip(indices, traces):
-            self.traces[i] = tr
-            self._states.pop(i, None)
-            self._polyak.pop(i, None)
-        self._report_divergence(indices)
+            self._store(i, tr)
+        # say it once when a run starts diverging, not on every slider move after that
+        self._report_divergence([i for i in indices if self.traces[i].diverged_at != before[i]])
 
     def _report_divergence(self, indices) -> None:
         for i in indices:
@@ -217,9 +236,8 @@ class PlaygroundController(QtCore.QObject):
         if traces is None:
             return False
         self.pause()
-        self.surface, self.scene, self.traces = surface, scene, traces
-        self._states.clear()
-        self._polyak.clear()
+        self.surface = surface
+        self._store_all(traces)
         self.scene = scene.replace(selected=min(scene.selected, max(len(scene.runs) - 1, 0)))
         self.step = min(scene.step, self.scene.steps)
         self._pos = float(self.step)
@@ -273,9 +291,7 @@ class PlaygroundController(QtCore.QObject):
             return False
         self.surface = surface
         self.scene = scene
-        self.traces = traces
-        self._states.clear()
-        self._polyak.clear()
+        self._store_all(traces)
         self._report_divergence(range(len(traces)))
         self.sceneChanged.emit()
         self.settingsChanged.emit()
@@ -315,9 +331,9 @@ class PlaygroundController(QtCore.QObject):
         if tr is None:
             self.traces.pop(index)
             return False
-        self.traces[index] = tr
         self._states.clear()
         self._polyak.clear()
+        self._store(index, tr)
         self.scene = scene
         self._report_divergence([index])
         self.runsChanged.emit()

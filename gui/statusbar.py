@@ -26,6 +26,8 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self.step_label = QtWidgets.QLabel()
         self.loss_label = QtWidgets.QLabel()
         self.loss_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # its width changes with every number: keep that from re-laying out the window
+        self.loss_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.fps_label = QtWidgets.QLabel()
         self.fps_label.setMinimumWidth(70)
         self.addWidget(self.loss_label, 1)  # a message hides it for a few seconds
@@ -38,9 +40,9 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         c = controller
         c.stepChanged.connect(lambda _s: self.request())
         c.tracesChanged.connect(lambda _i: self.request())
-        c.runsChanged.connect(self.request)
+        c.runsChanged.connect(self.refresh)
         c.runChanged.connect(lambda _i: self.request())
-        c.sceneChanged.connect(self.request)
+        c.sceneChanged.connect(self.refresh)
         c.playingChanged.connect(lambda _p: self.refresh())
         c.message.connect(lambda text: self.showMessage(text, MESSAGE_MS))
         self.refresh()
@@ -55,7 +57,7 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
     def refresh(self) -> None:
         self._last = time.perf_counter()
         c = self.controller
-        self.step_label.setText(f"step {c.step} / {c.scene.steps}" + ("  ▶" if c.playing else ""))
+        _set_text(self.step_label, f"step {c.step} / {c.scene.steps}" + ("  ▶" if c.playing else ""))
         parts = []
         for i, run in enumerate(c.runs):
             if not run.visible:
@@ -67,5 +69,10 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
                 value = "diverged"
             name = html.escape(run.optimizer.record.title if run.optimizer.key != "sam" else run.label)
             parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")
-        self.loss_label.setText("&nbsp;&nbsp; ".join(parts))
-        self.fps_label.setText(f"{self.frames.fps:4.0f} fps" if c.playing else "")
+        _set_text(self.loss_label, "&nbsp;&nbsp; ".join(parts))
+        _set_text(self.fps_label, f"{self.frames.fps:4.0f} fps" if c.playing else "")
+
+
+def _set_text(label: QtWidgets.QLabel, text: str) -> None:
+    if label.text() != text:
+        label.setText(text)

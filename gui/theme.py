@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from PySide6 import QtGui, QtWidgets
 
 # Z[j, i] = f(xs[i], ys[j]) everywhere (surfaces.base.Surface.grid), so images are row-major.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222222")
@@ -63,6 +63,9 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
         axis.setTextPen(pg.mkPen(INK))
         axis.setPen(pg.mkPen(MUTED))
         axis.enableAutoSIPrefix(False)  # "(x0.001)" next to a label is easy to miss from afar
+        # Trails next to an axis mark it dirty on every frame; re-drawing its text costs
+        # ~0.7 ms an axis, blitting a cached pixmap almost nothing.
+        axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
     label_style = {"color": INK, "font-size": f"{LABEL_PT}pt"}
     if bottom:
         plot.setLabel("bottom", bottom, **label_style)
@@ -73,6 +76,41 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     plot.setMenuEnabled(False)
     plot.hideButtons()
+
+
+def settle_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.05) -> None:
+    """Set the y range only when the data left it or fills less than 60% of it: a slider
+    being dragged should not make the axis (and its text) jump on every move."""
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return
+    if hi <= lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    pad = (hi - lo) * padding
+    (cur_lo, cur_hi) = plot.vb.viewRange()[1]
+    inside = cur_lo <= lo and hi <= cur_hi
+    if inside and (hi - lo) >= 0.6 * (cur_hi - cur_lo - 2 * pad):
+        return
+    plot.setYRange(lo - pad, hi + pad, padding=0.0)
+
+
+def set_x_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.02) -> None:
+    """setXRange unless it is already that range (setting it again re-draws both axes)."""
+    pad = (hi - lo) * padding
+    cur = plot.vb.viewRange()[0]
+    if abs(cur[0] - (lo - pad)) > 1e-9 * (abs(hi) + 1) or abs(cur[1] - (hi + pad)) > 1e-9 * (abs(hi) + 1):
+        plot.setXRange(lo - pad, hi + pad, padding=0.0)
+
+
+def set_log_axis(plot: pg.PlotItem, side: str, log: bool) -> None:
+    axis = plot.getAxis(side)
+    if bool(axis.logMode) != bool(log):  # setting it again throws away the axis drawing
+        axis.setLogMode(log)
+
+
+def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
+    axis = plot.getAxis(side)
+    if axis.labelText != text:
+        plot.setLabel(side, text, color=INK, **{"font-size": f"{LABEL_PT}pt"})
 
 
 def swatch_icon(color: str, size: int = 16) -> QtGui.QIcon:

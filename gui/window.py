@@ -167,7 +167,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def balance(self) -> None:
         """Give the surface the larger share of the centre."""
         width = self.central.width() or (self.width() - CONTROLS_WIDTH)
-        side = max(330, min(480, int(width * 0.36)))
+        side = max(min(300, width // 3), min(480, int(width * 0.36)))
         self.central.setSizes([width - side, side])
         height = self.side.height() or self.height()
         self.side.setSizes([int(height * 0.34), int(height * 0.24), int(height * 0.42)])

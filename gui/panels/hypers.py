@@ -88,8 +88,10 @@ class HyperControls(QtWidgets.QWidget):
             self._layout_key = key
         i = self.controller.selected
         record = opt.record
-        self.title.setText(f"<b style='color:{run.color}'>■</b> <b>Run {i + 1}: {html.escape(record.title)}</b>"
-                           f"<br><span style='color:#666'>{html.escape(record.summary)}</span>")
+        title = (f"<b style='color:{run.color}'>■</b> <b>Run {i + 1}: {html.escape(record.title)}</b>"
+                 f"<br><span style='color:#666'>{html.escape(record.summary)}</span>")
+        if self.title.text() != title:
+            self.title.setText(title)
         for name, knob in self.knobs.items():
             knob.set_value(opt.params[name])
         with QtCore.QSignalBlocker(self.schedule):

@@ -84,9 +84,12 @@ class InspectorPanel(QtWidgets.QWidget):
                 from engine.registry import OPTIMIZERS
                 code = ("e = rho g / ||g||;  g <- grad(x + e)      (SAM, then the base rule)\n\n"
                         + OPTIMIZERS[base].pseudo_code)
-            self.code.setPlainText(code)
-            self.title.setText(f"<b style='color:{run.color}'>■</b> <b>{html.escape(run.label)}</b>"
-                               f"<br><span style='color:#666'>{html.escape(record.reference)}</span>")
+            if self.code.toPlainText() != code:
+                self.code.setPlainText(code)
+            title = (f"<b style='color:{run.color}'>■</b> <b>{html.escape(run.label)}</b>"
+                     f"<br><span style='color:#666'>{html.escape(record.reference)}</span>")
+            if self.title.text() != title:
+                self.title.setText(title)
             self._code_key = key
         if not self.isVisible():
             return

@@ -155,19 +155,22 @@ class Knob(QtWidgets.QWidget):
         return self._value
 
     def set_value(self, v) -> None:
-        """Show ``v`` without emitting ``edited``."""
+        """Show ``v`` without emitting ``edited``; widgets already showing it are left
+        alone (every setText repaints, and a slider drag re-syncs the panel each move)."""
         self._value = v
         self.set_invalid(False)
-        if self.check is not None:
+        if self.check is not None and self.check.isChecked() != bool(v):
             with QtCore.QSignalBlocker(self.check):
                 self.check.setChecked(bool(v))
-        if self.combo is not None:
+        if self.combo is not None and self.combo.currentText() != str(v):
             with QtCore.QSignalBlocker(self.combo):
                 self.combo.setCurrentText(str(v))
         if self.slider is not None and not self.slider.isSliderDown():  # never fight the mouse
-            with QtCore.QSignalBlocker(self.slider):
-                self.slider.setValue(int(v) if self.scale is None else self.scale.to_pos(v))
-        if self.edit is not None:
+            pos = int(v) if self.scale is None else self.scale.to_pos(v)
+            if self.slider.value() != pos:
+                with QtCore.QSignalBlocker(self.slider):
+                    self.slider.setValue(pos)
+        if self.edit is not None and self.edit.text() != format_value(v):
             with QtCore.QSignalBlocker(self.edit):
                 self.edit.setText(format_value(v))
                 self.edit.setCursorPosition(0)

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
-from gui.views.isolines import color_scale, isolines, levels_for
+from gui.views.isolines import ColorScale, isolines, levels_for
 from gui.views.overlays import KINDS, HeadOverlays
 from gui.views.trails import TrailLayer, display_points
 
@@ -72,8 +72,14 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.colorbar.axis.setTickFont(theme.font(theme.TICK_PT - 1))
         self.colorbar.axis.setTextPen(pg.mkPen(theme.INK))
+        self.colorbar.axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.contours = pg.PlotCurveItem(connect="pairs", pen=theme.pen(QtGui.QColor(*theme.CONTOUR_COLOR)))
         self.contours.setZValue(-50)
+        # The map only changes with the surface or the zoom, the trails on every frame:
+        # painting the map from a device pixmap saves the scaled image and ~8000 contour
+        # segments on every frame.
+        for item in (self.image, self.contours):
+            item.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.plot.addItem(self.contours)
         self.curve = pg.PlotCurveItem(pen=theme.pen("#444444", 2.0))  # 1-D: f(x)
         self.curve.setZValue(-40)
@@ -92,6 +98,14 @@ class ContourView(pg.GraphicsLayoutWidget):
         self._legend_extras: list = []
         self._placing = False
         self._view = (0.0, 1.0, 0.0, 1.0)
+        self._scale = None
+        self._levels = np.array([])
+        self._grid_range = None
+        self._grid_timer = QtCore.QTimer(self)
+        self._grid_timer.setSingleShot(True)
+        self._grid_timer.setInterval(40)
+        self._grid_timer.timeout.connect(self.refresh_grid)
+        self.plot.vb.sigRangeChanged.connect(self._range_changed)
 
         self.start_marker.sigPositionChanged.connect(self._marker_moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
@@ -119,9 +133,10 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.reset_zoom()
 
     def _draw_surface(self) -> None:
+        """Colour scale and contour levels from the surface's default view (fixed per
+        surface), then the grid itself over whatever range is shown."""
         s = self.controller.surface
         view = s.view
-        self._view = tuple(view) if s.dim == 2 else (view[0], view[1], 0.0, 1.0)
         two_d = s.dim == 2
         for item in (self.image, self.contours, self.colorbar):
             item.setVisible(two_d)
@@ -129,27 +144,56 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.plot.setAspectLocked(two_d, ratio=1.0)
         self.plot.setLabel("left", "y" if two_d else "f(x)")
         if two_d:
-            xs, ys, Z = s.grid(GRID, GRID)
-            C, use_log, zmin = color_scale(Z, s.min_value)
-            lo, hi = float(np.nanmin(C)), float(np.nanmax(C))
-            if not hi > lo:
-                hi = lo + 1.0
-            self.image.setImage(C, levels=(lo, hi), autoLevels=False)
-            self.image.setRect(QtCore.QRectF(view[0], view[2], view[1] - view[0], view[3] - view[2]))
+            self._view = tuple(view)
+            _, _, Z = s.grid(GRID, GRID)
+            self._scale = ColorScale(Z, s.min_value)
+            self._levels = levels_for(Z, self._scale.zmin, self._scale.use_log)
+            lo, hi = self._scale.levels
             self.colorbar.setLevels((lo, hi))
-            self.colorbar.axis.setLogMode(False, use_log)
-            self.colorbar.axis.setLabel("f − f_min" if use_log else "f",
+            self.colorbar.axis.setLogMode(self._scale.use_log)
+            self.colorbar.axis.setLabel("f − f_min" if self._scale.use_log else "f",
                                         **{"color": theme.INK, "font-size": f"{theme.TICK_PT}pt"})
-            segs = isolines(xs, ys, Z, levels_for(Z, zmin, use_log)) if self._contours_on() else np.empty((0, 2))
-            self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
         else:
             xs, _, Z = s.grid(GRID_1D)
-            self.curve.setData(xs, Z)
             finite = Z[np.isfinite(Z)]
             lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
             pad = 0.08 * (hi - lo or 1.0)
             self._view = (view[0], view[1], lo - pad, hi + pad)
+        self._grid_range = None
         self._draw_minima()
+
+    def _range_changed(self, *_):
+        self._grid_timer.start()
+
+    def refresh_grid(self) -> None:
+        """The heat map and contours (2-D) or the curve (1-D) over the range on screen, so
+        zooming in shows detail and the margins of an aspect-locked view are not blank."""
+        s = self.controller.surface
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        key = (id(s), round(x0, 9), round(x1, 9), round(y0, 9), round(y1, 9), self._contours_on())
+        if key == self._grid_range:
+            return
+        self._grid_range = key
+        if s.dim == 1:
+            xs = np.linspace(x0, x1, GRID_1D)
+            with np.errstate(all="ignore"):
+                self.curve.setData(xs, np.asarray(s.value(xs), dtype=float))
+            return
+        box = (x0, x1, y0, y1)
+        xs, ys, Z = s.grid(GRID, GRID, view=box)
+        lo, hi = self._scale.levels
+        self.image.setImage(self._scale.apply(Z), levels=(lo, hi), autoLevels=False)
+        self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        segs = isolines(xs, ys, Z, self._levels) if self._contours_on() else np.empty((0, 2))
+        self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        # as many legend columns as fit: a legend wider than the plot would be cut
+        legend = getattr(self, "legend", None)  # pyqtgraph resizes before __init__ is done
+        cols = max(1, min(4, int(self.width() // 250)))
+        if legend is not None and cols != legend.columnCount:
+            legend.setColumnCount(cols)
 
     def _contours_on(self) -> bool:
         return bool(self.controller.display("contours"))
@@ -184,6 +228,7 @@ class ContourView(pg.GraphicsLayoutWidget):
     def reset_zoom(self) -> None:
         x0, x1, y0, y1 = self._view
         self.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self.refresh_grid()
 
     # -- runs -----------------------------------------------------------------------------------
 
@@ -205,9 +250,11 @@ class ContourView(pg.GraphicsLayoutWidget):
 
     def _run_changed(self, i: int) -> None:
         if i < len(self.trails.items):
-            self.trails.set_style(i, self.controller.runs[i])
+            restyled = self.trails.set_style(i, self.controller.runs[i])
             self.overlays.set_color(i, self.controller.runs[i].color)
-            self._traces_changed([i])
+            self._update_legend()
+            if restyled:  # heads take the new colour, a shown/hidden trail appears/goes
+                self._step_changed(self.controller.step)
 
     def _traces_changed(self, indices) -> None:
         c = self.controller
@@ -251,7 +298,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         elif key in ("trail_width", "iterate_dots"):
             self.rebuild_runs()
         elif key == "contours":
-            self._draw_surface()
+            self.refresh_grid()
 
     # -- the start point ------------------------------------------------------------------------
 

@@ -14,25 +14,38 @@ import numpy as np
 N_LEVELS = 14
 
 
-def color_scale(Z: np.ndarray, floor: float | None = None):
-    """(values for the heat map, use_log, zmin): log10(f - f_min) when the range is large.
+class ColorScale:
+    """How values become heat-map colours: log10(f - f_min + tiny) when the range spans
+    decades, f itself otherwise. Fixed per surface (from its default view), so zooming
+    or panning never re-colours the map.
 
-    Loss surfaces span many decades (Rosenbrock: 0 to 2500); on a linear scale all
-    of the interesting valley would be one colour.
+    Loss surfaces span many decades (Rosenbrock: 0 to 2500); on a linear scale all of
+    the interesting valley would be one colour.
     """
-    finite = Z[np.isfinite(Z)]
-    if finite.size == 0:
-        return np.zeros_like(Z), False, 0.0
-    zmin = float(finite.min()) if floor is None else min(float(floor), float(finite.min()))
-    d = finite - zmin
-    lo, hi = np.quantile(d, [0.05, 0.98])
-    use_log = hi > 0 and hi / max(lo, 1e-300) > 30.0
-    if not use_log:
-        return np.where(np.isfinite(Z), Z, np.nanmax(finite)), False, zmin
-    tiny = max(float(hi) * 1e-7, 1e-300)
-    with np.errstate(all="ignore"):
-        C = np.log10(np.where(np.isfinite(Z), Z - zmin, hi) + tiny)
-    return C, True, zmin
+
+    def __init__(self, Z: np.ndarray, floor: float | None = None):
+        finite = Z[np.isfinite(Z)]
+        self.use_log, self.zmin, self.tiny, self.top = False, 0.0, 1e-300, 1.0
+        if finite.size == 0:
+            self.levels = (0.0, 1.0)
+            return
+        self.zmin = float(finite.min()) if floor is None else min(float(floor), float(finite.min()))
+        d = finite - self.zmin
+        lo, hi = np.quantile(d, [0.05, 0.98])
+        self.use_log = bool(hi > 0 and hi / max(lo, 1e-300) > 30.0)
+        self.tiny = max(float(hi) * 1e-7, 1e-300)
+        self.top = float(np.quantile(finite, 0.995))
+        C = self.apply(Z)
+        c = C[np.isfinite(C)]
+        lo, hi = (float(c.min()), float(c.max())) if c.size else (0.0, 1.0)
+        self.levels = (lo, hi if hi > lo else lo + 1.0)
+
+    def apply(self, Z: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            Z = np.where(np.isfinite(Z), Z, self.top)
+            if not self.use_log:
+                return Z
+            return np.log10(np.maximum(Z - self.zmin, 0.0) + self.tiny)
 
 
 def levels_for(Z: np.ndarray, zmin: float, use_log: bool, n: int = N_LEVELS) -> np.ndarray:

@@ -79,9 +79,9 @@ class LossCurvePlot(pg.PlotWidget):
         PlotCurveItem has no log mode of its own, and the axis only labels powers of 10)."""
         c = self.controller
         log, minus, fmin = self._mode()
-        self.plot.getAxis("left").setLogMode(log)
+        theme.set_log_axis(self.plot, "left", log)
         label = "f(x_t) − f*" if minus else "f(x_t)"
-        self.plot.setLabel("left", label, color=theme.INK, **{"font-size": f"{theme.LABEL_PT}pt"})
+        theme.set_label(self.plot, "left", label)
         n = len(c.runs)
         raw = []
         for i in range(n):  # a new path may change the floor, or the mode, of every run
@@ -101,7 +101,7 @@ class LossCurvePlot(pg.PlotWidget):
     def _fit_x(self) -> None:
         steps = self.controller.scene.steps
         self.steps_axis = np.arange(steps + 1)
-        self.plot.setXRange(0, steps, padding=0.02)
+        theme.set_x_range(self.plot, 0, steps)
 
     def _fit_y(self) -> None:
         c = self.controller
@@ -113,10 +113,7 @@ class LossCurvePlot(pg.PlotWidget):
                 highs.append(float(finite.max()))
         if not lows:
             return
-        lo, hi = min(lows), max(highs)
-        if hi <= lo:
-            lo, hi = lo - 0.5, hi + 0.5
-        self.plot.setYRange(lo, hi, padding=0.05)
+        theme.settle_range(self.plot, min(lows), max(highs))
 
     def draw(self, step: int) -> None:
         for i, (curve, v) in enumerate(zip(self.curves, self.values)):

@@ -83,10 +83,9 @@ class ScheduleView(pg.PlotWidget):
                 y = data[1][np.isfinite(data[1])]
                 ys.append(y[y > 0] if log else y)
         ys = [y for y in ys if y.size]
-        self.plot.getAxis("left").setLogMode(log)
-        label = "lr_t"
-        self.plot.setLabel("left", label, color=theme.INK, **{"font-size": f"{theme.LABEL_PT}pt"})
-        self.plot.setXRange(0, c.scene.steps, padding=0.02)
+        theme.set_log_axis(self.plot, "left", log)
+        theme.set_label(self.plot, "left", "lr_t")
+        theme.set_x_range(self.plot, 0, c.scene.steps)
         if ys:
             lo = min(float(y.min()) for y in ys)
             hi = max(float(y.max()) for y in ys)
@@ -94,9 +93,9 @@ class ScheduleView(pg.PlotWidget):
                 lo, hi = np.log10(lo), np.log10(hi)
                 if hi - lo < 0.5:  # constant rates: a band around them, not a flat line at the edge
                     lo, hi = lo - 0.5, hi + 0.5
-            elif hi - lo < 1e-12:
-                lo, hi = 0.0, hi * 1.2 or 1.0
-            self.plot.setYRange(lo, hi, padding=0.08)
+            else:
+                lo = min(lo, 0.0)  # rates read best against zero
+            theme.settle_range(self.plot, lo, hi, padding=0.08)
 
     def _run_changed(self, i: int) -> None:
         if i < len(self.curves):

@@ -16,9 +16,9 @@ from PySide6 import QtCore, QtGui
 from gui import theme
 
 HEAD_SIZE = 13
-DOT_SIZE = 5
+DOT_SIZE = 4
 CROSS_SIZE = 22
-MAX_DOTS = 3000  # iterate dots beyond this many per run cost more than they say
+MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
 
 
 def display_points(trace, dim: int) -> np.ndarray:
@@ -75,16 +75,23 @@ class TrailLayer:
         self.points = (self.points + [np.empty((0, 2))] * n)[:n]
         self.polyak = (self.polyak + [None] * n)[:n]
 
-    def set_style(self, i: int, run) -> None:
+    def set_style(self, i: int, run) -> bool:
+        """Pens and visibility of run ``i``; True if anything changed."""
         items = self.items[i]
+        key = (run.color, run.visible, self.width)
+        if getattr(items, "style", None) == key:
+            return False
+        items.style = key
         color = QtGui.QColor(run.color)
         items.trail.setPen(theme.pen(color, self.width))
         items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
         items.dots.setBrush(pg.mkBrush(color))
         items.dots.setPen(None)
-        for item in (items.trail, items.polyak, items.dots):
-            item.setVisible(run.visible)
-        items.shown = items.shown_polyak = items.shown_dots = -1
+        if items.trail.isVisible() != run.visible:
+            for item in (items.trail, items.polyak, items.dots):
+                item.setVisible(run.visible)
+            items.shown = items.shown_polyak = items.shown_dots = -1
+        return True
 
     def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None) -> None:
         self.points[i] = points
@@ -107,11 +114,14 @@ class TrailLayer:
                 if n != items.shown:
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
-                dots = self.show_dots and n <= MAX_DOTS
-                shown_dots = n if dots else 0
-                if shown_dots != items.shown_dots:
-                    items.dots.setData(pos=pts[:shown_dots])
-                    items.shown_dots = shown_dots
+                want = n if self.show_dots and n <= MAX_DOTS else 0
+                if want > items.shown_dots > 0 and want - items.shown_dots < items.shown_dots:
+                    # playing forward: add only the new iterates (setData would rebuild all)
+                    items.dots.addPoints(pos=pts[items.shown_dots:want])
+                    items.shown_dots = want
+                elif want != items.shown_dots:
+                    items.dots.setData(pos=pts[:want])
+                    items.shown_dots = want
                 poly = self.polyak[i]
                 if poly is not None and n != items.shown_polyak:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
@@ -129,14 +139,22 @@ class TrailLayer:
     # -- legend ------------------------------------------------------------------------------
 
     def update_legend(self, runs, labels, extras=()) -> None:
-        """``labels[i]`` per run; ``extras`` are (sample item, text) pairs (minima kinds)."""
-        key = (tuple((r.color, r.visible, lab) for r, lab in zip(runs, labels)), tuple(t for _, t in extras))
-        if key == self._legend_key:
+        """``labels[i]`` per run; ``extras`` are (sample item, text) pairs (minima kinds).
+
+        Rebuilt only when colours, visibility or the extras change; a new label (a
+        slider moved the lr in "Adam (lr 0.01)") is set in place, which is ~50x cheaper.
+        """
+        shown = [(r.color, lab) for r, lab in zip(runs, labels) if r.visible]
+        structure = (tuple(c for c, _ in shown), tuple(t for _, t in extras))
+        if structure == self._legend_key and len(self.legend.items) == len(shown) + len(extras):
+            for (_sample, label_item), (_c, text) in zip(self.legend.items, shown):
+                if label_item.text != text:
+                    label_item.setText(text)
             return
-        self._legend_key = key
+        self._legend_key = structure
         self.legend.clear()
-        for items, run, label in zip(self.items, runs, labels):
-            if run.visible:
-                self.legend.addItem(items.trail, label)
+        for color, label in shown:
+            # a thick stand-in: the legend must show the colour from the back of the room
+            self.legend.addItem(pg.PlotDataItem(pen=theme.pen(color, 4.0)), label)
         for sample, text in extras:
             self.legend.addItem(sample, text)

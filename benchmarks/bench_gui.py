@@ -1,0 +1,155 @@
+"""Speed of the GUI (medians; 1600x900; offscreen unless QT_QPA_PLATFORM says otherwise).
+
+* start: Python start to the first painted window (``python main.py`` in a subprocess,
+  which prints and quits after the surface's first paint). Target <= 1.0 s.
+* frame: one animation frame with 8 runs, 1000-point trails, the heat map and both
+  plots: advance one step and paint everything that changed. Target <= 16 ms.
+* playing: frames actually painted per second while the timer plays the paths.
+* slider: drag the learning-rate slider of one run: its whole path recomputed and
+  every view redrawn and painted. Target <= 16 ms.
+
+    .venv/bin/python benchmarks/bench_gui.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+BENCH_RUNS = (("sgd", {"lr": 0.001}), ("momentum", {"lr": 0.0005}), ("nesterov", {"lr": 0.0005}),
+              ("adagrad", {"lr": 0.3}), ("rmsprop", {"lr": 0.005}), ("adam", {"lr": 0.05}),
+              ("adamw", {"lr": 0.03}), ("lion", {"lr": 0.003}))
+
+
+def bench_scene(steps=1000):
+    from engine.session import PALETTE, RunConfig, Scene
+    from engine.spec import OptimizerSpec
+
+    runs = tuple(RunConfig(OptimizerSpec.make(k, **kw), color=PALETTE[i % len(PALETTE)])
+                 for i, (k, kw) in enumerate(BENCH_RUNS))
+    return Scene(surface="rosenbrock", runs=runs, steps=steps, start=(-1.5, 2.0), speed=5000.0)
+
+
+def start_time(repeats: int) -> list[float]:
+    env = dict(os.environ, OPTIMIZER_PLAYGROUND_EXIT_AFTER_FIRST_PAINT="1")
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = proc.stdout.readline()
+        t1 = time.perf_counter()
+        proc.wait(timeout=30)
+        if "first-paint" not in line:
+            raise SystemExit(f"the app did not report its first paint (got {line!r})")
+        times.append(t1 - t0)
+    return times
+
+
+def make_window(scene, width=1600, height=900):
+    from gui.app import build_window, make_application
+
+    app = make_application()
+    controller, window = build_window(scene)
+    window.resize(width, height)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    window.balance()
+    app.processEvents()
+    return app, controller, window
+
+
+def frame_times(app, controller, window, frames: int) -> list[float]:
+    painted0 = window.contour.frames.frames
+    controller.reset()
+    app.processEvents()
+    times = []
+    last = controller.last_step
+    for k in range(1, frames + 1):
+        t0 = time.perf_counter()
+        controller.seek(k % (last + 1))
+        app.processEvents()  # the paints (update requests) happen here
+        times.append(time.perf_counter() - t0)
+    painted = window.contour.frames.frames - painted0
+    if painted < frames * 0.9:
+        raise SystemExit(f"only {painted} of {frames} frames were painted: the measurement is not valid")
+    return times
+
+
+def playing_fps(app, controller, window, seconds: float) -> float:
+    from PySide6 import QtCore
+
+    controller.set_speed(60.0)
+    controller.reset()
+    painted0 = window.contour.frames.frames
+    controller.play()
+    t0 = time.perf_counter()
+    loop = QtCore.QEventLoop()
+    QtCore.QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    elapsed = time.perf_counter() - t0
+    controller.pause()
+    return (window.contour.frames.frames - painted0) / elapsed
+
+
+def slider_times(app, controller, window, moves: int) -> list[float]:
+    controller.select_run(5)  # adam
+    app.processEvents()
+    slider = window.hyper_controls.knobs["lr"].slider
+    base = slider.value()
+    times = []
+    for k in range(moves):
+        t0 = time.perf_counter()
+        slider.setValue(base + (k % 20) - 10)
+        app.processEvents()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def ms(values) -> str:
+    return f"{statistics.median(values) * 1000:6.2f} ms (p90 {sorted(values)[int(len(values) * 0.9)] * 1000:.2f})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    quick = args.quick
+    print(f"platform {os.environ['QT_QPA_PLATFORM']}, 1600x900, 8 runs x 1000 steps (rosenbrock)")
+    starts = start_time(3 if quick else 7)
+    print(f"start to first paint      {statistics.median(starts):6.3f} s   (target <= 1.0 s)")
+
+    app, controller, window = make_window(bench_scene())
+    frames = 200 if quick else 600
+    print(f"animation frame           {ms(frame_times(app, controller, window, frames))}   (target <= 16 ms)")
+    window.contour.trails.show_dots = False
+    print(f"  without iterate dots    {ms(frame_times(app, controller, window, frames))}")
+    window.contour.trails.show_dots = True
+    controller.set_display("trail_width", 2.0)
+    print(f"  thick trails (width 2)  {ms(frame_times(app, controller, window, frames))}")
+    controller.set_display("trail_width", 1.0)
+    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box"):
+        controller.set_display(key, True)
+    print(f"  all head overlays on    {ms(frame_times(app, controller, window, frames))}")
+    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box"):
+        controller.set_display(key, False)
+    fps = playing_fps(app, controller, window, 2.0 if quick else 5.0)
+    print(f"frames painted playing    {fps:6.1f} /s      (timer at ~60 Hz; target >= 60)")
+    print(f"lr slider drag, 1 run     {ms(slider_times(app, controller, window, 60 if quick else 200))}   "
+          "(target <= 16 ms)")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
