@@ -22,9 +22,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from engine.ops import ARRAY_OPS, FLOAT_OPS
-from engine.registry import OPTIMIZERS
+from engine.ops import FLOAT_OPS
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
+from engine.stepper import Update, noise_rows, rule_record
 from engine.trace import Trace
 
 DIVERGENCE_FACTOR = 1e6
@@ -63,44 +63,6 @@ class SurfaceObjective:
         return [(c - w, c + w) for c, w in zip(self._centre.tolist(), self._limit.tolist())]
 
 
-class _Context:
-    """What a vector rule may ask of the problem: exact values, the Hessian, the box."""
-
-    def __init__(self, objective, seed):
-        self.objective = objective
-        self.seed = seed
-        self.view = getattr(objective, "view", None)
-        self.layout = objective.layout
-        self._blocks = {}
-
-    def value(self, X):
-        return self.objective.value(X)
-
-    def value1(self, x):
-        return float(self.objective.value(x[None, :])[0])
-
-    def hessian(self, X):
-        return self.objective.hessian(X)
-
-    def random(self, t, kind, shape):
-        """Draws for update t, reproducible from (seed, t) alone. Drawn in blocks of 512
-        updates, because a Generator per update costs ~20 us.
-
-        ``shape`` is (runs, D); the result is one draw of shape (D,), which broadcasts
-        against it: every run gets the same numbers, so a run's path does not depend on
-        how many other runs it is stepped with (as with gradient noise).
-        """
-        block, row = divmod(int(t), 512)
-        key = (kind, block, tuple(shape[1:]))
-        if key not in self._blocks:
-            # keep only the current block of each kind: memory stays flat on long runs
-            self._blocks = {k: v for k, v in self._blocks.items() if k[0] != kind}
-            rng = np.random.default_rng([int(self.seed), 7919, block, 0 if kind == "normal" else 1])
-            draw = rng.standard_normal if kind == "normal" else rng.random
-            self._blocks[key] = draw((512,) + tuple(shape[1:]))
-        return self._blocks[key][row]
-
-
 def as_objective(problem):
     """Surfaces are wrapped; anything with value/grad/layout is used as it is."""
     if hasattr(problem, "value_at"):
@@ -108,24 +70,10 @@ def as_objective(problem):
     return problem
 
 
-def _noise_rows(noise, seed, steps, dim):
-    """One N(0, I) draw per update, from a generator seeded by ``seed`` alone, so every
-    run of a scene sees the same noise sequence and a run is reproducible."""
-    if not noise:
-        return None
-    return np.random.default_rng(seed).standard_normal((steps, dim))
-
-
-def _hp(params):
-    return SimpleNamespace(**params)
-
-
 def _rule_and_hp(spec: OptimizerSpec):
-    """(record whose rule steps, hyperparameters, SAM radius or 0)."""
-    if spec.key == "sam":
-        base = OPTIMIZERS[spec.params["base"]]
-        return base, _hp(spec.params), float(spec.params["rho_sam"])
-    return OPTIMIZERS[spec.key], _hp(spec.params), 0.0
+    """(record whose rule steps, hyperparameters as attributes, SAM radius or 0)."""
+    sam_rho = float(spec.params["rho_sam"]) if spec.key == "sam" else 0.0
+    return rule_record(spec), SimpleNamespace(**spec.params), sam_rho
 
 
 def lr_table(spec: OptimizerSpec, schedule: ScheduleSpec, steps: int) -> np.ndarray:
@@ -150,10 +98,10 @@ def run(problem, optimizer: OptimizerSpec, schedule: ScheduleSpec = CONSTANT, st
     start = tuple(float(v) for v in (problem.start if start is None else start))
     objective = SurfaceObjective(problem)
     lrs = lr_table(optimizer, schedule, steps).tolist()
-    noise_rows = _noise_rows(noise, seed, steps, problem.dim)
-    noise_rows = noise_rows.tolist() if noise_rows is not None else None
+    table = noise_rows(noise, seed, steps, problem.dim)
+    table = table.tolist() if table is not None else None
     xs, gs, states, diverged = _float_path(problem, record, hp, sam_rho, lrs, start, steps,
-                                          float(noise), noise_rows, objective.float_bounds(), record_states)
+                                          float(noise), table, objective.float_bounds(), record_states)
     return _finish(objective, record, xs, gs, states, lrs, diverged, problem.dim)
 
 
@@ -238,23 +186,6 @@ def _finish(objective, record, xs, gs, states, lrs, diverged, dim):
 # -- the batched path ---------------------------------------------------------------------------
 
 
-def _stack_hp(specs):
-    """Numbers become (R, 1) columns when they differ between runs; options must agree."""
-    first = specs[0].params
-    out = {}
-    for name, value in first.items():
-        values = [s.params[name] for s in specs]
-        if not isinstance(value, float):  # options, and ints that size the state (lbfgs history)
-            if any(v != value for v in values):
-                raise ValueError(f"runs stepped together must share {name!r}")
-            out[name] = value
-        elif all(v == value for v in values):
-            out[name] = value
-        else:
-            out[name] = np.asarray(values, dtype=float).reshape(-1, 1)
-    return SimpleNamespace(**out)
-
-
 def batch_key(spec: OptimizerSpec):
     """Runs with equal keys can be stepped together as one array."""
     options = tuple((k, v) for k, v in sorted(spec.params.items()) if not isinstance(v, float))
@@ -273,65 +204,33 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     R = len(optimizers)
     if isinstance(schedules, ScheduleSpec):
         schedules = [schedules] * R
-    record, _, sam_rho = _rule_and_hp(optimizers[0])
-    hp = _stack_hp(optimizers)
-    sam_rho = hp.rho_sam if optimizers[0].key == "sam" else 0.0
+    update = Update(objective, list(optimizers), seed)
+    record, matrix = update.record, update.matrix
     X = np.array(starts, dtype=float).reshape(R, objective.dim)
     D = X.shape[1]
     lrs = np.stack([lr_table(o, s, steps) for o, s in zip(optimizers, schedules)], axis=1)  # (steps, R)
     lr_cols = lrs[:, :, None]
-    noise_rows = _noise_rows(noise, seed, steps, D)
-    ctx = _Context(objective, seed)
-    matrix = record.matrix_rule is not None and any(len(s) == 2 for _, s in objective.layout)
-    if record.kind == "vector":
-        init = record.vector_init
-        state = init(X, ctx, hp) if record.key == "lbfgs" else init(X, ctx)
-    elif matrix:
-        state = record.matrix_init(X, objective.layout)
-    else:
-        state = tuple(np.full((R, D), v) for v in record.state_init)
-    wd = 0.0 if record.decoupled_weight_decay else getattr(hp, "weight_decay", 0.0)
-    use_wd = bool(np.any(wd))
+    noise_level = float(noise)
+    noise_table = noise_rows(noise_level, seed, steps, D)
+    state = update.init_state(X)
     xs = np.empty((steps + 1, R, D))
     gs = np.empty((steps + 1, R, D))
     xs[0] = X
     states = [state] if record_states else None
-    fixed_ok = record.deterministic and noise_rows is None and not getattr(objective, "stochastic", False)
+    fixed_ok = record.deterministic and noise_table is None and not getattr(objective, "stochastic", False)
     last = steps
-    zeros = np.zeros((R, D))
-    use_sam = bool(np.any(sam_rho))  # once: np.any costs ~4 us, i.e. ~4 ms on 1000 steps
     with np.errstate(all="ignore"):
         for k in range(steps):
             t = k + 1
-            P = X if record.lookahead is None else record.lookahead(X, state, hp, t, ARRAY_OPS)
-            if not record.uses_gradient:
-                g = zeros  # nothing to compute: the rule never reads it
-            else:
-                g = objective.grad(P, k)
-            if noise_rows is not None:
-                g = g + noise * noise_rows[k]
-            if use_sam:
-                norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
-                e = np.where(norm > 0, sam_rho / np.where(norm > 0, norm, 1.0), 0.0)
-                g = objective.grad(P + e * g, k)
-                if noise_rows is not None:
-                    g = g + noise * noise_rows[k]
-            if use_wd:
-                g = g + wd * X
-            gs[k] = g
-            if record.kind == "vector":
-                X_new, state = record.rule(ctx, g, X, state, hp, t, lrs[k])
-            elif matrix:
-                X_new, state = record.matrix_rule(g, X, state, hp, t, lrs[k], objective.layout)
-            else:
-                X_new, state = record.rule(g, X, state, hp, t, lr_cols[k], ARRAY_OPS)
+            X_new, state, gs[k] = update(X, state, k, lr_cols[k], noise_level,
+                                         None if noise_table is None else noise_table[k])
             if record.kind == "vector" and fixed_ok and np.array_equal(X_new, X) \
                     and np.all(lrs[k + 1:] <= lrs[k]):
                 # A deterministic rule that did not move, on an exact gradient, with a
                 # rate that only shrinks from here, stays put: fill the rest (BFGS and
                 # Newton converge in tens of steps; the other ~990 would be idle work).
                 xs[t:] = X
-                gs[k + 1:] = g
+                gs[k + 1:] = gs[k]
                 if record_states:
                     states.extend([state] * (steps - k))
                 break
@@ -384,7 +283,7 @@ def run_scene(problem, runs, steps, noise=0.0, seed=0, record_states=False) -> l
     traces: list[Trace | None] = [None] * len(runs)
     groups: dict = {}
     for i, (opt, sched, start) in enumerate(runs):
-        record = OPTIMIZERS[opt.key if opt.key != "sam" else opt.params["base"]]
+        record = rule_record(opt)
         if hasattr(problem, "value_at") and record.kind == "elementwise" and problem.dim <= 2:
             traces[i] = run(problem, opt, sched, start, steps, noise, seed, record_states)
         else:

@@ -1,12 +1,9 @@
-"""BatchStepper: R runs of one rule advanced a chunk at a time, as (R, D) arrays.
+"""The batched update: R runs of one rule stepped together as (R, D) arrays.
 
-The batched path of engine.runner steps whole runs at once; the classification
-view cannot (a run of an MLP costs milliseconds a step, and the view shows it as
-it trains), so it advances the same update a few steps per frame. One update
-here is exactly SPEC section 2's:
-
-    g = grad(x_{t-1}, k) [+ noise N_k] [SAM: g = grad(x + rho g/|g|)] [+ wd x unless decoupled]
-    lr_t = lr * s(k);  x_t, state = rule(g, x_{t-1}, state, hp, t, lr_t)
+``Update`` is SPEC section 2's update, written once; ``engine.runner.run_batch``
+(whole runs), ``engine.sweep.run_ends`` (sweeps and basin maps, ends only) and
+``BatchStepper`` (the classification view, which trains while it draws and so
+advances a few updates per frame) all step through it.
 """
 
 from __future__ import annotations
@@ -72,84 +69,125 @@ def stack_hyperparameters(specs):
     return SimpleNamespace(**out)
 
 
+def rule_record(spec: OptimizerSpec):
+    """The record whose rule steps a run of ``spec`` (SAM steps with its base's rule)."""
+    return OPTIMIZERS[spec.params["base"]] if spec.key == "sam" else OPTIMIZERS[spec.key]
+
+
+def noise_rows(noise, seed, steps, dim):
+    """One N(0, I) draw per update, from a generator seeded by ``seed`` alone, so every
+    run of a scene sees the same noise sequence and a run is reproducible."""
+    if not noise:
+        return None
+    return np.random.default_rng(seed).standard_normal((max(int(steps), 0), dim))
+
+
+class Update:
+    """SPEC section 2's update for R runs of one rule, as (R, D) arrays: the one place
+    where gradient noise, SAM and coupled weight decay meet the rule. The batched runner,
+    the incremental stepper and the sweeps all call it.
+
+        g = grad(x_{t-1}, k) [+ noise N_k] [SAM: g = grad(x + rho g/|g|) + noise N_k]
+        [+ weight_decay x unless the rule decouples it]
+        x_t, state = rule(g, x_{t-1}, state, hp, t, lr_t)
+    """
+
+    def __init__(self, objective, optimizers, seed=0, hp=None):
+        self.objective = objective
+        self.optimizers = optimizers
+        self.record = record = rule_record(optimizers[0])
+        self.hp = hp if hp is not None else stack_hyperparameters(optimizers)
+        self.ctx = StepContext(objective, seed)
+        self.matrix = record.matrix_rule is not None and any(len(s) == 2 for _, s in objective.layout)
+        self._derive()
+
+    def _derive(self):
+        # np.any costs ~4 us: decided once per batch, not once per update
+        record, hp = self.record, self.hp
+        self.sam_rho = hp.rho_sam if self.optimizers[0].key == "sam" else 0.0
+        self.use_sam = bool(np.any(self.sam_rho))
+        self.wd = 0.0 if record.decoupled_weight_decay else getattr(hp, "weight_decay", 0.0)
+        self.use_wd = bool(np.any(self.wd))
+
+    def init_state(self, X):
+        record = self.record
+        if record.kind == "vector":
+            return (record.vector_init(X, self.ctx, self.hp) if record.key == "lbfgs"
+                    else record.vector_init(X, self.ctx))
+        if self.matrix:
+            return record.matrix_init(X, self.objective.layout)
+        return tuple(np.full(X.shape, v) for v in record.state_init)
+
+    def restrict(self, ok):
+        """The same update for the runs where ``ok`` only (sweeps drop diverged runs)."""
+        n = len(ok)
+        per_run = lambda v: isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n
+        self.hp = SimpleNamespace(**{k: v[ok] if per_run(v) else v for k, v in vars(self.hp).items()})
+        self._derive()
+
+    def __call__(self, X, state, k, lr, noise=0.0, noise_row=None):
+        """Update k+1 of every run. ``lr`` is the (R, 1) column of lr_t (or (1, 1) shared).
+        Returns (X_t, state, g) with g the gradient the rule used."""
+        t = k + 1
+        record, hp, obj = self.record, self.hp, self.objective
+        P = X if record.lookahead is None else record.lookahead(X, state, hp, t, ARRAY_OPS)
+        g = obj.grad(P, k) if record.uses_gradient else np.zeros_like(X)
+        if noise_row is not None:
+            g = g + noise * noise_row
+        if self.use_sam:
+            # seed 002: the gradient at the worst point of a ball of radius rho_sam
+            norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
+            e = np.where(norm > 0, self.sam_rho / np.where(norm > 0, norm, 1.0), 0.0)
+            g = obj.grad(P + e * g, k)
+            if noise_row is not None:
+                g = g + noise * noise_row
+        if self.use_wd:
+            g = g + self.wd * X
+        if record.kind == "vector":
+            X, state = record.rule(self.ctx, g, X, state, hp, t, lr)
+        elif self.matrix:
+            X, state = record.matrix_rule(g, X, state, hp, t, lr, obj.layout)
+        else:
+            X, state = record.rule(g, X, state, hp, t, lr, ARRAY_OPS)
+        return X, state, g
+
+
 class BatchStepper:
-    """Runs of one optimizer key (options equal) on one objective, stepped together."""
+    """Runs of one optimizer key (options equal) on one objective, stepped together and
+    advanced one update at a time (the classification view trains as it draws)."""
 
     def __init__(self, objective, optimizers: list[OptimizerSpec], schedules, starts, total_steps: int,
                  noise: float = 0.0, seed: int = 0):
-        self.objective = objective
         R = len(optimizers)
         if isinstance(schedules, ScheduleSpec):
             schedules = [schedules] * R
-        self.optimizers, self.schedules = list(optimizers), list(schedules)
-        key = optimizers[0].key
-        self.record = OPTIMIZERS[optimizers[0].params["base"]] if key == "sam" else OPTIMIZERS[key]
-        self.hp = stack_hyperparameters(optimizers)
-        self.sam_rho = self.hp.rho_sam if key == "sam" else 0.0
+        self.objective = objective
+        self.update = Update(objective, list(optimizers), seed)
+        self.record = self.update.record
         self.X = np.array(starts, dtype=float).reshape(R, objective.dim)
         self.total_steps = int(total_steps)
         self.lrs = np.stack([_lr_table(o, s, self.total_steps) for o, s in zip(optimizers, schedules)], axis=1)
         self.noise = float(noise)
-        self._noise_rng = np.random.default_rng(seed) if noise else None
-        self._noise_rows = None
-        self.ctx = StepContext(objective, seed)
-        record = self.record
-        self.matrix = record.matrix_rule is not None and any(len(s) == 2 for _, s in objective.layout)
-        if record.kind == "vector":
-            self.state = (record.vector_init(self.X, self.ctx, self.hp) if record.key == "lbfgs"
-                          else record.vector_init(self.X, self.ctx))
-        elif self.matrix:
-            self.state = record.matrix_init(self.X, objective.layout)
-        else:
-            self.state = tuple(np.full(self.X.shape, v) for v in record.state_init)
-        wd = 0.0 if record.decoupled_weight_decay else getattr(self.hp, "weight_decay", 0.0)
-        self.wd = wd if np.any(wd) else None
+        self._noise = noise_rows(noise, seed, self.total_steps, self.X.shape[1])
+        self.state = self.update.init_state(self.X)
         self.k = 0  # updates taken
         self.last_grad = np.zeros_like(self.X)
-        self._zeros = np.zeros_like(self.X)
-
-    def noise_row(self, k):
-        if self._noise_rng is None:
-            return None
-        # the same N(0, I) sequence as engine.runner's: one (total, D) draw from Generator(seed)
-        if self._noise_rows is None:
-            self._noise_rows = self._noise_rng.standard_normal((max(self.total_steps, 1), self.X.shape[1]))
-        return self._noise_rows[k] if k < len(self._noise_rows) else 0.0
 
     def lr_at(self, k):
+        """lr_t of every run for update index k (the last rate holds past the run length)."""
         if k < len(self.lrs):
             return self.lrs[k]
         return self.lrs[-1] if len(self.lrs) else np.zeros(self.X.shape[0])
 
     def step(self):
         """One update of every run; returns the new X (R, D)."""
-        k, t = self.k, self.k + 1
-        record, hp, obj, X = self.record, self.hp, self.objective, self.X
+        k = self.k
+        row = self._noise[k] if self._noise is not None and k < len(self._noise) else None
         with np.errstate(all="ignore"):
-            P = X if record.lookahead is None else record.lookahead(X, self.state, hp, t, ARRAY_OPS)
-            g = obj.grad(P, k) if record.uses_gradient else self._zeros
-            n = self.noise_row(k)
-            if n is not None:
-                g = g + self.noise * n
-            if np.any(self.sam_rho):
-                norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
-                e = np.where(norm > 0, self.sam_rho / np.where(norm > 0, norm, 1.0), 0.0)
-                g = obj.grad(P + e * g, k)
-                if n is not None:
-                    g = g + self.noise * n
-            if self.wd is not None:
-                g = g + self.wd * X
-            lr = self.lr_at(k)
-            if record.kind == "vector":
-                X, self.state = record.rule(self.ctx, g, X, self.state, hp, t, lr)
-            elif self.matrix:
-                X, self.state = record.matrix_rule(g, X, self.state, hp, t, lr, obj.layout)
-            else:
-                X, self.state = record.rule(g, X, self.state, hp, t, lr[:, None], ARRAY_OPS)
-        self.last_grad = g
-        self.X = X
-        self.k = t
-        return X
+            self.X, self.state, self.last_grad = self.update(self.X, self.state, k, self.lr_at(k)[:, None],
+                                                             self.noise, row)
+        self.k = k + 1
+        return self.X
 
 
 def _lr_table(spec: OptimizerSpec, schedule: ScheduleSpec, steps: int) -> np.ndarray:

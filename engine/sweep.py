@@ -33,21 +33,12 @@ arrays, so the survivors are tested for divergence with one reduction a step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 import numpy as np
 
-from engine.ops import ARRAY_OPS
-from engine.runner import (
-    MAX_STEPS,
-    _noise_rows,
-    _rule_and_hp,
-    _stack_hp,
-    as_objective,
-    lr_table,
-    run_batch,
-)
+from engine.runner import MAX_STEPS, as_objective, lr_table, run_batch
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
+from engine.stepper import Update, noise_rows, rule_record, stack_hyperparameters
 
 TOO_LOW, JUST_RIGHT, TOO_HIGH = "too low", "just right", "too high"
 REGIONS = (TOO_LOW, JUST_RIGHT, TOO_HIGH)
@@ -90,21 +81,21 @@ def run_ends(problem, optimizers, schedules, starts, steps: int, noise: float = 
     R = len(optimizers)
     if isinstance(schedules, ScheduleSpec):
         schedules = [schedules] * R
-    record, _, _ = _rule_and_hp(optimizers[0])
+    record = rule_record(optimizers[0])
     matrix = record.matrix_rule is not None and any(len(s) == 2 for _, s in objective.layout)
     if record.kind != "elementwise" or matrix:
         return _ends_from_traces(run_batch(problem, optimizers, schedules, starts, steps, noise, seed),
                                  steps, track_loss)
     # a basin map steps 10,000 copies of one spec: stack (and check) it once
-    hp = _stack_hp(optimizers[:1] if all(o is optimizers[0] for o in optimizers) else optimizers)
+    hp = stack_hyperparameters(optimizers[:1] if all(o is optimizers[0] for o in optimizers) else optimizers)
+    update = Update(objective, optimizers, seed, hp=hp)
     X = np.array(starts, dtype=float).reshape(R, objective.dim)
     D = X.shape[1]
     lr_cols = _lr_columns(optimizers, schedules, steps)
-    noise_rows = _noise_rows(noise, seed, steps, D)
-    state = tuple(np.full((R, D), v) for v in record.state_init)
-    sam = optimizers[0].key == "sam"
+    noise_table = noise_rows(noise, seed, steps, D)
+    state = update.init_state(X)
     all_inside, inside = _divergence_tests(objective)
-    rule, lookahead, value, grad = record.rule, record.lookahead, objective.value, objective.grad
+    value = objective.value
 
     loss = np.full((steps + 1, R), np.nan) if track_loss else None
     diverged_at = np.full(R, -1)
@@ -120,34 +111,17 @@ def run_ends(problem, optimizers, schedules, starts, steps: int, noise: float = 
             loss[0] = row
         if not ok.all():
             diverged_at[~ok] = 0
-            active, X, state, hp, lr_cols = _drop(ok, active, X, state, hp, lr_cols)
-        sam_rho = hp.rho_sam if sam else 0.0
-        wd = 0.0 if record.decoupled_weight_decay else getattr(hp, "weight_decay", 0.0)
-        use_sam, use_wd = bool(np.any(sam_rho)), bool(np.any(wd))
+            active, X, state, lr_cols = _drop(ok, active, X, state, update, lr_cols)
         for k in range(steps if len(active) else 0):
             t = k + 1
-            P = X if lookahead is None else lookahead(X, state, hp, t, ARRAY_OPS)
-            g = grad(P, k)
-            if noise_rows is not None:
-                g = g + noise * noise_rows[k]
-            if use_sam:
-                # seed 002: the gradient at the worst point of a ball of radius rho_sam
-                norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
-                e = np.where(norm > 0, sam_rho / np.where(norm > 0, norm, 1.0), 0.0)
-                g = grad(P + e * g, k)
-                if noise_rows is not None:
-                    g = g + noise * noise_rows[k]
-            if use_wd:
-                g = g + wd * X
-            X_new, state = rule(g, X, state, hp, t, lr_cols[k], ARRAY_OPS)
+            X_new, state, _ = update(X, state, k, lr_cols[k], noise,
+                                     None if noise_table is None else noise_table[k])
             row = value(X_new) if track_loss else None
             if not all_inside(X_new, row):  # rare: a handful of steps in a whole sweep
                 ok = inside(X_new) & (np.isfinite(row) if track_loss else True)
                 diverged_at[active[~ok]] = t
                 x_end[active[~ok]] = X[~ok]  # the last finite row
-                active, X_new, state, hp, lr_cols = _drop(ok, active, X_new, state, hp, lr_cols)
-                sam_rho = hp.rho_sam if sam else 0.0
-                wd = 0.0 if record.decoupled_weight_decay else getattr(hp, "weight_decay", 0.0)
+                active, X_new, state, lr_cols = _drop(ok, active, X_new, state, update, lr_cols)
                 if track_loss:
                     row = row[ok]
             if track_loss:
@@ -167,15 +141,14 @@ def run_ends(problem, optimizers, schedules, starts, steps: int, noise: float = 
     return BatchEnd(x_end=x_end, diverged_at=diverged_at, final_loss=final_loss, loss=loss)
 
 
-def _drop(ok, active, X, state, hp, lr_cols):
+def _drop(ok, active, X, state, update, lr_cols):
     """Keep only the runs where ``ok``: every per-run array (R, ...) is cut to the rest."""
     n = len(ok)
-    per_run = lambda v: isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n
-    state = tuple(s[ok] if per_run(s) else s for s in state)
-    hp = SimpleNamespace(**{k: v[ok] if per_run(v) else v for k, v in vars(hp).items()})
+    state = tuple(v[ok] if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == n else v for v in state)
+    update.restrict(ok)
     if lr_cols.shape[1] == n and n > 1:
         lr_cols = lr_cols[:, ok]
-    return active[ok], X[ok], state, hp, lr_cols
+    return active[ok], X[ok], state, lr_cols
 
 
 def _lr_columns(optimizers, schedules, steps):
