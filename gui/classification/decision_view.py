@@ -1,0 +1,259 @@
+"""Decision regions: what a run's classifier predicts over the plane, with the data on top.
+
+The image is the class probabilities blended with light class tints (white where the
+model hesitates, the tint where it is sure), so the boundaries show as pale bands.
+Training points are filled circles, validation points triangles, both in the class's
+full colour with a dark rim. Class colours are Paul Tol's "bright" scheme, safe for
+colour-blind viewers and distinct from the Okabe-Ito run colours of the curves.
+
+Two layouts: the selected run large (200 x 200 grid, redrawn every tick), or small
+multiples of every run (a coarser grid each, redrawn a few cells per tick).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from gui import theme
+
+from .plotting import Throttle, cache_axes
+
+# Paul Tol's "bright" qualitative scheme (+ a dark grey): colour-blind safe.
+CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#555555")
+TINT = 0.42  # how much of the class colour a sure region gets (the rest is white)
+GRID = 200
+SMALL_GRID = 72
+CELLS_PER_TICK = 4  # small multiples: cells recomputed per progress signal
+REDRAW_MS = 24  # up to ~40 pictures a second while playing, whatever the tick rate
+TITLE_MS = 200  # accuracy in the titles: 5 updates a second are readable, 60 are not
+
+
+def class_rgb(K: int) -> np.ndarray:
+    return np.array([QtGui.QColor(CLASS_COLORS[k % len(CLASS_COLORS)]).getRgb()[:3] for k in range(K)], float)
+
+
+def region_image(probs: np.ndarray, tints: np.ndarray) -> np.ndarray:
+    """(ny, nx, K) probabilities -> (ny, nx, 3) uint8 RGB: the expected tint, faded to
+    white as the top probability falls towards 1/K."""
+    K = probs.shape[-1]
+    top = probs.max(axis=-1, keepdims=True)
+    sure = np.clip((top - 1.0 / K) / (1.0 - 1.0 / K), 0.0, 1.0) ** 0.7
+    mix = probs @ tints.astype(np.float32)  # (ny, nx, 3)
+    rgb = 255.0 + sure * (mix - 255.0)
+    return rgb.astype(np.uint8)
+
+
+class RGBImageItem(pg.GraphicsObject):
+    """An RGB picture in ``rect`` (row 0 at the bottom, like ImageItem's row-major).
+
+    Kept as a QImage in Format_RGB32, the raster engine's native format: drawing a
+    200 x 200 picture scaled to 600 x 600 px costs ~0.12 ms against ~0.6 ms for the
+    RGB888 image pg.ImageItem makes of uint8 RGB data."""
+
+    def __init__(self):
+        super().__init__()
+        self.qimage = None
+        self._buf = None
+        self._rect = QtCore.QRectF()
+
+    def set_image(self, rgb: np.ndarray, rect: QtCore.QRectF) -> None:
+        ny, nx, _ = rgb.shape
+        buf = np.empty((ny, nx, 4), np.uint8)
+        buf[..., 0], buf[..., 1], buf[..., 2] = rgb[..., 2], rgb[..., 1], rgb[..., 0]  # BGRA in memory
+        buf[..., 3] = 255
+        self._buf = buf  # the QImage borrows this memory
+        self.qimage = QtGui.QImage(buf.data, nx, ny, 4 * nx, QtGui.QImage.Format.Format_RGB32)
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = QtCore.QRectF(rect)
+        self.update()
+
+    def clear(self) -> None:
+        self.qimage, self._buf = None, None
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return QtCore.QRectF(self._rect)
+
+    def paint(self, painter, *_args) -> None:
+        if self.qimage is not None:
+            painter.drawImage(self._rect, self.qimage)
+
+
+class DecisionPlot(pg.PlotItem):
+    """One decision-region picture: image + training and validation points."""
+
+    def __init__(self, small: bool = False):
+        super().__init__()
+        self.small = small
+        self.image = RGBImageItem()
+        self.addItem(self.image)
+        size = 5 if small else 8
+        self.train_pts = pg.ScatterPlotItem(size=size, symbol="o", pxMode=True)
+        self.val_pts = pg.ScatterPlotItem(size=size + (1 if small else 2), symbol="t1", pxMode=True)
+        self.addItem(self.train_pts)
+        self.addItem(self.val_pts)
+        self.setAspectLocked(True)
+        self.setMenuEnabled(False)
+        self.hideButtons()
+        self.getViewBox().setMouseEnabled(False, False)
+        if small:
+            self.hideAxis("left")
+            self.hideAxis("bottom")
+        else:
+            theme.style_plot(self, bottom="x₁", left="x₂")
+            self.showGrid(False, False)
+            cache_axes(self)
+
+    def set_data(self, dataset) -> None:
+        K = dataset.n_classes
+        rim = pg.mkPen("#1a1a1a", width=1)
+        val_rim = pg.mkPen("#1a1a1a", width=1)
+        for item, X, y, pen in ((self.train_pts, dataset.X_train, dataset.y_train, rim),
+                                (self.val_pts, dataset.X_val, dataset.y_val, val_rim)):
+            brushes = [pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(K)]
+            item.setData(pos=X, brush=[brushes[k] for k in y], pen=pen)
+        box = dataset.box
+        self._rect = QtCore.QRectF(box[0], box[2], box[1] - box[0], box[3] - box[2])
+        self.tints = 255.0 + TINT * (class_rgb(K) - 255.0)
+        self.setRange(xRange=box[:2], yRange=box[2:], padding=0)
+
+    def show_grid(self, grid) -> None:
+        self.image.set_image(region_image(grid.probs, self.tints), self._rect)
+
+    def clear_image(self) -> None:
+        self.image.clear()
+
+
+class DecisionRegionsView(QtWidgets.QWidget):
+    """The selected run's decision regions, or small multiples of all runs."""
+
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.c = controller
+        self.mode = "selected"
+        self.frames = 0  # images drawn (benchmarks read it)
+        self._cursor = 0
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        bar = QtWidgets.QHBoxLayout()
+        self.title = QtWidgets.QLabel()
+        self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
+        bar.addWidget(self.title, 1)
+        self.legend = QtWidgets.QLabel()
+        bar.addWidget(self.legend)
+        self.mode_box = QtWidgets.QComboBox()
+        self.mode_box.addItem("Selected run", "selected")
+        self.mode_box.addItem("All runs", "grid")
+        self.mode_box.setToolTip("one run large, or small multiples of every run")
+        self.mode_box.activated.connect(lambda _i: self.set_mode(self.mode_box.currentData()))
+        bar.addWidget(self.mode_box)
+        lay.addLayout(bar)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.ci.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.canvas, 1)
+        self.big = DecisionPlot()
+        self.cells: list[DecisionPlot] = []
+        self.cell_titles: list[pg.LabelItem] = []
+        self.c.restarted.connect(self.rebuild)
+        self.c.runsChanged.connect(self.rebuild)
+        self.c.runChanged.connect(lambda _i: self._titles())
+        self.c.selectionChanged.connect(lambda _i: self.redraw(full=True))
+        self.title_throttle = Throttle(TITLE_MS, self._titles, self)
+        self.image_throttle = Throttle(REDRAW_MS, self.redraw, self)
+        self.c.progressed.connect(lambda _s: self.image_throttle.request())
+        self.rebuild()
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in ("selected", "grid") or mode == self.mode:
+            return
+        self.mode = mode
+        self.mode_box.setCurrentIndex(self.mode_box.findData(mode))
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self.canvas.ci.clear()
+        self.cells, self.cell_titles = [], []
+        problem = self.c.problem
+        if problem is None:
+            return
+        K = problem.dataset.n_classes
+        chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {k}"
+                         for k in range(K))
+        self.legend.setText(f"<span style='font-size:11pt'>class {chips} &nbsp; ● train &nbsp; ▲ validation</span>")
+        if self.mode == "selected":
+            self.big = DecisionPlot()
+            self.big.set_data(problem.dataset)
+            self.canvas.addItem(self.big)
+        else:
+            n = len(self.c.runs)
+            cols = max(1, math.ceil(math.sqrt(n)))
+            for i in range(n):
+                r, col = divmod(i, cols)
+                title = pg.LabelItem(justify="center", size=f"{theme.LABEL_PT - 1}pt")
+                self.canvas.addItem(title, row=2 * r, col=col)
+                cell = DecisionPlot(small=True)
+                cell.set_data(problem.dataset)
+                self.canvas.addItem(cell, row=2 * r + 1, col=col)
+                self.cells.append(cell)
+                self.cell_titles.append(title)
+        self.redraw(full=True)
+
+    def _titles(self) -> None:
+        c = self.c
+        i = c.selected
+        if self.mode == "selected":
+            if 0 <= i < len(c.runs):
+                self.title.setText(f"<span style='color:{c.runs[i].color}'>■</span> {c.runs[i].label}"
+                                   f"{self._acc(i)}  ·  step {c.step}")
+            else:
+                self.title.setText("no runs: add one")
+        else:
+            self.title.setText(f"All runs  ·  step {c.step}")
+            for j, t in enumerate(self.cell_titles):
+                if j < len(c.runs):
+                    t.setText(f"<span style='color:{c.runs[j].color}'>■</span> {c.runs[j].label}{self._acc(j)}",
+                              color=theme.INK)
+
+    def _acc(self, i: int) -> str:
+        at = self.c.diverged_at(i)
+        if at is not None:
+            return f"  <span style='color:#B00020'>✗ diverged @ {at}</span>"
+        acc = self.c.last_metric(i, "val_acc")
+        return f"  — val {100 * acc:.0f}%" if acc is not None else ""
+
+    def _draw(self, plot: DecisionPlot, i: int, n: int) -> None:
+        w = self.c.weights(i)
+        if w is None:
+            plot.clear_image()
+            return
+        plot.show_grid(self.c.problem.decision_grid(w, n, n))
+
+    def redraw(self, full: bool = False) -> None:
+        if self.c.problem is None:
+            return
+        if full:
+            self._titles()
+        else:
+            self.title_throttle.request()
+        if not self.isVisible() and not full:
+            return
+        if self.mode == "selected":
+            i = self.c.selected
+            if 0 <= i < len(self.c.runs):
+                self._draw(self.big, i, GRID)
+            else:
+                self.big.clear_image()
+        else:
+            n = len(self.cells)
+            todo = range(n) if full else [(self._cursor + k) % n for k in range(min(CELLS_PER_TICK, n))]
+            for j in todo:
+                self._draw(self.cells[j], j, SMALL_GRID)
+            if n:
+                self._cursor = (self._cursor + CELLS_PER_TICK) % n
+        self.frames += 1

@@ -1,0 +1,211 @@
+"""Loss and accuracy per run (train solid, validation dashed, in the run's colour) and
+the learning rate each run uses (its schedule, a closed form: drawn once per restart,
+with a cursor at the current step).
+
+The Trainer appends one value per step to plain lists; the view copies only the new
+values into its own growing NumPy arrays and hands pyqtgraph array views, so a frame
+costs the same at step 100 and at step 10,000. A diverged run's curves end with a
+cross where it stopped, and its legend entry says so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtWidgets
+
+from gui import theme
+
+from .plotting import LogAxis, Throttle, cache_axes
+
+REDRAW_MS = 100  # learning curves move slowly: 10 redraws a second are plenty
+CURVES = (("train_loss", "loss", False), ("val_loss", "loss", True),
+          ("train_acc", "acc", False), ("val_acc", "acc", True))
+
+
+class Series:
+    """One curve's finite values and their steps, grown in place (capacity doubles).
+    Validation metrics are NaN on the rows where they were not computed: skipped."""
+
+    def __init__(self):
+        self.x = np.empty(1024)
+        self.y = np.empty(1024)
+        self.n = 0  # points kept
+        self.seen = 0  # values read from the run
+
+    def sync(self, values: list) -> bool:
+        m = len(values)
+        if m == self.seen:
+            return False
+        if m < self.seen:
+            self.n = self.seen = 0
+        new = np.asarray(values[self.seen:m], dtype=float)
+        rows = np.arange(self.seen, m, dtype=float)
+        keep = np.isfinite(new)
+        new, rows = new[keep], rows[keep]
+        end = self.n + len(new)
+        if end > len(self.y):
+            size = max(end, 2 * len(self.y))
+            for name in ("x", "y"):
+                grown = np.empty(size)
+                grown[: self.n] = getattr(self, name)[: self.n]
+                setattr(self, name, grown)
+        self.x[self.n:end] = rows
+        self.y[self.n:end] = new
+        self.n, self.seen = end, m
+        return len(new) > 0
+
+    def last(self) -> tuple[float, float] | None:
+        return (self.x[self.n - 1], self.y[self.n - 1]) if self.n else None
+
+
+class MetricsView(QtWidgets.QWidget):
+    """Three stacked plots: loss, accuracy, learning rate; one legend for the runs."""
+
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.c = controller
+        self.frames = 0
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.legend = QtWidgets.QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        lay.addWidget(self.legend)
+        self.canvas = pg.GraphicsLayoutWidget()
+        lay.addWidget(self.canvas, 1)
+        self.loss_plot = self.canvas.addPlot(row=0, col=0, axisItems={"left": LogAxis("left")})
+        self.acc_plot = self.canvas.addPlot(row=1, col=0)
+        self.lr_plot = self.canvas.addPlot(row=2, col=0, axisItems={"left": LogAxis("left")})
+        theme.style_plot(self.loss_plot, left="loss", title="Loss   (solid: train, dashed: validation)")
+        theme.style_plot(self.acc_plot, left="accuracy", title="Accuracy")
+        theme.style_plot(self.lr_plot, bottom="step", left="learning rate", title="Learning rate (schedule)")
+        self.canvas.ci.layout.setRowStretchFactor(0, 3)
+        self.canvas.ci.layout.setRowStretchFactor(1, 3)
+        self.canvas.ci.layout.setRowStretchFactor(2, 2)
+        self.loss_plot.setLogMode(y=True)
+        self.lr_plot.setLogMode(y=True)
+        self.acc_plot.setYRange(0.0, 1.0, padding=0.02)
+        for p in (self.loss_plot, self.acc_plot, self.lr_plot):
+            cache_axes(p)
+            p.getViewBox().setMouseEnabled(x=True, y=False)
+            # the whole race's length: the axes stay put while the curves grow
+            p.disableAutoRange(axis="x")
+        for p in (self.acc_plot, self.lr_plot):
+            p.setXLink(self.loss_plot)
+        self.acc_plot.disableAutoRange(axis="y")
+        self.cursors = []
+        for p in (self.loss_plot, self.acc_plot, self.lr_plot):
+            line = pg.InfiniteLine(angle=90, pen=theme.pen(theme.MUTED, style=QtCore.Qt.PenStyle.DotLine))
+            p.addItem(line, ignoreBounds=True)
+            self.cursors.append(line)
+        self._items: list = []  # (plot, item) pairs owned by the current runs
+        self.curves: list[dict] = []
+        self.series: list[dict] = []
+        self.crosses: list = []
+        self.throttle = Throttle(REDRAW_MS, self._redraw, self)
+        self.c.restarted.connect(self.rebuild)
+        self.c.runsChanged.connect(self.rebuild)
+        self.c.runChanged.connect(self._restyle)
+        self.c.progressed.connect(lambda _s: self.throttle.request())
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        for plot, item in self._items:
+            plot.removeItem(item)
+        self._items = []
+        self.curves, self.series, self.crosses = [], [], []
+        for cfg in self.c.runs:
+            items = {}
+            for name, where, dashed in CURVES:
+                plot = self.loss_plot if where == "loss" else self.acc_plot
+                style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+                item = pg.PlotDataItem(pen=theme.pen(cfg.color, style=style), skipFiniteCheck=True)
+                item.setClipToView(True)
+                self._add(plot, item)
+                items[name] = item
+            cross = pg.ScatterPlotItem(symbol="x", size=14, pen=pg.mkPen(cfg.color, width=2), brush=None)
+            self._add(self.loss_plot, cross)
+            self.crosses.append(cross)
+            self.curves.append(items)
+            self.series.append({name: Series() for name, _, _ in CURVES})
+        self._draw_lr()
+        self._restyle_all()
+        self.update_curves(self.c.step, force=True)
+        self.loss_plot.enableAutoRange(axis="y")
+        self.lr_plot.enableAutoRange(axis="y")
+
+    def _add(self, plot, item) -> None:
+        plot.addItem(item)
+        self._items.append((plot, item))
+
+    def _draw_lr(self) -> None:
+        steps = self.c.scene.steps
+        k = np.arange(steps)
+        for cfg in self.c.runs:
+            lr = cfg.optimizer.params.get("lr")
+            if lr is None:
+                continue
+            y = lr * cfg.schedule.multipliers(steps)
+            y = np.where(y > 0, y, np.nan)
+            item = pg.PlotDataItem(k + 1, y, pen=theme.pen(cfg.color), connect="finite")
+            self._add(self.lr_plot, item)
+        self.loss_plot.setXRange(0, steps, padding=0.01)
+        self.loss_plot.getViewBox().setLimits(xMin=-0.01 * steps, xMax=1.01 * steps)
+
+    def _restyle(self, i: int) -> None:
+        if i < len(self.curves):
+            cfg = self.c.runs[i]
+            for name, _, dashed in CURVES:
+                style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
+                self.curves[i][name].setPen(theme.pen(cfg.color, style=style))
+                self.curves[i][name].setVisible(cfg.visible)
+            self.crosses[i].setVisible(cfg.visible)
+        self._legend()
+
+    def _restyle_all(self) -> None:
+        for i in range(len(self.curves)):
+            self._restyle(i)
+        self._legend()
+
+    def _legend(self) -> None:
+        """One line per run in its colour; a diverged run says where it stopped."""
+        parts = []
+        for i, cfg in enumerate(self.c.runs):
+            at = self.c.diverged_at(i)
+            faded = "" if cfg.visible else "opacity:0.4;"
+            entry = f"<span style='color:{cfg.color};font-weight:bold'>━━</span>&nbsp;{cfg.label}"
+            if at is not None:
+                entry += f" <span style='color:#B00020'>✗&nbsp;diverged&nbsp;@&nbsp;{at}</span>"
+            if not cfg.visible:
+                entry = f"<span style='color:#999999;{faded}'>{entry} (hidden)</span>"
+            parts.append(entry)
+        html = "&nbsp;&nbsp;&nbsp; ".join(parts)
+        text = f"<span style='font-size:{theme.LABEL_PT}pt'>{html}</span>"
+        if text != self.legend.text():
+            self.legend.setText(text)
+
+    def _redraw(self) -> None:
+        self.update_curves(self.c.step)
+
+    def update_curves(self, step: int, force: bool = False) -> None:
+        if not self.isVisible() and not force:
+            return
+        for line in self.cursors:
+            line.setValue(step)
+        for i, (items, series) in enumerate(zip(self.curves, self.series)):
+            run = self.c.trainer.runs[i] if self.c.trainer is not None else None
+            if run is None:
+                continue
+            was = self.c.diverged_at(i)
+            for name, _, _ in CURVES:
+                s = series[name]
+                if s.sync(run.metrics.get(name, [])) or force:
+                    items[name].setData(s.x[: s.n], s.y[: s.n])
+            if was is not None and not len(self.crosses[i].data):
+                end = series["train_loss"].last()
+                if end is not None:
+                    self.crosses[i].setData([end[0]], [np.log10(max(end[1], 1e-300))])
+                self._legend()
+        self.frames += 1
