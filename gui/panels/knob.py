@@ -22,6 +22,8 @@ from PySide6 import QtCore, QtWidgets
 from engine.hyper import Hyper
 
 STEPS = 1000
+# off at 0, useful over decades, but below 1 at the top (so not caught by hi > 1)
+ZERO_LOG_NAMES = ("weight_decay", "momentum_decay")
 
 
 class Scale:
@@ -38,7 +40,7 @@ class Scale:
             self.kind = "one_minus"
             top = min(hi, 0.9999) if hi < 1 else 0.9999
             self.a, self.b = -math.log10(1 - lo), -math.log10(1 - top)
-        elif lo == 0 and hi > 0:
+        elif lo == 0 and (hi > 1 or hyper.name in ZERO_LOG_NAMES):
             small = hi * 1e-5
             if isinstance(d, (int, float)) and d > 0:
                 small = min(small, d / 10)

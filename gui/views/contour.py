@@ -28,6 +28,23 @@ GRID = 200
 GRID_1D = 800
 
 
+_STYLES: dict = {}
+
+
+def _minimum_styles() -> dict:
+    """One pen and brush object per kind, made once: pyqtgraph caches symbol pictures by
+    the identity of the pen and brush, so new objects on every surface would pile up."""
+    if not _STYLES:
+        ink = pg.mkPen(theme.INK, width=1.5)
+        white = pg.mkBrush(255, 255, 255, 220)
+        _STYLES.update({
+            "global": {"symbol": "star", "size": 22, "brush": pg.mkBrush("#FFD23F"), "pen": ink},
+            "local": {"symbol": "star", "size": 17, "brush": white, "pen": ink},
+            "saddle": {"symbol": "d", "size": 15, "brush": white, "pen": ink},
+        })
+    return _STYLES
+
+
 class FrameCounter(QtCore.QObject):
     """Counts painted frames of a widget; ``fps`` over the last second."""
 
@@ -202,19 +219,12 @@ class ContourView(pg.GraphicsLayoutWidget):
         s = self.controller.surface
         spots = []
         kinds = set()
+        styles = _minimum_styles()
         for m in s.minima():
             x = m.point[0]
             y = m.point[1] if s.dim == 2 else m.value
             kinds.add(m.kind)
-            if m.kind == "global":
-                spots.append({"pos": (x, y), "symbol": "star", "size": 22, "brush": pg.mkBrush("#FFD23F"),
-                              "pen": pg.mkPen(theme.INK, width=1.5)})
-            elif m.kind == "local":
-                spots.append({"pos": (x, y), "symbol": "star", "size": 17, "brush": pg.mkBrush(255, 255, 255, 220),
-                              "pen": pg.mkPen(theme.INK, width=1.5)})
-            else:
-                spots.append({"pos": (x, y), "symbol": "d", "size": 15, "brush": pg.mkBrush(255, 255, 255, 220),
-                              "pen": pg.mkPen(theme.INK, width=1.5)})
+            spots.append({"pos": (x, y), **styles.get(m.kind, styles["saddle"])})
         self.minima.setData(spots)
         self._legend_extras = []
         for kind, text, symbol, brush in (("global", "global min", "star", "#FFD23F"),

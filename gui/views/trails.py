@@ -62,6 +62,11 @@ class TrailLayer:
         plot.addItem(self.heads)
         plot.addItem(self.crosses)
         self._legend_key = None
+        # ScatterPlotItem caches rendered symbols by the *identity* of pens and brushes:
+        # a new QPen per frame grows that cache without bound, so each colour gets one.
+        self._brushes: dict[str, QtGui.QBrush] = {}
+        self._cross_pens: dict[str, QtGui.QPen] = {}
+        self._head_pen = pg.mkPen(theme.INK, width=1.5)
         self.width = 1.0
         self.show_dots = True
 
@@ -85,7 +90,7 @@ class TrailLayer:
         color = QtGui.QColor(run.color)
         items.trail.setPen(theme.pen(color, self.width))
         items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
-        items.dots.setBrush(pg.mkBrush(color))
+        items.dots.setBrush(self._brush(run.color))
         items.dots.setPen(None)
         if items.trail.isVisible() != run.visible:
             for item in (items.trail, items.polyak, items.dots):
@@ -127,14 +132,24 @@ class TrailLayer:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
                     items.shown_polyak = n
                 head_pos.append(pts[n - 1])
-                head_brush.append(pg.mkBrush(run.color))
+                head_brush.append(self._brush(run.color))
                 if statuses[i] == "diverged" and n == len(pts):
                     cross_pos.append(pts[n - 1])
-                    cross_pen.append(pg.mkPen(run.color, width=3))
+                    cross_pen.append(self._cross_pen(run.color))
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush, size=HEAD_SIZE,
-                           pen=pg.mkPen(theme.INK, width=1.5), symbol="o")
+                           pen=self._head_pen, symbol="o")
         self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
                              size=CROSS_SIZE, symbol="x")
+
+    def _brush(self, color: str) -> QtGui.QBrush:
+        if color not in self._brushes:
+            self._brushes[color] = pg.mkBrush(color)
+        return self._brushes[color]
+
+    def _cross_pen(self, color: str) -> QtGui.QPen:
+        if color not in self._cross_pens:
+            self._cross_pens[color] = pg.mkPen(color, width=3)
+        return self._cross_pens[color]
 
     # -- legend ------------------------------------------------------------------------------
 

@@ -1,0 +1,385 @@
+"""The real controller and the real window (pytest-qt, offscreen): change one, assert
+the other followed."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pyqtgraph")
+
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from engine.session import RunConfig, Scene  # noqa: E402
+from engine.spec import OptimizerSpec  # noqa: E402
+from gui.controller import PlaygroundController, default_scene  # noqa: E402
+from gui.window import MainWindow  # noqa: E402
+
+
+def scene_of(surface, *specs, steps=200, **kw):
+    runs = tuple(RunConfig(OptimizerSpec.parse(s), color=c)
+                 for s, c in zip(specs, ("#0072B2", "#D55E00", "#009E73", "#CC79A7")))
+    return Scene(surface=surface, runs=runs, steps=steps, **kw)
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(PlaygroundController(default_scene()))
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def view_point_to_widget(view, x, y):
+    """Widget coordinates of data point (x, y) in the contour view."""
+    scene_pos = view.plot.vb.mapViewToScene(QtCore.QPointF(x, y))
+    return view.mapFromScene(scene_pos)
+
+
+# -- sliders and typed values ---------------------------------------------------------------
+
+
+def test_moving_the_lr_slider_changes_the_run_and_its_path(window):
+    c = window.controller
+    c.select_run(4)  # Adam
+    knob = window.hyper_controls.knobs["lr"]
+    before_lr = c.runs[4].optimizer.params["lr"]
+    before_path = c.traces[4].xs.copy()
+    others = [tr.xs.copy() for tr in c.traces]
+    knob.slider.setValue(knob.slider.value() - 120)
+    after_lr = c.runs[4].optimizer.params["lr"]
+    assert after_lr < before_lr
+    assert after_lr == pytest.approx(float(knob.edit.text()))
+    assert not np.array_equal(c.traces[4].xs, before_path)
+    # only that run was recomputed
+    for i in (0, 1, 2, 3):
+        assert np.array_equal(c.traces[i].xs, others[i])
+    # the contour view draws the new path
+    assert np.array_equal(window.contour.trails.points[4], c.traces[4].xs)
+
+
+def test_beta_sliders_space_0_9_0_99_0_999_evenly(window):
+    c = window.controller
+    c.select_run(4)
+    knob = window.hyper_controls.knobs["beta2"]
+    scale = knob.scale
+    p9, p99, p999 = (scale.to_pos(v) for v in (0.9, 0.99, 0.999))
+    assert p99 - p9 == pytest.approx(p999 - p99, abs=2)
+    knob.slider.setValue(p99)
+    assert c.runs[4].optimizer.params["beta2"] == pytest.approx(0.99)
+
+
+def test_typed_value_applies_and_a_bad_one_is_refused_with_a_message(window, qtbot):
+    c = window.controller
+    c.select_run(0)
+    knob = window.hyper_controls.knobs["lr"]
+    knob.edit.setText("0.05")
+    knob.edit.editingFinished.emit()
+    assert c.runs[0].optimizer.params["lr"] == 0.05
+    with qtbot.waitSignal(c.message) as blocker:
+        knob.edit.setText("1000")
+        knob.edit.editingFinished.emit()
+    assert "lr" in blocker.args[0]
+    assert c.runs[0].optimizer.params["lr"] == 0.05
+    assert knob.edit.property("invalid") is True
+
+
+def test_surface_parameter_slider_rebuilds_surface_and_paths(window):
+    c = window.controller
+    knob = window.scene_controls.param_knobs["kappa"]
+    before = c.traces[0].xs.copy()
+    knob.slider.setValue(knob.scale.to_pos(100.0))
+    assert c.surface.params["kappa"] == pytest.approx(100.0, rel=0.02)
+    assert "kappa=" in c.scene.surface
+    assert not np.array_equal(before, c.traces[0].xs)
+
+
+def test_same_learning_rate_for_all_runs(window):
+    c = window.controller
+    window.hyper_controls.same_lr.setChecked(True)
+    assert c.display("same_lr") is True
+    c.set_hyper(1, "lr", 0.02)
+    assert all(r.optimizer.params["lr"] == 0.02 for r in c.runs)
+
+
+def test_schedule_picker_and_its_parameters(window):
+    c = window.controller
+    c.select_run(0)
+    combo = window.hyper_controls.schedule
+    combo.setCurrentIndex(combo.findData("cosine"))
+    assert c.runs[0].schedule.key == "cosine"
+    lr = window.schedule.curves[0].getData()[1]
+    assert lr[0] > lr[-1]  # the LR plot follows the schedule
+    window.hyper_controls.schedule_knobs["floor"].slider.setValue(500)
+    assert c.runs[0].schedule.params["floor"] == pytest.approx(0.5)
+
+
+# -- the start point --------------------------------------------------------------------------
+
+
+def test_clicking_the_map_sets_the_start(window, qtbot):
+    c = window.controller
+    view = window.contour
+    pos = view_point_to_widget(view, 1.0, -1.5)
+    QTest.mouseClick(view.viewport(), QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier, pos)
+    qtbot.waitUntil(lambda: abs(c.start[0] - 1.0) < 0.05 and abs(c.start[1] + 1.5) < 0.05, timeout=2000)
+    assert np.allclose(c.traces[0].xs[0], c.start)
+    assert view.start_marker.pos().x() == pytest.approx(c.start[0])
+
+
+def _send_mouse(widget, kind, pos, buttons):
+    event = QtGui_mouse_event(kind, pos, buttons)
+    QtWidgets.QApplication.sendEvent(widget, event)
+
+
+def QtGui_mouse_event(kind, pos, buttons):
+    from PySide6 import QtGui
+    button = QtCore.Qt.MouseButton.LeftButton if kind != QtCore.QEvent.Type.MouseMove else \
+        QtCore.Qt.MouseButton.NoButton
+    posf = QtCore.QPointF(pos)
+    return QtGui.QMouseEvent(kind, posf, posf, posf, button, buttons, QtCore.Qt.KeyboardModifier.NoModifier)
+
+
+def test_dragging_the_start_marker_moves_the_start(window, qtbot):
+    c = window.controller
+    view = window.contour
+    x0, y0 = c.start
+    start = view_point_to_widget(view, x0, y0)
+    end = view_point_to_widget(view, 0.5, 2.0)
+    held = QtCore.Qt.MouseButton.LeftButton
+    vp = view.viewport()
+    _send_mouse(vp, QtCore.QEvent.Type.MouseButtonPress, start, held)
+    for k in range(1, 11):
+        p = start + (end - start) * (k / 10)
+        _send_mouse(vp, QtCore.QEvent.Type.MouseMove, p, held)
+    _send_mouse(vp, QtCore.QEvent.Type.MouseButtonRelease, end, QtCore.Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: abs(c.start[0] - 0.5) < 0.1 and abs(c.start[1] - 2.0) < 0.1, timeout=2000)
+    assert np.allclose(c.traces[3].xs[0], c.start)
+
+
+# -- playing ----------------------------------------------------------------------------------
+
+
+def test_play_advances_the_step_and_pause_stops_it(window, qtbot):
+    c = window.controller
+    c.reset()
+    c.set_speed(500)
+    with qtbot.waitSignal(c.playingChanged):
+        c.play()
+    qtbot.waitUntil(lambda: c.step > 20, timeout=3000)
+    c.pause()
+    frozen = c.step
+    qtbot.wait(50)
+    assert c.step == frozen
+    # the views reveal the paths up to the step
+    assert window.contour.trails.items[0].shown == min(frozen, len(c.traces[0].xs) - 1) + 1
+
+
+def test_play_stops_at_the_end_and_plays_again_from_the_start(window, qtbot):
+    c = window.controller
+    c.set_steps(30)
+    c.set_speed(5000)
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=3000)
+    assert c.step == 30
+    c.play()
+    assert c.step < 30
+    c.pause()
+
+
+def test_diverging_run_is_marked_and_the_others_go_on(qtbot):
+    c = PlaygroundController(scene_of("rosenbrock", "sgd:lr=100", "adam:lr=0.05", steps=300))
+    win = MainWindow(c)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    assert c.status(0) == "diverged"
+    assert c.traces[0].diverged_at is not None and c.traces[0].diverged_at < 10
+    assert len(c.traces[1].xs) == 301 and c.status(1) == ""
+    labels = [label.text for _, label in win.contour.legend.items]
+    assert any("diverged at step" in t for t in labels)
+    assert "diverged" in win.runs_panel.list.item(0).text()
+    c.set_speed(2000)
+    c.play()
+    qtbot.waitUntil(lambda: c.step > 50, timeout=3000)
+    c.pause()
+    crosses = win.contour.trails.crosses.getData()
+    assert len(crosses[0]) == 1  # the X where it left
+    assert win.contour.trails.items[1].shown == c.step + 1  # Adam still moving
+
+
+def test_bad_values_never_raise_and_keep_the_scene(window, qtbot):
+    c = window.controller
+    scene = c.scene
+    with qtbot.waitSignal(c.message):
+        assert c.set_hyper(0, "lr", -1) is False
+    with qtbot.waitSignal(c.message):
+        assert c.set_hyper(0, "no_such_knob", 1) is False
+    with qtbot.waitSignal(c.message):
+        assert c.set_surface("no-such-surface") is False
+    with qtbot.waitSignal(c.message):
+        assert c.set_start((1.0,)) is False
+    with qtbot.waitSignal(c.message):
+        assert c.set_steps(100_001) is False
+    with qtbot.waitSignal(c.message):
+        assert c.set_schedule(0, "cosine:total=-3") is False
+    assert c.scene == scene
+    assert c.set_steps(100_000) is True  # the bound itself is fine
+    assert len(c.traces[0].xs) <= 100_001
+
+
+def test_surface_change_mid_run_keeps_playing_sensibly(window, qtbot):
+    c = window.controller
+    c.set_speed(300)
+    c.play()
+    qtbot.waitUntil(lambda: c.step > 5, timeout=2000)
+    assert c.set_surface("himmelblau")
+    assert c.surface.key == "himmelblau"
+    assert all(np.allclose(tr.xs[0], c.surface.start) for tr in c.traces)
+    qtbot.waitUntil(lambda: c.step > 20, timeout=3000)
+    c.pause()
+
+
+def test_one_dimensional_surface_draws_the_curve_and_balls(window):
+    c = window.controller
+    assert c.set_surface("sqrt8")
+    view = window.contour
+    assert view.curve.isVisible() and not view.image.isVisible()
+    c.jump_to_end()
+    pts = view.trails.points[0]
+    assert pts.shape[1] == 2
+    assert np.allclose(pts[:, 1], c.traces[0].loss)  # iterates sit on the curve
+    assert c.set_start((-3.5,))
+    assert view.start_marker.pos().y() == pytest.approx(float(c.surface.value(-3.5)))
+
+
+def test_custom_formula_surface(window, qtbot):
+    c = window.controller
+    if "custom" not in window.scene_controls.surfaces:
+        pytest.skip("surfaces/formula.py not available")
+    combo = window.scene_controls.surface
+    combo.setCurrentIndex(combo.findData("custom"))
+    assert c.surface.key == "custom"
+    window.scene_controls.formula.setText("x**2 + 3*y**2 + x*y")
+    window.scene_controls.formula.editingFinished.emit()
+    assert c.scene.formula == "x**2 + 3*y**2 + x*y"
+    with qtbot.waitSignal(c.message):
+        window.scene_controls.formula.setText("x + $")
+        window.scene_controls.formula.editingFinished.emit()
+    assert c.scene.formula == "x**2 + 3*y**2 + x*y"
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+def test_runs_panel_add_duplicate_remove_and_visibility(window):
+    c = window.controller
+    n = len(c.runs)
+    menu = window.runs_panel.add_button.menu()
+    lion = next(a for a in menu.actions() if a.data() == "lion")
+    lion.trigger()
+    assert len(c.runs) == n + 1 and c.runs[-1].optimizer.key == "lion" and c.selected == n
+    assert c.runs[-1].color not in {r.color for r in c.runs[:-1]}
+    window.runs_panel.duplicate_button.click()
+    assert len(c.runs) == n + 2 and c.runs[-1].optimizer == c.runs[-2].optimizer
+    window.runs_panel.remove_button.click()
+    assert len(c.runs) == n + 1
+    assert len(window.contour.trails.items) == n + 1 and len(window.loss.curves) == n + 1
+    item = window.runs_panel.list.item(0)
+    item.setCheckState(QtCore.Qt.CheckState.Unchecked)
+    assert c.runs[0].visible is False
+    assert not window.contour.trails.items[0].trail.isVisible()
+
+
+def test_inspector_shows_state_slots_of_the_selected_run(window):
+    c = window.controller
+    c.select_run(4)  # Adam
+    c.seek(10)
+    table = window.inspector.table
+    names = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
+    for name in ("t", "lr_t", "x", "g", "m", "v", "m_hat", "v_hat", "|Δx|"):
+        assert name in names
+    assert table.item(names.index("t"), 0).text() == "10"
+    assert "m_hat" in window.inspector.code.toPlainText()
+
+
+def test_head_overlays_draw_arrows_and_the_adaptive_box(window):
+    c = window.controller
+    c.seek(20)
+    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box"):
+        c.set_display(key, True)
+    over = window.contour.overlays
+    assert len(over.grad.getData()[0]) > 0
+    assert len(over.per_run[4]["step"].getData()[0]) > 0
+    assert len(over.per_run[1]["velocity"].getData()[0]) > 0  # momentum
+    assert len(over.per_run[4]["box"].getData()[0]) == 5      # Adam's box
+    assert len(over.per_run[0]["box"].getData()[0]) == 0      # SGD has none
+    c.set_display("polyak", True)
+    assert window.contour.trails.polyak[0] is not None
+
+
+# -- keyboard -------------------------------------------------------------------------------
+
+
+def test_keyboard_shortcuts(window, qtbot):
+    c = window.controller
+    window.activateWindow()
+    window.setFocus()
+    c.reset()
+    QTest.keyClick(window, QtCore.Qt.Key.Key_Space)
+    assert c.playing
+    QTest.keyClick(window, QtCore.Qt.Key.Key_Space)
+    assert not c.playing
+    c.reset()
+    QTest.keyClick(window, QtCore.Qt.Key.Key_Right)
+    assert c.step == 1
+    QTest.keyClick(window, QtCore.Qt.Key.Key_N)
+    assert c.step == 2
+    QTest.keyClick(window, QtCore.Qt.Key.Key_R)
+    assert c.step == 0
+    speed = c.scene.speed
+    QTest.keyClick(window, QtCore.Qt.Key.Key_Plus)
+    assert c.scene.speed == 2 * speed
+    QTest.keyClick(window, QtCore.Qt.Key.Key_Minus)
+    assert c.scene.speed == speed
+    QTest.keyClick(window, QtCore.Qt.Key.Key_3)
+    assert c.selected == 2
+    QTest.keyClick(window, QtCore.Qt.Key.Key_1)
+    assert c.selected == 0
+    QTest.keyClick(window, QtCore.Qt.Key.Key_G)
+    assert c.display("grad_arrow") is True
+
+
+def test_menus_show_every_shortcut(window):
+    texts = {a.text(): a.shortcut().toString() for a in window.commands.by_name.values()}
+    assert texts["Play / pause"] == "Space"
+    assert texts["Reset to step 0"] == "R"
+    assert texts["Save screenshot (PNG)"] == "Ctrl+E"
+    assert texts["Quit"] == "Ctrl+Q"
+
+
+def test_animation_does_not_leak_references_to_none(window, qtbot):
+    """PySide6 6.12 leaks one None reference per void Qt call (NOTES.md): an animation
+    would abort Python within seconds. The pinned version must stay flat."""
+    c = window.controller
+    app = QtWidgets.QApplication.instance()
+
+    def cycle():
+        for k in range(150):
+            c.seek(k)
+            app.processEvents()
+        c.seek(0)
+        app.processEvents()
+
+    cycle()
+    before = sys.getrefcount(None)  # compared in the same state: step 0 after a cycle
+    for _ in range(3):
+        cycle()
+    # 6.12 would add thousands (one per void call, dozens of calls a frame)
+    assert sys.getrefcount(None) - before < 200
