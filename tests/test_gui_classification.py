@@ -213,8 +213,9 @@ def test_memory_view_shows_adam_two_per_weight_and_adafactor_less(pane):
     assert values["adam"] == 2 * D and values["rmsprop"] == 2 * D
     rows_cols = sum(s[0] + s[1] if len(s) == 2 else s[0] for _, s in c.problem.layout)
     assert values["adafactor"] == rows_cols < D
-    labels = [t.toPlainText() for t in pane.memory_view.labels]
-    assert f"{2 * D} = 2 × {D}" in labels
+    labels = [t.textItem.toPlainText() for t in pane.memory_view.labels]
+    assert f"{2 * D:,}\n2 × D" in labels and f"{rows_cols}\nrows + cols" in labels
+    assert f"= {rows_cols}" in pane.memory_view.caption.text()
 
 
 def test_landscape_recomputes_and_projects_the_trajectory(pane):
@@ -224,17 +225,30 @@ def test_landscape_recomputes_and_projects_the_trajectory(pane):
         c.step_once()
     pane.tabs.setCurrentWidget(view)
     assert view.slice is None
-    assert view.recompute()
-    assert view.slice.loss.shape == (41, 41) and np.isfinite(view.slice.loss).all()
+    assert view.recompute()  # trajectory PCA (Li et al. section 7) by default
+    sl = view.slice
+    assert sl.loss.shape == (41, 41) and np.isfinite(sl.loss).all()
     assert view.projected.shape == (31, 2)
     x, y = view.path.getData()
     assert len(x) == 31
-    # the path ends where the slice is centred: the run's current weights
+    # the path ends where the slice is centred (the run's current weights) and starts
+    # inside the drawn square: the PCA plane holds the path
     assert np.allclose(view.projected[-1], 0.0, atol=1e-8)
+    start = view.projected[0]
+    assert sl.alphas[0] < start[0] < sl.alphas[-1] and sl.betas[0] < start[1] < sl.betas[-1]
+    assert np.hypot(*start) > 0.1 * (sl.alphas[-1] - sl.alphas[0])
+    assert "PC 1" in view.plot.getAxis("bottom").labelText
     c.select_run(3)
-    assert np.allclose(view.projected[-1], view.slice.project(c.weights(3)[None, :])[0])
+    assert np.allclose(view.projected[-1], sl.project(c.weights(3)[None, :])[0])
+
+    view.directions.setCurrentIndex(view.directions.findData("random"))
+    c.select_run(0)
+    assert view.recompute() and view.kind == "random"
+    assert np.allclose(view.slice.alphas[[0, -1]], [-1.0, 1.0])
+    assert np.allclose(view.projected[-1], 0.0, atol=1e-8)
     c.reset()
     assert view.slice is None  # another Trainer: the old slice is forgotten
+    assert not view.recompute() or view.kind == "random"
 
 
 def test_screenshot_is_a_real_image(pane, tmp_path):

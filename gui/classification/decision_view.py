@@ -28,7 +28,7 @@ TINT = 0.42  # how much of the class colour a sure region gets (the rest is whit
 GRID = 200
 SMALL_GRID = 72
 CELLS_PER_TICK = 4  # small multiples: cells recomputed per progress signal
-REDRAW_MS = 24  # up to ~40 pictures a second while playing, whatever the tick rate
+REDRAW_MS = 20  # at most ~50 pictures a second (measured ~35 while training at full speed)
 TITLE_MS = 200  # accuracy in the titles: 5 updates a second are readable, 60 are not
 
 
@@ -84,6 +84,19 @@ class RGBImageItem(pg.GraphicsObject):
             painter.drawImage(self._rect, self.qimage)
 
 
+def best_columns(n: int, width: float, height: float) -> int:
+    """Columns of square cells that make the cells largest in a width x height canvas."""
+    if n <= 1:
+        return 1
+    best, best_size = 1, -1.0
+    for cols in range(1, n + 1):
+        rows = math.ceil(n / cols)
+        size = min(width / cols, height / rows)
+        if size > best_size + 1e-9:
+            best, best_size = cols, size
+    return best
+
+
 class DecisionPlot(pg.PlotItem):
     """One decision-region picture: image + training and validation points."""
 
@@ -118,12 +131,20 @@ class DecisionPlot(pg.PlotItem):
             brushes = [pg.mkBrush(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(K)]
             item.setData(pos=X, brush=[brushes[k] for k in y], pen=pen)
         box = dataset.box
-        self._rect = QtCore.QRectF(box[0], box[2], box[1] - box[0], box[3] - box[2])
         self.tints = 255.0 + TINT * (class_rgb(K) - 255.0)
         self.setRange(xRange=box[:2], yRange=box[2:], padding=0)
 
+    def visible_box(self) -> tuple[float, float, float, float]:
+        """What the view shows (the aspect lock widens the data's box on one axis): the
+        regions are computed over all of it, so no blank margin frames the picture."""
+        (x0, x1), (y0, y1) = self.getViewBox().viewRange()
+        return tuple(round(v, 4) for v in (x0, x1, y0, y1))
+
     def show_grid(self, grid) -> None:
-        self.image.set_image(region_image(grid.probs, self.tints), self._rect)
+        xs, ys = grid.xs, grid.ys
+        dx, dy = (xs[-1] - xs[0]) / max(len(xs) - 1, 1), (ys[-1] - ys[0]) / max(len(ys) - 1, 1)
+        rect = QtCore.QRectF(xs[0] - dx / 2, ys[0] - dy / 2, xs[-1] - xs[0] + dx, ys[-1] - ys[0] + dy)
+        self.image.set_image(region_image(grid.probs, self.tints), rect)
 
     def clear_image(self) -> None:
         self.image.clear()
@@ -144,9 +165,8 @@ class DecisionRegionsView(QtWidgets.QWidget):
         bar = QtWidgets.QHBoxLayout()
         self.title = QtWidgets.QLabel()
         self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
+        self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         bar.addWidget(self.title, 1)
-        self.legend = QtWidgets.QLabel()
-        bar.addWidget(self.legend)
         self.mode_box = QtWidgets.QComboBox()
         self.mode_box.addItem("Selected run", "selected")
         self.mode_box.addItem("All runs", "grid")
@@ -157,15 +177,21 @@ class DecisionRegionsView(QtWidgets.QWidget):
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.ci.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.canvas, 1)
+        self.legend = QtWidgets.QLabel()
+        self.legend.setAlignment(QtCore.Qt.AlignmentFlag.AlignHCenter)
+        self.legend.setWordWrap(True)
+        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        lay.addWidget(self.legend)
         self.big = DecisionPlot()
         self.cells: list[DecisionPlot] = []
-        self.cell_titles: list[pg.LabelItem] = []
+        self.cell_titles: list[pg.TextItem] = []
         self.c.restarted.connect(self.rebuild)
         self.c.runsChanged.connect(self.rebuild)
         self.c.runChanged.connect(lambda _i: self._titles())
         self.c.selectionChanged.connect(lambda _i: self.redraw(full=True))
         self.title_throttle = Throttle(TITLE_MS, self._titles, self)
         self.image_throttle = Throttle(REDRAW_MS, self.redraw, self)
+        self.resize_throttle = Throttle(REDRAW_MS, lambda: self.redraw(full=True), self)
         self.c.progressed.connect(lambda _s: self.image_throttle.request())
         self.rebuild()
 
@@ -185,24 +211,43 @@ class DecisionRegionsView(QtWidgets.QWidget):
         K = problem.dataset.n_classes
         chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {k}"
                          for k in range(K))
-        self.legend.setText(f"<span style='font-size:11pt'>class {chips} &nbsp; ● train &nbsp; ▲ validation</span>")
+        self.legend.setText(f"<span style='font-size:{theme.LABEL_PT}pt'>class {chips} &nbsp;&nbsp;&nbsp; "
+                            f"● training points &nbsp;&nbsp; ▲ validation points</span>")
+        self.legend.setToolTip("Region colours: the predicted class, pale where the model hesitates "
+                               "(its top probability is near 1/K)")
         if self.mode == "selected":
             self.big = DecisionPlot()
             self.big.set_data(problem.dataset)
+            self._follow(self.big)
             self.canvas.addItem(self.big)
         else:
             n = len(self.c.runs)
-            cols = max(1, math.ceil(math.sqrt(n)))
+            cols = best_columns(n, self.canvas.width(), self.canvas.height())
+            grid = self.canvas.ci.layout
+            for col in range(cols):
+                grid.setColumnStretchFactor(col, 1)
+            for r in range(math.ceil(n / cols)):
+                grid.setRowStretchFactor(r, 1)
+            box = problem.dataset.box
             for i in range(n):
                 r, col = divmod(i, cols)
-                title = pg.LabelItem(justify="center", size=f"{theme.LABEL_PT - 1}pt")
-                self.canvas.addItem(title, row=2 * r, col=col)
                 cell = DecisionPlot(small=True)
                 cell.set_data(problem.dataset)
-                self.canvas.addItem(cell, row=2 * r + 1, col=col)
+                # the run's name sits on the picture's top-left corner (the data leave it empty):
+                # a LabelItem above each cell would size the grid's columns by the text's length
+                title = pg.TextItem(anchor=(0, 0), color=theme.INK, fill=pg.mkBrush(255, 255, 255, 215))
+                title.setFont(theme.font(theme.TICK_PT if cols < 3 else theme.TICK_PT - 2))
+                title.setPos(box[0], box[3])
+                cell.addItem(title, ignoreBounds=True)
+                self._follow(cell)
+                self.canvas.addItem(cell, row=r, col=col)
                 self.cells.append(cell)
                 self.cell_titles.append(title)
         self.redraw(full=True)
+
+    def _follow(self, plot: DecisionPlot) -> None:
+        """A resize changes what the view shows: recompute the picture for it."""
+        plot.getViewBox().sigRangeChanged.connect(lambda *_: self.resize_throttle.request())
 
     def _titles(self) -> None:
         c = self.c
@@ -217,8 +262,7 @@ class DecisionRegionsView(QtWidgets.QWidget):
             self.title.setText(f"All runs  ·  step {c.step}")
             for j, t in enumerate(self.cell_titles):
                 if j < len(c.runs):
-                    t.setText(f"<span style='color:{c.runs[j].color}'>■</span> {c.runs[j].label}{self._acc(j)}",
-                              color=theme.INK)
+                    t.setHtml(f"<span style='color:{c.runs[j].color}'>■</span> {c.runs[j].label}{self._acc(j)}")
 
     def _acc(self, i: int) -> str:
         at = self.c.diverged_at(i)
@@ -232,7 +276,7 @@ class DecisionRegionsView(QtWidgets.QWidget):
         if w is None:
             plot.clear_image()
             return
-        plot.show_grid(self.c.problem.decision_grid(w, n, n))
+        plot.show_grid(self.c.problem.decision_grid(w, n, n, box=plot.visible_box()))
 
     def redraw(self, full: bool = False) -> None:
         if self.c.problem is None:

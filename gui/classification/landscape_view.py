@@ -1,8 +1,18 @@
 """A 2-D slice of the loss landscape around the selected run's weights (Li et al. 2018,
-filter-normalised directions; engine.landscape), as a heat map with contour lines,
-and the run's trajectory projected onto the slice.
+"Visualizing the Loss Landscape of Neural Nets"), as a heat map of log10 loss with
+contour lines, and the run's trajectory projected onto the slice.
 
-The slice costs ~0.2 s (41 x 41 losses of the whole training set), so it is computed
+Two choices of the slice's directions, both from the paper:
+
+* **trajectory PCA** (section 7, the default): the two principal directions of the
+  run's own path ``w_t - w_now``. Random directions in a space of hundreds of
+  weights are nearly orthogonal to any path, so a path projected on them barely
+  moves (measured: 5 % of the slice for Adam's first 300 steps); on the PCA plane it
+  is drawn faithfully, and the axes say how much of its variance each one holds.
+* **random, filter-normalised** (section 4, engine.landscape.loss_slice): shows the
+  shape of the minimum around the current weights, e.g. sharp versus flat.
+
+A slice costs ~0.2 s (41 x 41 losses of the whole training set), so it is computed
 only when asked ("Recompute", with a busy cursor), never per frame. The projection is
 one small matrix product and follows the run live as it trains.
 """
@@ -13,11 +23,39 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
-from engine.landscape import loss_slice
+from engine.landscape import LandscapeSlice, loss_slice
 from gui import theme
 
 N_GRID = 41
 N_CONTOURS = 12
+MIN_PATH_ROWS = 3
+
+
+def pca_slice(problem, trajectory: np.ndarray, n: int = N_GRID, span: float = 1.0, chunk: int = 256):
+    """Li et al. section 7: the slice through the last row of ``trajectory (T, D)``
+    spanned by the top two principal directions of ``trajectory - last``. Returns the
+    slice and the share of the path's variance along each direction."""
+    center = trajectory[-1]
+    M = trajectory - center
+    _, sv, Vt = np.linalg.svd(M, full_matrices=False)
+    d1, d2 = Vt[0], Vt[1] if len(Vt) > 1 else np.zeros_like(Vt[0])
+    var = sv ** 2
+    shares = (var[:2] / var.sum()) if var.sum() > 0 else np.zeros(2)
+    coords = M @ np.stack([d1, d2], axis=1)  # (T, 2): the path on the plane
+    lo, hi = coords.min(axis=0), coords.max(axis=0)
+    extent = np.maximum(hi - lo, 0.25 * max(hi[0] - lo[0], 1e-3))  # a flat second axis still gets room
+    mid = (lo + hi) / 2
+    half = span * 0.65 * extent
+    alphas = np.linspace(mid[0] - half[0], mid[0] + half[0], n)
+    betas = np.linspace(mid[1] - half[1], mid[1] + half[1], n)
+    A, B = np.meshgrid(alphas, betas)
+    coeffs = np.stack([A.ravel(), B.ravel()], axis=1)
+    loss = np.empty(len(coeffs))
+    with np.errstate(all="ignore"):
+        for start in range(0, len(coeffs), chunk):
+            c = coeffs[start:start + chunk]
+            loss[start:start + chunk] = problem.value(center[None, :] + c[:, :1] * d1 + c[:, 1:] * d2)
+    return LandscapeSlice(alphas, betas, loss.reshape(n, n), d1, d2, center), shares
 
 
 class LandscapeView(QtWidgets.QWidget):
@@ -25,6 +63,7 @@ class LandscapeView(QtWidgets.QWidget):
         super().__init__(parent)
         self.c = controller
         self.slice = None
+        self.kind = None  # "pca" or "random"
         self.slice_run = None  # (generation, run index, step) the slice was taken at
         self._pinv = None
         lay = QtWidgets.QVBoxLayout(self)
@@ -34,23 +73,29 @@ class LandscapeView(QtWidgets.QWidget):
         self.button.setToolTip("take a new slice around the selected run's current weights (~0.2 s)")
         self.button.clicked.connect(self.recompute)
         bar.addWidget(self.button)
+        self.directions = QtWidgets.QComboBox()
+        self.directions.addItem("trajectory PCA", "pca")
+        self.directions.addItem("random, filter-normalised", "random")
+        self.directions.setToolTip("PCA: the plane the run actually moved in (Li et al. section 7); random: the "
+                                   "shape of the minimum around the current weights (section 4)")
+        bar.addWidget(self.directions)
         bar.addWidget(QtWidgets.QLabel("span"))
         self.span = QtWidgets.QDoubleSpinBox()
         self.span.setRange(0.05, 10.0)
         self.span.setSingleStep(0.25)
         self.span.setValue(1.0)
-        self.span.setToolTip("the slice covers w + a d1 + b d2 for a, b in [-span, span] "
-                             "(directions scaled like the weights)")
+        self.span.setToolTip("random: a and b in [-span, span] (directions scaled like the weights); "
+                             "PCA: the path's extent times span, plus a margin")
         bar.addWidget(self.span)
+        bar.addStretch(1)
+        lay.addLayout(bar)
         self.info = QtWidgets.QLabel("not computed yet: press Recompute")
         self.info.setWordWrap(True)
-        bar.addWidget(self.info, 1)
-        lay.addLayout(bar)
+        lay.addWidget(self.info)
         self.canvas = pg.GraphicsLayoutWidget()
         lay.addWidget(self.canvas, 1)
         self.plot = self.canvas.addPlot()
-        theme.style_plot(self.plot, bottom="direction 1 (filter-normalised)", left="direction 2")
-        self.plot.setAspectLocked(True)
+        theme.style_plot(self.plot, bottom="direction 1", left="direction 2")
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(theme.heat_colormap())
         self.plot.addItem(self.image)
@@ -69,7 +114,7 @@ class LandscapeView(QtWidgets.QWidget):
 
     def forget(self) -> None:
         """A new problem or Trainer: the old slice is about other weights."""
-        self.slice, self.slice_run, self._pinv = None, None, None
+        self.slice, self.slice_run, self._pinv, self.kind = None, None, None, None
         self.image.clear()
         for iso in self.isos:
             self.plot.removeItem(iso)
@@ -86,14 +131,31 @@ class LandscapeView(QtWidgets.QWidget):
         if w is None or c.problem is None:
             c.message.emit("landscape: no run to slice around")
             return False
+        kind = self.directions.currentData()
+        _rows, path = c.trainer.paths[i].trajectory()
+        if kind == "pca" and len(path) < MIN_PATH_ROWS:
+            c.message.emit("landscape: the run has not moved yet; a PCA slice needs a few steps "
+                           "(play, or choose random directions)")
+            return False
+        span = float(self.span.value())
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
-            sl = loss_slice(c.problem, w, n=N_GRID, span=float(self.span.value()), seed=c.scene.seed)
+            if kind == "pca":
+                sl, shares = pca_slice(c.problem, path, N_GRID, span)
+                axes = (f"PC 1 of the path ({100 * shares[0]:.0f} % of its variance)",
+                        f"PC 2 ({100 * shares[1]:.0f} %)")
+            else:
+                sl = loss_slice(c.problem, w, n=N_GRID, span=span, seed=c.scene.seed)
+                axes = ("random direction 1 (filter-normalised)", "random direction 2")
         except Exception as err:  # noqa: BLE001 - a failing slice must not take the app down
             c.message.emit(f"landscape: {type(err).__name__}: {err}")
             return False
         finally:
             QtWidgets.QApplication.restoreOverrideCursor()
+        label_style = {"color": theme.INK, "font-size": f"{theme.LABEL_PT}pt"}
+        self.plot.setLabel("bottom", axes[0], **label_style)
+        self.plot.setLabel("left", axes[1], **label_style)
+        self.kind = kind
         self.slice = sl
         self.slice_run = (c.generation, i, c.step)
         A = np.stack([sl.d1, sl.d2], axis=1)
@@ -126,11 +188,14 @@ class LandscapeView(QtWidgets.QWidget):
             iso.setTransform(transform)
             self.plot.addItem(iso)
             self.isos.append(iso)
-        self.center.setData([0.0], [0.0])
+        self.center.setData([0.0] if self.kind == "random" else [], [0.0] if self.kind == "random" else [])
         self.plot.setRange(xRange=(a0, a1), yRange=(b0, b1), padding=0.02)
         gen, run, step = self.slice_run
         label = self.c.runs[run].label if run < len(self.c.runs) else "?"
-        self.info.setText(f"slice around {label} at step {step}: log10 loss from {lo:.2f} to {hi:.2f}")
+        how = "its path's principal plane" if self.kind == "pca" else "two random directions"
+        self.info.setText(f"Loss around {label} at step {step}, on {how}: colour = log10 loss "
+                          f"({lo:.2f} light .. {hi:.2f} dark); the line is the run's path, ○ its start, "
+                          f"● where it is now. Recompute to follow it.")
 
     def update_path(self) -> None:
         c = self.c
@@ -145,7 +210,7 @@ class LandscapeView(QtWidgets.QWidget):
         xy = (W - self.slice.center) @ self._pinv.T
         self.projected = xy
         color = c.runs[i].color
-        self.path.setData(xy[:, 0], xy[:, 1], pen=theme.pen(color))
+        self.path.setData(xy[:, 0], xy[:, 1], pen=theme.pen(color, width=2))
         self.start.setData([xy[0, 0]], [xy[0, 1]])
         self.head.setData([xy[-1, 0]], [xy[-1, 1]], brush=pg.mkBrush(color))
 

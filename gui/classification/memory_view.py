@@ -1,6 +1,11 @@
 """How many floats of optimizer state each run keeps per copy of the weights (seed 002):
 SGD none, momentum one per weight, Adam two (m and v), Adafactor only a row and a
-column vector per weight matrix. A dashed line marks the weights themselves.
+column vector per weight matrix. A dashed line marks the weights themselves, and a
+caption spells the sums out for the model on screen.
+
+Second-order rules dwarf the rest (BFGS keeps a D x D matrix); their bars are cut at
+the top of a scale chosen for the first-order rules and say so, so the lecture's
+comparison, Adam against Adafactor, stays readable.
 """
 
 from __future__ import annotations
@@ -9,24 +14,38 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.registry import OPTIMIZERS
 from gui import theme
 
+SHORT = {"momentum": "Momentum", "nesterov": "Nesterov", "random-search": "Random"}  # tick labels
+CUT = 4.0  # bars above CUT x D are cut (and labelled) at the top of the scale
 
-def memory_formula(layout, key: str, floats: int) -> str:
-    """A short explanation of ``floats`` in terms of the weights D (and rows + columns)."""
+
+def memory_formula(layout, key: str, floats: int, params: dict | None = None) -> str:
+    """``floats`` in terms of the D weights: '2 × D', 'rows + cols', 'D² + 2D'."""
     D = sum(math.prod(s) for _, s in layout)
     if floats == 0:
-        return "0"
-    if key == "adafactor":
-        parts = [f"{s[0]}+{s[1]}" if len(s) == 2 else f"{s[0]}" for _, s in layout]
-        return f"{floats} = " + " + ".join(parts)
+        return "none"
+    if key == "adafactor" or (key == "sam" and (params or {}).get("base") == "adafactor"):
+        return "rows + cols"
+    if key == "bfgs":
+        return "D² + 2D"
     if floats % D == 0:
-        k = floats // D
-        return f"{floats} = {k} × {D}" if k != 1 else f"{floats} = 1 × {D}"
-    return f"{floats} ≈ {floats / D:.1f} × {D}"
+        return f"{floats // D} × D"
+    return f"{floats / D:.1f} × D"
+
+
+def adafactor_sum(layout) -> str:
+    """'W1 (2×64): 2+64, b1: 64, ...' for the caption."""
+    parts = []
+    for name, shape in layout:
+        if len(shape) == 2:
+            parts.append(f"{name} ({shape[0]}×{shape[1]}): {shape[0]}+{shape[1]}")
+        else:
+            parts.append(f"{name}: {math.prod(shape)}")
+    return ", ".join(parts)
 
 
 class MemoryView(QtWidgets.QWidget):
@@ -36,19 +55,23 @@ class MemoryView(QtWidgets.QWidget):
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.canvas = pg.GraphicsLayoutWidget()
-        lay.addWidget(self.canvas)
+        lay.addWidget(self.canvas, 1)
+        self.caption = QtWidgets.QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.caption.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.caption.setContentsMargins(8, 4, 8, 8)
+        lay.addWidget(self.caption)
         self.plot = self.canvas.addPlot()
-        theme.style_plot(self.plot, left="floats of optimizer state", title="Optimizer memory per copy of the weights")
+        theme.style_plot(self.plot, left="floats of optimizer state",
+                         title="Optimizer memory per copy of the weights")
         self.plot.showGrid(x=False, y=True, alpha=theme.GRID_ALPHA)
         self.plot.getViewBox().setMouseEnabled(False, False)
         self.bars = None
         self.labels: list[pg.TextItem] = []
         self.weights_line = pg.InfiniteLine(angle=0, pen=theme.pen(theme.INK, style=QtCore.Qt.PenStyle.DashLine))
-        self.weights_label = pg.TextItem(color=theme.INK, anchor=(0, 1))
-        self.weights_label.setFont(theme.font(theme.LABEL_PT - 1))
         self.plot.addItem(self.weights_line, ignoreBounds=True)
-        self.plot.addItem(self.weights_label, ignoreBounds=True)
-        self.values: list[int] = []  # what the bars show (tests read it)
+        self.values: list[int] = []  # what the bars stand for (tests read it)
         self.c.runsChanged.connect(self.rebuild)
         self.c.restarted.connect(self.rebuild)
         self.c.runChanged.connect(lambda _i: self.rebuild())
@@ -65,31 +88,55 @@ class MemoryView(QtWidgets.QWidget):
         runs = self.c.runs
         self.values = [self.c.memory(i) for i in range(len(runs))] if problem is not None else []
         if not runs or problem is None:
+            self.caption.setText("")
             return
-        x = np.arange(len(runs))
-        self.bars = pg.BarGraphItem(x=x, height=self.values, width=0.66,
-                                    brushes=[pg.mkBrush(r.color) for r in runs], pens=[pg.mkPen(theme.INK)] * len(runs))
+        D = problem.dim
+        shown = [v for v in self.values if v <= CUT * D]
+        top = max(max(shown, default=0), D) * 1.3
+        heights = [min(v, top / 1.08) for v in self.values]
+        self.bars = pg.BarGraphItem(x=np.arange(len(runs)), height=heights, width=0.66,
+                                    brushes=[pg.mkBrush(r.color) for r in runs],
+                                    pens=[pg.mkPen(theme.INK)] * len(runs))
         self.plot.addItem(self.bars)
-        top = max(max(self.values), problem.dim)
-        for i, (v, cfg) in enumerate(zip(self.values, runs)):
-            t = pg.TextItem(memory_formula(problem.layout, cfg.optimizer.key, v), color=theme.INK, anchor=(0.5, 1.05))
-            t.setFont(theme.font(theme.LABEL_PT - 1, bold=True))
-            t.setPos(i, v)
+        for i, (v, h, cfg) in enumerate(zip(self.values, heights, runs)):
+            cut = v > h
+            formula = memory_formula(problem.layout, cfg.optimizer.key, v, cfg.optimizer.params)
+            html = (f"<div style='text-align:center'><b>{v:,}</b>{' ▲ (cut)' if cut else ''}"
+                    f"<br><span style='font-size:{theme.TICK_PT - 1}pt'>{formula}</span></div>")
+            t = pg.TextItem(html=html, anchor=(0.5, 1.0), fill=pg.mkBrush(255, 255, 255, 200) if cut else None)
+            doc = t.textItem.document()
+            doc.setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
+            t.textItem.setTextWidth(doc.idealWidth() + 2)  # a box as wide as the text, centred on the bar
+            t.updateTextPos()
+            t.setPos(i, h)
             self.plot.addItem(t)
             self.labels.append(t)
-        D = problem.dim
         self.weights_line.setValue(D)
-        self.weights_label.setText(f"the weights: D = {D}")
-        self.weights_label.setPos(-0.45, D)
         axis = self.plot.getAxis("bottom")
+        axis.setTickFont(theme.font(theme.TICK_PT if len(runs) <= 6 else theme.TICK_PT - 2))
         axis.setTicks([[(i, self._short(i)) for i in range(len(runs))]])
         self.plot.setXRange(-0.6, len(runs) - 0.4, padding=0)
-        self.plot.setYRange(0, top * 1.22, padding=0)
+        self.plot.setYRange(0, top * 1.12, padding=0)
+        self._caption(problem)
+
+    def _caption(self, problem) -> None:
+        D = problem.dim
+        keys = {r.optimizer.key for r in self.c.runs}
+        lines = [f"Dashed line: the model's own <b>D = {D:,}</b> weights ({problem.model.key}, "
+                 + ", ".join(f"{n} {'×'.join(map(str, s))}" for n, s in problem.layout) + ")."]
+        if keys & {"adam", "adamw", "nadam", "radam", "adamax"}:
+            lines.append(f"Adam keeps m and v for every weight: 2 × {D:,} = {2 * D:,} floats.")
+        if "adafactor" in keys:
+            floats = OPTIMIZERS["adafactor"].state_floats(problem.layout)
+            lines.append(f"Adafactor keeps v factored: one number per row and per column of each "
+                         f"matrix, vectors in full — {adafactor_sum(problem.layout)} = {floats:,} floats "
+                         f"({100 * floats / max(2 * D, 1):.0f} % of Adam's). Seed 002: on an n × m layer "
+                         f"that is n + m instead of 2 n m.")
+        self.caption.setText(f"<span style='font-size:{theme.LABEL_PT - 1}pt'>" + "<br>".join(lines) + "</span>")
 
     def _short(self, i: int) -> str:
         cfg = self.c.runs[i]
         key = cfg.optimizer.key
-        title = OPTIMIZERS[key].title
         if key == "sam":
-            title = f"SAM/{OPTIMIZERS[cfg.optimizer.params['base']].title}"
-        return title
+            return f"SAM/{SHORT.get(cfg.optimizer.params['base'], OPTIMIZERS[cfg.optimizer.params['base']].title)}"
+        return SHORT.get(key, OPTIMIZERS[key].title)

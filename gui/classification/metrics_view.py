@@ -18,6 +18,7 @@ from gui import theme
 
 from .plotting import LogAxis, Throttle, cache_axes
 
+AXIS_WIDTH = 64
 REDRAW_MS = 100  # learning curves move slowly: 10 redraws a second are plenty
 CURVES = (("train_loss", "loss", False), ("val_loss", "loss", True),
           ("train_acc", "acc", False), ("val_acc", "acc", True))
@@ -72,6 +73,8 @@ class MetricsView(QtWidgets.QWidget):
         self.legend = QtWidgets.QLabel()
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        # a long legend wraps; it must never widen the column it sits in
+        self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         lay.addWidget(self.legend)
         self.canvas = pg.GraphicsLayoutWidget()
         lay.addWidget(self.canvas, 1)
@@ -89,6 +92,7 @@ class MetricsView(QtWidgets.QWidget):
         self.acc_plot.setYRange(0.0, 1.0, padding=0.02)
         for p in (self.loss_plot, self.acc_plot, self.lr_plot):
             cache_axes(p)
+            p.getAxis("left").setWidth(AXIS_WIDTH)  # the three plots line up on the step axis
             p.getViewBox().setMouseEnabled(x=True, y=False)
             # the whole race's length: the axes stay put while the curves grow
             p.disableAutoRange(axis="x")
@@ -175,7 +179,8 @@ class MetricsView(QtWidgets.QWidget):
         for i, cfg in enumerate(self.c.runs):
             at = self.c.diverged_at(i)
             faded = "" if cfg.visible else "opacity:0.4;"
-            entry = f"<span style='color:{cfg.color};font-weight:bold'>━━</span>&nbsp;{cfg.label}"
+            name = cfg.label.replace(" ", "&nbsp;")  # wrap between runs, not inside a name
+            entry = f"<span style='color:{cfg.color};font-weight:bold'>━━</span>&nbsp;{name}"
             if at is not None:
                 entry += f" <span style='color:#B00020'>✗&nbsp;diverged&nbsp;@&nbsp;{at}</span>"
             if not cfg.visible:

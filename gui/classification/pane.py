@@ -131,7 +131,7 @@ class ClassificationPane(QtWidgets.QWidget):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 5)
-        split.setSizes([340, 620, 620])
+        split.setSizes([330, 690, 570])
 
         self.message = QtWidgets.QLabel()
         self.message.setStyleSheet(f"color: {theme.INK}; padding: 2px 6px;")

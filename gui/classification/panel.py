@@ -17,7 +17,7 @@ from engine.session import MAX_STEPS
 from engine.spec import split_spec
 from surfaces.classification import DATASETS, MODELS, PROBLEM_HYPERS, REGULARIZERS
 
-from .widgets import HyperControl, HyperForm
+from .widgets import LABEL_WIDTH, HyperControl, HyperForm
 
 _PROBLEM = {h.name: h for h in PROBLEM_HYPERS}
 BATCH_POSITIONS = 60
@@ -65,14 +65,14 @@ class BatchSizeControl(QtWidgets.QWidget):
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        label = QtWidgets.QLabel("batch")
-        label.setMinimumWidth(64)
+        label = QtWidgets.QLabel("batch size")
+        label.setFixedWidth(LABEL_WIDTH)
         lay.addWidget(label)
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(0, BATCH_POSITIONS)
         lay.addWidget(self.slider, 1)
         self.readout = QtWidgets.QLabel()
-        self.readout.setMinimumWidth(104)
+        self.readout.setMinimumWidth(96)
         lay.addWidget(self.readout)
         self.setToolTip(f"<b>batch_size</b>: {_PROBLEM['batch_size'].doc}")
         self.n = 1
@@ -143,11 +143,11 @@ class ProblemPanel(QtWidgets.QWidget):
         self.batch = BatchSizeControl()
         self.batch.edited.connect(self.c.set_batch_size)
         form.addWidget(self.batch)
-        self.smoothing = HyperControl(_PROBLEM["label_smoothing"], label="smoothing")
+        self.smoothing = HyperControl(_PROBLEM["label_smoothing"], label="label smooth ε")
         self.smoothing.edited.connect(lambda _n, v: self.c.set_label_smoothing(v))
-        self.mixup = HyperControl(_PROBLEM["mixup"], label="mixup")
+        self.mixup = HyperControl(_PROBLEM["mixup"], label="mixup α")
         self.mixup.edited.connect(lambda _n, v: self.c.set_mixup(v))
-        self.seed = HyperControl(_PROBLEM["seed"])
+        self.seed = HyperControl(_PROBLEM["seed"], label="batch seed")
         self.seed.edited.connect(lambda _n, v: self.c.set_seed(v))
         from engine.hyper import Hyper
         self.steps = HyperControl(Hyper("steps", 1500, 10, 20_000, log=True, kind="int",

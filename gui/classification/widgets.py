@@ -14,7 +14,23 @@ from PySide6 import QtCore, QtWidgets
 from engine.hyper import Hyper
 
 SLIDER_STEPS = 1000
+LABEL_WIDTH = 96
 DEBOUNCE_MS = 60  # while a slider is dragged: rebuilds follow the hand, not every pixel
+
+
+GREEK = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "epsilon": "ε", "lambda": "λ", "sigma": "σ",
+         "alpha": "α", "gamma": "γ", "mu_max": "μ max", "K": "K", "H": "H", "B": "B"}
+NAMES = {"lam": "λ", "val_fraction": "validation", "n": "points", "lr": "lr", "eps": "ε", "beta1": "β₁",
+         "beta2": "β₂", "rho": "ρ", "rho_sam": "SAM ρ", "weight_decay": "weight decay", "l1_ratio": "L1 share α"}
+
+
+def hyper_label(h: Hyper) -> str:
+    """'momentum ρ', 'noise σ', 'λ': the name a lecture uses, with its symbol."""
+    if h.name in NAMES:
+        return NAMES[h.name]
+    text = h.name.replace("_", " ")
+    g = GREEK.get(h.symbol)
+    return f"{text} {g}" if g and g not in text else text
 
 
 def format_value(h: Hyper, v) -> str:
@@ -44,8 +60,8 @@ class HyperControl(QtWidgets.QWidget):
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(6)
-        self.label = QtWidgets.QLabel(label or hyper.label)
-        self.label.setMinimumWidth(64)
+        self.label = QtWidgets.QLabel(label or hyper_label(hyper))
+        self.label.setFixedWidth(LABEL_WIDTH)
         tip = f"<b>{hyper.name}</b>: {hyper.doc}" + (f"<br>torch.optim: {hyper.torch}" if hyper.torch else "")
         self.setToolTip(tip)
         lay.addWidget(self.label)
