@@ -37,6 +37,9 @@ DISPLAY_DEFAULTS = {
 }
 
 
+STATE_DISPLAYS = ("velocity_arrow", "adaptive_box")  # overlays that need optimizer state
+
+
 def default_scene() -> Scene:
     """Five classics racing down an ill-conditioned bowl (kappa = 10): SGD zig-zags
     across the valley, momentum overshoots, Nesterov damps it, RMSProp and Adam
@@ -157,7 +160,9 @@ class PlaygroundController(QtCore.QObject):
         surface = surface or self.surface
         cfg = scene.runs[i]
         if record_states is None:
-            record_states = i == scene.selected
+            # the head overlays read every run's moments: then record them all at once
+            record_states = i == scene.selected or any(
+                scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS)
         start = scene.start if scene.start is not None else surface.start
         try:
             return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,

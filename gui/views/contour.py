@@ -75,7 +75,13 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.legend = pg.LegendItem(colCount=3, labelTextSize=f"{theme.LABEL_PT}pt",
                                     labelTextColor=theme.INK, horSpacing=18, verSpacing=-4,
                                     brush=pg.mkBrush(255, 255, 255, 0), pen=None)
-        self.addItem(self.legend, row=0, col=0)
+        # The legend sits in a box of its own so that its size (label texts change while
+        # a slider moves) never re-lays out the plot: with equal axis scales that would
+        # change the visible range, and re-draw the axes, on every move.
+        self.legend_box = pg.GraphicsWidget()
+        self.legend_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.legend.setParentItem(self.legend_box)
+        self.addItem(self.legend_box, row=0, col=0)
         self.plot = self.addPlot(row=1, col=0)
         self.ci.layout.setRowStretchFactor(1, 10)
         theme.style_plot(self.plot, bottom="x", left="y")
@@ -211,6 +217,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         cols = max(1, min(4, int(self.width() // 250)))
         if legend is not None and cols != legend.columnCount:
             legend.setColumnCount(cols)
+            self._fit_legend_box()
 
     def _contours_on(self) -> bool:
         return bool(self.controller.display("contours"))
@@ -290,6 +297,13 @@ class ContourView(pg.GraphicsLayoutWidget):
                 label += f" — converged at step {len(c.traces[i].xs) - 1}"
             labels.append(label)
         self.trails.update_legend(c.runs, labels, self._legend_extras)
+        self._fit_legend_box()
+
+    def _fit_legend_box(self) -> None:
+        height = max(self.legend.height(), 4.0)
+        if abs(self.legend_box.maximumHeight() - height) > 0.5:
+            self.legend_box.setMinimumHeight(height)
+            self.legend_box.setMaximumHeight(height)
 
     def _step_changed(self, step: int) -> None:
         c = self.controller
