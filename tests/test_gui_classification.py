@@ -88,10 +88,16 @@ def test_dataset_model_and_batch_controls_change_the_scene_and_restart(pane):
 def test_a_run_knob_restarts_and_keeps_the_scene_consistent(pane):
     c = pane.controller
     c.trainer.advance(4)
-    lr = pane.runs_panel.hypers.controls["lr"]
-    lr.box.setText("0.05")
-    lr.box.editingFinished.emit()
+    lr = pane.hyper_controls.knobs["lr"]  # surface mode's own panel, on this controller
+    lr.edit.setText("0.05")
+    lr.edit.editingFinished.emit()
     assert c.runs[0].optimizer.params["lr"] == 0.05 and c.step == 0
+    lr.slider.setValue(lr.scale.to_pos(0.02))
+    assert abs(c.runs[0].optimizer.params["lr"] - 0.02) < 5e-4 and c.step == 0
+    c.set_display("same_lr", True)
+    assert c.set_hyper(0, "lr", 0.004) and all(r.optimizer.params["lr"] == 0.004 for r in c.runs)
+    c.set_display("same_lr", False)
+    assert c.set_schedule_param(0, "warmup", 10) and c.runs[0].schedule.params["warmup"] == 10
     assert c.add_run("adafactor") and c.runs[-1].optimizer.key == "adafactor" and c.selected == len(c.runs) - 1
     assert c.duplicate_run(0) and len(c.runs) == 6 and c.runs[1].optimizer == c.runs[0].optimizer
     assert len({r.color for r in c.runs}) == 6
@@ -197,8 +203,8 @@ def test_a_diverging_run_is_marked_and_the_others_go_on(pane, qtbot):
     pane.metrics_view.update_curves(c.step)
     assert "diverged" in pane.metrics_view.legend.text()
     assert len(pane.metrics_view.crosses[1].data) == 1
-    pane.runs_panel._progress()
     assert "diverged" in pane.runs_panel.list.item(1).text()
+    assert "diverged" not in pane.runs_panel.list.item(0).text()
 
 
 # -- memory and landscape -------------------------------------------------------------------------

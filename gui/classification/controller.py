@@ -37,6 +37,7 @@ from .live import LiveTrainer
 TICK_MS = 16  # ~60 Hz
 TICK_BUDGET_MS = 12.0  # training + the views' data updates per tick
 SPEED_MIN, SPEED_MAX = 1.0, 5000.0  # updates per second
+DISPLAY_DEFAULTS = {"same_lr": False}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")  # what a session file accepts
 
 
@@ -64,6 +65,9 @@ class ClassificationController(QtCore.QObject):
     playingChanged = QtCore.Signal(bool)
     settingsChanged = QtCore.Signal()     # speed (no restart)
     message = QtCore.Signal(str)
+    # the surface controller's names, so gui.panels.RunsPanel and HyperControls work on this one too
+    tracesChanged = QtCore.Signal(list)   # these runs' status changed (they diverged)
+    displayChanged = QtCore.Signal(str, object)
 
     def __init__(self, scene: Scene | None = None, parent=None):
         super().__init__(parent)
@@ -108,6 +112,19 @@ class ClassificationController(QtCore.QObject):
     @property
     def playing(self) -> bool:
         return self._timer.isActive()
+
+    @property
+    def traces(self) -> list:
+        """The runs' training records (``diverged_at``, metrics), as RunsPanel reads them."""
+        return self.trainer.runs if self.trainer is not None else []
+
+    def display(self, key: str, default=None):
+        return self._scene.display.get(key, DISPLAY_DEFAULTS.get(key, default))
+
+    def set_display(self, key: str, value) -> None:
+        if self.display(key) != value:
+            self._scene = self._scene.replace(display={**self._scene.display, key: value})
+            self.displayChanged.emit(key, value)
 
     def status(self, i: int) -> str:
         """'' while training, 'diverged' once run ``i`` stopped on a non-finite loss."""
@@ -320,17 +337,25 @@ class ClassificationController(QtCore.QObject):
         return self._with_runs(runs)
 
     def set_hyper(self, i: int, name: str, value) -> bool:
+        """One knob of run ``i``; with the "same learning rate" switch an lr goes to every run."""
         if not self._valid(i):
             return False
-        try:
-            new = self.runs[i].optimizer.replace(**{name: value})
-        except HyperError as err:
-            self.message.emit(str(err))
-            return False
-        if new == self.runs[i].optimizer:
-            return True
+        targets = [i]
+        if name == "lr" and self.display("same_lr"):
+            targets = [j for j, r in enumerate(self.runs)
+                       if "lr" in {h.name for h in hypers_for(r.optimizer.key, r.optimizer.params)}]
         runs = list(self.runs)
-        runs[i] = replace(runs[i], optimizer=new)
+        for j in targets:
+            try:
+                new = runs[j].optimizer.replace(**{name: value})
+            except HyperError as err:
+                if j == i:
+                    self.message.emit(str(err))
+                    return False
+                continue  # another run's range does not take this lr: leave it alone
+            runs[j] = replace(runs[j], optimizer=new)
+        if tuple(runs) == self.runs:
+            return True
         return self._with_runs(runs)
 
     def set_schedule(self, i: int, spec) -> bool:
@@ -344,6 +369,22 @@ class ClassificationController(QtCore.QObject):
         runs = list(self.runs)
         runs[i] = replace(runs[i], schedule=schedule)
         return self._with_runs(runs)
+
+    def set_schedule_param(self, i: int, name: str, value) -> bool:
+        if not self._valid(i):
+            return False
+        sched = self.runs[i].schedule
+        try:
+            new = ScheduleSpec.make(sched.key, **{**sched.params, name: value})
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        return new == sched or self.set_schedule(i, new)
+
+    def set_run_polyak(self, i: int, a: float) -> None:
+        """Kept in the scene (surface mode draws it); training itself does not use it."""
+        if self._valid(i) and 0.0 <= a < 1.0:
+            self._set_cosmetic(i, polyak=float(a))
 
     def set_run_visible(self, i: int, on: bool) -> None:
         if self._valid(i) and self.runs[i].visible != bool(on):
@@ -366,6 +407,9 @@ class ClassificationController(QtCore.QObject):
 
     def play(self) -> None:
         if self.playing or self.trainer is None:
+            return
+        if not self.runs:
+            self.message.emit("no runs to train: add one")
             return
         if self.trainer.done:
             self._apply(self._scene, runs_changed=False)  # play again from step 0
@@ -393,6 +437,7 @@ class ClassificationController(QtCore.QObject):
 
     def _advance(self, n: int) -> int:
         if self.trainer is None or self.trainer.done:
+            self.pause()
             return 0
         t0 = time.perf_counter()
         try:
@@ -412,11 +457,15 @@ class ClassificationController(QtCore.QObject):
         return taken
 
     def _report_divergence(self) -> None:
+        new = []
         for i, run in enumerate(self.trainer.runs):
             if run.diverged_at is not None and i not in self._reported:
                 self._reported.add(i)
-                self.message.emit(f"{self.runs[i].label} diverged at step {run.diverged_at} (its loss stopped "
-                                  f"being finite); the other runs go on — try a smaller learning rate")
+                new.append(i)
+                self.message.emit(f"{self.runs[i].label} diverged at step {run.diverged_at} (its weights or loss "
+                                  f"blew up); the other runs go on — try a smaller learning rate")
+        if new:
+            self.tracesChanged.emit(new)
 
     def _tick(self) -> None:
         now = time.perf_counter()

@@ -123,6 +123,10 @@ class DecisionPlot(pg.PlotItem):
             cache_axes(self)
 
     def set_data(self, dataset) -> None:
+        ident = (dataset.key, tuple(sorted(dataset.params.items())))
+        if ident == getattr(self, "_ident", None):
+            return  # the same parameters draw the same points (datasets are seeded)
+        self._ident = ident
         K = dataset.n_classes
         rim = pg.mkPen("#1a1a1a", width=1)
         val_rim = pg.mkPen("#1a1a1a", width=1)
@@ -182,18 +186,24 @@ class DecisionRegionsView(QtWidgets.QWidget):
         self.legend.setWordWrap(True)
         self.legend.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         lay.addWidget(self.legend)
-        self.big = DecisionPlot()
+        self.big = None
         self.cells: list[DecisionPlot] = []
         self.cell_titles: list[pg.TextItem] = []
+        self._layout_key = None
+        # a restart, a new selection and a resize each ask for a whole new picture: one
+        # zero-delay timer folds them into one (a slider drag restarts ~60 times a second)
+        self._full = QtCore.QTimer(self)
+        self._full.setSingleShot(True)
+        self._full.setInterval(0)
+        self._full.timeout.connect(lambda: self.redraw(full=True))
         self.c.restarted.connect(self.rebuild)
-        self.c.runsChanged.connect(self.rebuild)
         self.c.runChanged.connect(lambda _i: self._titles())
-        self.c.selectionChanged.connect(lambda _i: self.redraw(full=True))
+        self.c.selectionChanged.connect(lambda _i: self._full.start())
         self.title_throttle = Throttle(TITLE_MS, self._titles, self)
         self.image_throttle = Throttle(REDRAW_MS, self.redraw, self)
-        self.resize_throttle = Throttle(REDRAW_MS, lambda: self.redraw(full=True), self)
         self.c.progressed.connect(lambda _s: self.image_throttle.request())
         self.rebuild()
+        self.redraw(full=True)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("selected", "grid") or mode == self.mode:
@@ -201,20 +211,30 @@ class DecisionRegionsView(QtWidgets.QWidget):
         self.mode = mode
         self.mode_box.setCurrentIndex(self.mode_box.findData(mode))
         self.rebuild()
+        self.redraw(full=True)
 
     def rebuild(self) -> None:
-        self.canvas.ci.clear()
-        self.cells, self.cell_titles = [], []
+        """After a restart: new points on the existing plots; new plots only when the
+        mode or the number of runs changed."""
         problem = self.c.problem
         if problem is None:
             return
-        K = problem.dataset.n_classes
-        chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {k}"
-                         for k in range(K))
-        self.legend.setText(f"<span style='font-size:{theme.LABEL_PT}pt'>class {chips} &nbsp;&nbsp;&nbsp; "
-                            f"● training points &nbsp;&nbsp; ▲ validation points</span>")
-        self.legend.setToolTip("Region colours: the predicted class, pale where the model hesitates "
-                               "(its top probability is near 1/K)")
+        cols = best_columns(len(self.c.runs), self.canvas.width(), self.canvas.height())
+        key = (self.mode, len(self.c.runs) if self.mode == "grid" else 1, cols)
+        if key == self._layout_key:
+            for plot in [self.big] if self.mode == "selected" else self.cells:
+                plot.set_data(problem.dataset)
+            box = problem.dataset.box
+            for t in self.cell_titles:
+                t.setPos(box[0], box[3])
+            self._legend(problem)
+            self._titles()
+            self._full.start()
+            return
+        self._layout_key = key
+        self.canvas.ci.clear()
+        self.big, self.cells, self.cell_titles = None, [], []
+        self._legend(problem)
         if self.mode == "selected":
             self.big = DecisionPlot()
             self.big.set_data(problem.dataset)
@@ -222,7 +242,6 @@ class DecisionRegionsView(QtWidgets.QWidget):
             self.canvas.addItem(self.big)
         else:
             n = len(self.c.runs)
-            cols = best_columns(n, self.canvas.width(), self.canvas.height())
             grid = self.canvas.ci.layout
             for col in range(cols):
                 grid.setColumnStretchFactor(col, 1)
@@ -243,11 +262,21 @@ class DecisionRegionsView(QtWidgets.QWidget):
                 self.canvas.addItem(cell, row=r, col=col)
                 self.cells.append(cell)
                 self.cell_titles.append(title)
-        self.redraw(full=True)
+        self._titles()
+        self._full.start()
+
+    def _legend(self, problem) -> None:
+        K = problem.dataset.n_classes
+        chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {k}"
+                         for k in range(K))
+        self.legend.setText(f"<span style='font-size:{theme.LABEL_PT}pt'>class {chips} &nbsp;&nbsp;&nbsp; "
+                            f"● training points &nbsp;&nbsp; ▲ validation points</span>")
+        self.legend.setToolTip("Region colours: the predicted class, pale where the model hesitates "
+                               "(its top probability is near 1/K)")
 
     def _follow(self, plot: DecisionPlot) -> None:
         """A resize changes what the view shows: recompute the picture for it."""
-        plot.getViewBox().sigRangeChanged.connect(lambda *_: self.resize_throttle.request())
+        plot.getViewBox().sigRangeChanged.connect(lambda *_: self._full.start())
 
     def _titles(self) -> None:
         c = self.c

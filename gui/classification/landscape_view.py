@@ -26,6 +26,8 @@ from PySide6 import QtCore, QtWidgets
 from engine.landscape import LandscapeSlice, loss_slice
 from gui import theme
 
+from .plotting import brush
+
 N_GRID = 41
 N_CONTOURS = 12
 MIN_PATH_ROWS = 3
@@ -212,7 +214,7 @@ class LandscapeView(QtWidgets.QWidget):
         color = c.runs[i].color
         self.path.setData(xy[:, 0], xy[:, 1], pen=theme.pen(color, width=2))
         self.start.setData([xy[0, 0]], [xy[0, 1]])
-        self.head.setData([xy[-1, 0]], [xy[-1, 1]], brush=pg.mkBrush(color))
+        self.head.setData([xy[-1, 0]], [xy[-1, 1]], brush=brush(color))
 
     def _progress(self, _step: int) -> None:
         self._ticks += 1

@@ -72,8 +72,7 @@ class MemoryView(QtWidgets.QWidget):
         self.weights_line = pg.InfiniteLine(angle=0, pen=theme.pen(theme.INK, style=QtCore.Qt.PenStyle.DashLine))
         self.plot.addItem(self.weights_line, ignoreBounds=True)
         self.values: list[int] = []  # what the bars stand for (tests read it)
-        self.c.runsChanged.connect(self.rebuild)
-        self.c.restarted.connect(self.rebuild)
+        self.c.restarted.connect(self.rebuild)  # every change of the runs restarts the race
         self.c.runChanged.connect(lambda _i: self.rebuild())
         self.rebuild()
 

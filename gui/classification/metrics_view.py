@@ -10,6 +10,8 @@ cross where it stopped, and its legend entry says so.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
@@ -33,6 +35,7 @@ class Series:
         self.y = np.empty(1024)
         self.n = 0  # points kept
         self.seen = 0  # values read from the run
+        self.lo, self.hi = math.inf, -math.inf  # positive range, for the log loss axis
 
     def sync(self, values: list) -> bool:
         m = len(values)
@@ -40,6 +43,7 @@ class Series:
             return False
         if m < self.seen:
             self.n = self.seen = 0
+            self.lo, self.hi = math.inf, -math.inf
         new = np.asarray(values[self.seen:m], dtype=float)
         rows = np.arange(self.seen, m, dtype=float)
         keep = np.isfinite(new)
@@ -53,6 +57,11 @@ class Series:
                 setattr(self, name, grown)
         self.x[self.n:end] = rows
         self.y[self.n:end] = new
+        if len(new):
+            positive = new[new > 0]
+            if len(positive):
+                self.lo = min(self.lo, float(positive.min()))
+                self.hi = max(self.hi, float(positive.max()))
         self.n, self.seen = end, m
         return len(new) > 0
 
@@ -99,6 +108,8 @@ class MetricsView(QtWidgets.QWidget):
         for p in (self.acc_plot, self.lr_plot):
             p.setXLink(self.loss_plot)
         self.acc_plot.disableAutoRange(axis="y")
+        # the loss axis is set from the runs still training: one blow-up must not squash the race
+        self.loss_plot.disableAutoRange(axis="y")
         self.cursors = []
         for p in (self.loss_plot, self.acc_plot, self.lr_plot):
             line = pg.InfiniteLine(angle=90, pen=theme.pen(theme.MUTED, style=QtCore.Qt.PenStyle.DotLine))
@@ -109,35 +120,44 @@ class MetricsView(QtWidgets.QWidget):
         self.series: list[dict] = []
         self.crosses: list = []
         self.throttle = Throttle(REDRAW_MS, self._redraw, self)
-        self.c.restarted.connect(self.rebuild)
-        self.c.runsChanged.connect(self.rebuild)
+        self.lr_curves: list = []
+        self.c.restarted.connect(self.rebuild)  # every change of the runs restarts the race
         self.c.runChanged.connect(self._restyle)
         self.c.progressed.connect(lambda _s: self.throttle.request())
         self.rebuild()
 
     def rebuild(self) -> None:
-        for plot, item in self._items:
-            plot.removeItem(item)
-        self._items = []
-        self.curves, self.series, self.crosses = [], [], []
-        for cfg in self.c.runs:
-            items = {}
-            for name, where, dashed in CURVES:
-                plot = self.loss_plot if where == "loss" else self.acc_plot
-                style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
-                item = pg.PlotDataItem(pen=theme.pen(cfg.color, style=style), skipFiniteCheck=True)
-                item.setClipToView(True)
-                self._add(plot, item)
-                items[name] = item
-            cross = pg.ScatterPlotItem(symbol="x", size=14, pen=pg.mkPen(cfg.color, width=2), brush=None)
-            self._add(self.loss_plot, cross)
-            self.crosses.append(cross)
-            self.curves.append(items)
-            self.series.append({name: Series() for name, _, _ in CURVES})
+        """After a restart: empty curves for every run. Items are kept and restyled when the
+        number of runs did not change (a slider drag restarts many times a second)."""
+        n = len(self.c.runs)
+        if n != len(self.curves):
+            for plot, item in self._items:
+                plot.removeItem(item)
+            self._items = []
+            self.curves, self.crosses, self.lr_curves = [], [], []
+            for _ in range(n):
+                items = {}
+                for name, where, _dashed in CURVES:
+                    item = pg.PlotDataItem(skipFiniteCheck=True)
+                    item.setClipToView(True)
+                    self._add(self.loss_plot if where == "loss" else self.acc_plot, item)
+                    items[name] = item
+                cross = pg.ScatterPlotItem(symbol="x", size=14, brush=None)
+                self._add(self.loss_plot, cross)
+                lr = pg.PlotDataItem(connect="finite")
+                self._add(self.lr_plot, lr)
+                self.curves.append(items)
+                self.crosses.append(cross)
+                self.lr_curves.append(lr)
+        self.series = [{name: Series() for name, _, _ in CURVES} for _ in range(n)]
+        for items, cross in zip(self.curves, self.crosses):
+            for item in items.values():
+                item.setData([], [])
+            cross.setData([], [])
+        self._yrange = None
         self._draw_lr()
         self._restyle_all()
         self.update_curves(self.c.step, force=True)
-        self.loss_plot.enableAutoRange(axis="y")
         self.lr_plot.enableAutoRange(axis="y")
 
     def _add(self, plot, item) -> None:
@@ -145,16 +165,16 @@ class MetricsView(QtWidgets.QWidget):
         self._items.append((plot, item))
 
     def _draw_lr(self) -> None:
+        """lr_t = lr s(t - 1): the schedule's closed form, the very numbers the runs use."""
         steps = self.c.scene.steps
         k = np.arange(steps)
-        for cfg in self.c.runs:
+        for cfg, item in zip(self.c.runs, self.lr_curves):
             lr = cfg.optimizer.params.get("lr")
             if lr is None:
+                item.setData([], [])
                 continue
             y = lr * cfg.schedule.multipliers(steps)
-            y = np.where(y > 0, y, np.nan)
-            item = pg.PlotDataItem(k + 1, y, pen=theme.pen(cfg.color), connect="finite")
-            self._add(self.lr_plot, item)
+            item.setData(k + 1, np.where(y > 0, y, np.nan))
         self.loss_plot.setXRange(0, steps, padding=0.01)
         self.loss_plot.getViewBox().setLimits(xMin=-0.01 * steps, xMax=1.01 * steps)
 
@@ -165,7 +185,10 @@ class MetricsView(QtWidgets.QWidget):
                 style = QtCore.Qt.PenStyle.DashLine if dashed else QtCore.Qt.PenStyle.SolidLine
                 self.curves[i][name].setPen(theme.pen(cfg.color, style=style))
                 self.curves[i][name].setVisible(cfg.visible)
+            self.crosses[i].setPen(pg.mkPen(cfg.color, width=2))
             self.crosses[i].setVisible(cfg.visible)
+            self.lr_curves[i].setPen(theme.pen(cfg.color))
+            self.lr_curves[i].setVisible(cfg.visible)
         self._legend()
 
     def _restyle_all(self) -> None:
@@ -213,4 +236,20 @@ class MetricsView(QtWidgets.QWidget):
                 if end is not None:
                     self.crosses[i].setData([end[0]], [np.log10(max(end[1], 1e-300))])
                 self._legend()
+        self._loss_range()
         self.frames += 1
+
+    def _loss_range(self) -> None:
+        """Log axis over the visible runs that still train (all visible ones if none do),
+        with a little room; a diverged run's blow-up runs off the top, its cross marks it."""
+        live = [i for i, cfg in enumerate(self.c.runs) if cfg.visible and i < len(self.series)]
+        pick = [i for i in live if self.c.diverged_at(i) is None] or live
+        lo = min((self.series[i][n].lo for i in pick for n in ("train_loss", "val_loss")), default=math.inf)
+        hi = max((self.series[i][n].hi for i in pick for n in ("train_loss", "val_loss")), default=-math.inf)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            return
+        a, b = math.log10(lo), math.log10(hi)
+        pad = max(0.05 * (b - a), 0.05)
+        if (a - pad, b + pad) != getattr(self, "_yrange", None):
+            self._yrange = (a - pad, b + pad)
+            self.loss_plot.setYRange(a - pad, b + pad, padding=0)

@@ -9,6 +9,8 @@ import math
 from PySide6 import QtCore, QtWidgets
 
 from gui import theme
+from gui.panels.hypers import HyperControls
+from gui.panels.runs import RunsPanel
 
 from .controller import SPEED_MAX, SPEED_MIN
 from .decision_view import DecisionRegionsView
@@ -17,7 +19,6 @@ from .memory_view import MemoryView
 from .metrics_view import MetricsView
 from .panel import ProblemPanel
 from .plotting import Throttle
-from .runs_panel import RunsPanel
 
 MESSAGE_MS = 10_000
 
@@ -31,7 +32,7 @@ class TransportBar(QtWidgets.QWidget):
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(4, 2, 4, 2)
         self.play = QtWidgets.QPushButton("▶ Play")
-        self.play.setToolTip("train every run, a few updates per frame (Space)")
+        self.play.setToolTip("train every run, a few updates per frame")
         self.play.setMinimumWidth(96)
         self.play.clicked.connect(self.c.toggle_play)
         self.step = QtWidgets.QPushButton("Step")
@@ -106,16 +107,23 @@ class ClassificationPane(QtWidgets.QWidget):
         side = QtWidgets.QWidget()
         side_lay = QtWidgets.QVBoxLayout(side)
         side_lay.setContentsMargins(0, 0, 4, 0)
-        self.problem_panel = ProblemPanel(c)
+        # the runs list and the selected run's knobs are surface mode's own panels: the
+        # controller speaks their language (runsChanged, set_hyper, set_schedule_param, ...)
         self.runs_panel = RunsPanel(c)
-        side_lay.addWidget(self.runs_panel)
+        self.hyper_controls = HyperControls(c)
+        self.hyper_controls.polyak.hide()  # Polyak averaging is drawn on surfaces only
+        for title, widget in (("Runs", self.runs_panel), ("Selected run", self.hyper_controls)):
+            box = QtWidgets.QGroupBox(title)
+            QtWidgets.QVBoxLayout(box).addWidget(widget)
+            side_lay.addWidget(box)
+        self.problem_panel = ProblemPanel(c)
         side_lay.addWidget(self.problem_panel)
         side_lay.addStretch(1)
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
+        scroll.setMinimumWidth(350)
         split.addWidget(scroll)
 
         self.tabs = QtWidgets.QTabWidget()
@@ -131,7 +139,7 @@ class ClassificationPane(QtWidgets.QWidget):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 5)
-        split.setSizes([330, 690, 570])
+        split.setSizes([350, 680, 560])
 
         self.message = QtWidgets.QLabel()
         self.message.setStyleSheet(f"color: {theme.INK}; padding: 2px 6px;")
@@ -141,11 +149,6 @@ class ClassificationPane(QtWidgets.QWidget):
         self._clear.setSingleShot(True)
         self._clear.timeout.connect(self.message.clear)
         c.message.connect(self.show_message)
-
-        space = QtWidgets.QShortcut if hasattr(QtWidgets, "QShortcut") else None
-        if space is None:
-            from PySide6.QtGui import QKeySequence, QShortcut
-            QShortcut(QKeySequence("Space"), self, c.toggle_play)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

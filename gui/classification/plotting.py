@@ -47,6 +47,17 @@ def cache_axes(plot: pg.PlotItem) -> None:
         axis.enableAutoSIPrefix(False)
 
 
+_BRUSHES: dict = {}
+
+
+def brush(color):
+    """One QBrush per colour: ScatterPlotItem caches symbol pictures by the brush's
+    identity, so a fresh brush per frame would grow that cache without bound."""
+    if color not in _BRUSHES:
+        _BRUSHES[color] = pg.mkBrush(color)
+    return _BRUSHES[color]
+
+
 class Throttle(QtCore.QObject):
     """Calls ``fn`` at most once per ``interval_ms``; a request inside the interval is
     delivered at its end, so the last state is always drawn."""
