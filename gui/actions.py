@@ -82,6 +82,7 @@ class WindowActions:
                   lambda on: c.set_display("trail_width", 2.0 if on else 1.0), checkable=True)
         view.addSeparator()
         self._add(view, "zoom", "Reset zoom", "Home", window.contour.reset_zoom)
+        self._add(view, "fit", "Zoom to the paths", "F", window.contour.fit_paths)
         self._add(view, "inspector", "Inspector", "I", window.set_inspector_visible, checkable=True).setChecked(True)
         view.addAction(window.controls_dock.toggleViewAction())
         window.controls_dock.toggleViewAction().setText("Controls panel")

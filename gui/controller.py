@@ -33,7 +33,7 @@ DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a r
 DISPLAY_DEFAULTS = {
     "grad_arrow": False, "step_arrow": False, "velocity_arrow": False, "adaptive_box": False,
     "polyak": False, "log_loss": True, "loss_minus_min": True, "log_lr": False, "same_lr": False,
-    "contours": True, "trail_width": 1.0, "iterate_dots": True,
+    "contours": True, "trail_width": 2.0, "iterate_dots": True,
 }
 
 

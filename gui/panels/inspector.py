@@ -39,8 +39,9 @@ class InspectorPanel(QtWidgets.QWidget):
         layout.addWidget(self.title)
         self.code = QtWidgets.QPlainTextEdit()
         self.code.setReadOnly(True)
-        self.code.setFont(theme.font(11, mono=True))
-        self.code.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        self.code.setFont(theme.font(10, mono=True))
+        # wrapped: the lecture's side remarks are long and a sideways scroll hides them
+        self.code.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.code.setStyleSheet("QPlainTextEdit { background: #f6f6f2; }")
         layout.addWidget(self.code, 2)
         self.table = QtWidgets.QTableWidget(0, 2)

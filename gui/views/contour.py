@@ -22,7 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from gui import theme
 from gui.views.isolines import ColorScale, isolines, levels_for
 from gui.views.overlays import KINDS, HeadOverlays
-from gui.views.trails import TrailLayer, display_points
+from gui.views.trails import TrailLayer, display_points, exit_row
 
 GRID = 200
 GRID_1D = 800
@@ -213,10 +213,7 @@ class ContourView(pg.GraphicsLayoutWidget):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         # as many legend columns as fit: a legend wider than the plot would be cut
-        legend = getattr(self, "legend", None)  # pyqtgraph resizes before __init__ is done
-        cols = max(1, min(4, int(self.width() // 250)))
-        if legend is not None and cols != legend.columnCount:
-            legend.setColumnCount(cols)
+        if getattr(self, "legend", None) is not None:  # pyqtgraph resizes before __init__ is done
             self._fit_legend_box()
 
     def _contours_on(self) -> bool:
@@ -245,6 +242,26 @@ class ContourView(pg.GraphicsLayoutWidget):
     def reset_zoom(self) -> None:
         x0, x1, y0, y1 = self._view
         self.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self.refresh_grid()
+
+    def fit_paths(self) -> None:
+        """Zoom to the visible paths up to the current step (and the start), with a
+        margin: small steps near a minimum (sqrt8, a converged run) become visible."""
+        c = self.controller
+        chunks = []
+        for i, (run, pts) in enumerate(zip(c.runs, self.trails.points)):
+            if run.visible and len(pts):
+                end = self.trails.exits[i] if self.trails.exits[i] is not None else len(pts) - 1
+                chunks.append(pts[: min(c.row(i), end) + 1])
+        if not chunks:
+            return self.reset_zoom()
+        pts = np.concatenate(chunks)
+        pts = pts[np.all(np.isfinite(pts), axis=1)]
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        span = np.maximum(hi - lo, 1e-9 + 0.02 * np.array([self._view[1] - self._view[0],
+                                                          self._view[3] - self._view[2]]))
+        lo, hi = lo - 0.15 * span, hi + 0.15 * span
+        self.plot.vb.setRange(xRange=(lo[0], hi[0]), yRange=(lo[1], hi[1]), padding=0.0)
         self.refresh_grid()
 
     # -- runs -----------------------------------------------------------------------------------
@@ -281,7 +298,14 @@ class ContourView(pg.GraphicsLayoutWidget):
                 poly = c.polyak_path(i)
                 if poly is not None and dim == 1:
                     poly = np.column_stack([poly[:, 0], c.surface.value_at(poly[:, :1])])
-                self.trails.set_points(i, display_points(c.traces[i], dim), poly)
+                pts = display_points(c.traces[i], dim)
+                exit_at = None
+                if c.status(i) == "diverged":
+                    # keep the one segment that leaves the map: the rest of a blow-up
+                    # bounces around at 1e20 and would only draw lines across the map
+                    exit_at = exit_row(pts, self._view)
+                    pts = pts[: exit_at + 2]
+                self.trails.set_points(i, pts, poly, exit_at)
         self._update_legend()
         self._step_changed(c.step)
 
@@ -300,6 +324,13 @@ class ContourView(pg.GraphicsLayoutWidget):
         self._fit_legend_box()
 
     def _fit_legend_box(self) -> None:
+        """As many equal columns as the widest entry allows (a legend wider than the
+        plot would be cut), and a box exactly as tall as the legend."""
+        entries = [sample.width() + label.width() + 24 for sample, label in self.legend.items]
+        widest = max(entries, default=200.0)
+        cols = int(max(1, min(4, (self.width() - 20) // max(widest, 1.0))))
+        if cols != self.legend.columnCount:
+            self.legend.setColumnCount(cols)
         height = max(self.legend.height(), 4.0)
         if abs(self.legend_box.maximumHeight() - height) > 0.5:
             self.legend_box.setMinimumHeight(height)

@@ -26,6 +26,7 @@ class LossCurvePlot(pg.PlotWidget):
         self.values: list[np.ndarray] = []
         self.shown: list[int] = []
         self.steps_axis = np.arange(0)
+        self.ranged: list[np.ndarray] = []
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -87,11 +88,15 @@ class LossCurvePlot(pg.PlotWidget):
         for i in range(n):  # a new path may change the floor, or the mode, of every run
             y = np.asarray(c.traces[i].loss, dtype=float)
             raw.append(y - fmin if minus else y)
+        # The axes follow what the runs that did not blow up did: a diverged run's 1e20
+        # would flatten every other curve onto the floor. It leaves through the top.
+        self.ranged = [v[: _sane_rows(v)] if c.status(i) == "diverged" else v for i, v in enumerate(raw)]
         if log:
-            tops = [float(np.max(v[np.isfinite(v)])) for v in raw if np.isfinite(v).any()]
+            tops = [float(np.max(v[np.isfinite(v)])) for v in self.ranged if np.isfinite(v).any()]
             floor = max(max(tops, default=1.0) * 10.0 ** -DECADES, 1e-300)
             with np.errstate(all="ignore"):
                 raw = [np.log10(np.maximum(v, floor)) for v in raw]
+                self.ranged = [np.log10(np.maximum(v, floor)) for v in self.ranged]
         self.values = raw
         self.shown = [-1] * n
         self._fit_x()
@@ -106,7 +111,7 @@ class LossCurvePlot(pg.PlotWidget):
     def _fit_y(self) -> None:
         c = self.controller
         lows, highs = [], []
-        for v, run in zip(self.values, c.runs):
+        for v, run in zip(self.ranged, c.runs):
             finite = v[np.isfinite(v)] if len(v) else v
             if run.visible and finite.size:
                 lows.append(float(finite.min()))
@@ -125,3 +130,13 @@ class LossCurvePlot(pg.PlotWidget):
     def _display_changed(self, key: str, value) -> None:
         if key in ("log_loss", "loss_minus_min"):
             self._traces_changed(list(range(len(self.controller.runs))))
+
+
+def _sane_rows(v: np.ndarray) -> int:
+    """Rows of a diverged run's loss before it passes 100x its start value."""
+    if not len(v) or not np.isfinite(v[0]):
+        return 1
+    limit = 100.0 * max(abs(float(v[0])), 1e-12)
+    with np.errstate(invalid="ignore"):
+        over = ~(np.abs(v) <= limit)
+    return int(np.argmax(over)) if over.any() else len(v)

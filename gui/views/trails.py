@@ -18,7 +18,20 @@ from gui import theme
 HEAD_SIZE = 13
 DOT_SIZE = 4
 CROSS_SIZE = 22
+LONG_TRAIL = 5000  # beyond this many rows a wide pen costs frames (NOTES.md): draw it thin
 MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
+
+
+def exit_row(points: np.ndarray, box) -> int:
+    """The last row before the path first leaves ``box`` (x0, x1, y0, y1): where a
+    diverged run's X goes, so it is on screen rather than at 1e20."""
+    x0, x1, y0, y1 = box
+    with np.errstate(invalid="ignore"):
+        inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
+    if inside.all():
+        return len(points) - 1
+    first_out = int(np.argmin(inside))
+    return max(first_out - 1, 0)
 
 
 def display_points(trace, dim: int) -> np.ndarray:
@@ -55,6 +68,7 @@ class TrailLayer:
         self.items: list[RunItems] = []
         self.points: list[np.ndarray] = []
         self.polyak: list[np.ndarray | None] = []
+        self.exits: list[int | None] = []  # diverged runs: the row where the X goes
         self.heads = pg.ScatterPlotItem(pxMode=True)
         self.heads.setZValue(20)
         self.crosses = pg.ScatterPlotItem(pxMode=True)
@@ -79,6 +93,7 @@ class TrailLayer:
             self.items.pop().remove(self.plot)
         self.points = (self.points + [np.empty((0, 2))] * n)[:n]
         self.polyak = (self.polyak + [None] * n)[:n]
+        self.exits = (self.exits + [None] * n)[:n]
 
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
@@ -88,6 +103,7 @@ class TrailLayer:
             return False
         items.style = key
         color = QtGui.QColor(run.color)
+        items.thin = False
         items.trail.setPen(theme.pen(color, self.width))
         items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
         items.dots.setBrush(self._brush(run.color))
@@ -98,9 +114,10 @@ class TrailLayer:
             items.shown = items.shown_polyak = items.shown_dots = -1
         return True
 
-    def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None) -> None:
+    def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None, exit_at: int | None = None) -> None:
         self.points[i] = points
         self.polyak[i] = polyak
+        self.exits[i] = exit_at
         items = self.items[i]
         items.shown = items.shown_polyak = items.shown_dots = -1
         if polyak is None:
@@ -117,6 +134,10 @@ class TrailLayer:
             n = min(step, len(pts) - 1) + 1
             if run.visible:
                 if n != items.shown:
+                    thin = n > LONG_TRAIL and self.width > 1.0
+                    if thin != getattr(items, "thin", False):
+                        items.thin = thin
+                        items.trail.setPen(theme.pen(run.color, 1.0 if thin else self.width))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
                 want = n if self.show_dots and n <= MAX_DOTS else 0
@@ -133,8 +154,9 @@ class TrailLayer:
                     items.shown_polyak = n
                 head_pos.append(pts[n - 1])
                 head_brush.append(self._brush(run.color))
-                if statuses[i] == "diverged" and n == len(pts):
-                    cross_pos.append(pts[n - 1])
+                leaves = self.exits[i] if self.exits[i] is not None else len(pts) - 1
+                if statuses[i] == "diverged" and (n == len(pts) or n - 1 > leaves):
+                    cross_pos.append(pts[min(leaves, n - 1)])
                     cross_pen.append(self._cross_pen(run.color))
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush, size=HEAD_SIZE,
                            pen=self._head_pen, symbol="o")
