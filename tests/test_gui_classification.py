@@ -322,3 +322,33 @@ def test_default_scene_is_a_fair_race():
     assert scene.mode == "classification" and scene.batch_size == 0
     assert [r.color for r in scene.runs] == list(PALETTE[:4])
     assert isinstance(scene.runs[0], RunConfig)
+
+
+def test_a_tick_takes_what_fits_in_its_budget(pane):
+    import time
+
+    from gui.classification.controller import TICK_BUDGET_MS
+
+    c = pane.controller
+    c.set_speed(5000)
+    c._step_ms, c._draw_ms, c._fit = 4.0, 2.0, 0.0  # as if one update cost 4 ms, drawing 2 ms
+    c._last_tick = time.perf_counter() - 0.05  # 50 ms at 5000 steps/s ask for 250 updates
+    c._tick()
+    assert c.steps_per_tick == int((TICK_BUDGET_MS - 2.0) / 4.0) and c.step == c.steps_per_tick
+    c.set_speed(60)
+    c._credit, c._last_tick = 0.0, time.perf_counter() - 1 / 60
+    before = c.step
+    c._tick()
+    assert c.step - before == 1  # slow speeds are not rounded up to the budget
+
+
+def test_the_scene_round_trips_through_a_session_file(pane, tmp_path):
+    from engine.session import Scene
+
+    c = pane.controller
+    assert c.set_reg("l2:lam=0.001") and c.set_batch_size(32) and c.add_run("adafactor")
+    path = tmp_path / "race.json"
+    c.scene.save(path)
+    other = ClassificationController(Scene.load(path))
+    assert other.scene.replace(step=0) == c.scene.replace(step=0)
+    assert other.problem.batch_size == 32 and len(other.runs) == 5

@@ -1,8 +1,13 @@
 """One control per engine.hyper.Hyper record: a slider (linear, log or integer) with an
-editable value box, a combo box for choices, a check box for booleans, a spin box for
-seeds. The control only reports what the user asked for (``edited(name, value)``);
-whoever owns it sends that to the controller, which validates, and then calls
-``set_value`` with what the scene really holds.
+editable value box, a combo box for choices, a check box for booleans, a typed box for
+seeds and step counts. Used by the problem panel; the runs' knobs are surface mode's
+gui.panels.knob. This one keeps its own scales because the problem's knobs are
+integers over thousands (points, steps) that still want a slider, and it debounces a
+drag, since each value rebuilds the dataset.
+
+The control only reports what the user asked for (``edited(name, value)``); whoever
+owns it sends that to the controller, which validates, and then calls ``set_value``
+with what the scene really holds.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ DEBOUNCE_MS = 60  # while a slider is dragged: rebuilds follow the hand, not eve
 
 
 GREEK = {"rho": "ρ", "beta1": "β₁", "beta2": "β₂", "eps": "ε", "epsilon": "ε", "lambda": "λ", "sigma": "σ",
-         "alpha": "α", "gamma": "γ", "mu_max": "μ max", "K": "K", "H": "H", "B": "B"}
+         "alpha": "α", "gamma": "γ", "mu_max": "μ max", "K": "K", "H": "H"}
 NAMES = {"lam": "λ", "val_fraction": "validation", "n": "points", "lr": "lr", "eps": "ε", "beta1": "β₁",
          "beta2": "β₂", "rho": "ρ", "rho_sam": "SAM ρ", "weight_decay": "weight decay", "l1_ratio": "L1 share α"}
 
@@ -65,7 +70,7 @@ class HyperControl(QtWidgets.QWidget):
         tip = f"<b>{hyper.name}</b>: {hyper.doc}" + (f"<br>torch.optim: {hyper.torch}" if hyper.torch else "")
         self.setToolTip(tip)
         lay.addWidget(self.label)
-        self.slider = self.box = self.combo = self.check = self.spin = None
+        self.slider = self.box = self.combo = self.check = None
         self._pending = None
         k = hyper.kind
         if k == "bool":
@@ -169,7 +174,7 @@ class HyperControl(QtWidgets.QWidget):
 
     def set_value(self, v) -> None:
         self._value = v
-        for w in (self.slider, self.box, self.combo, self.check, self.spin):
+        for w in (self.slider, self.box, self.combo, self.check):
             if w is not None:
                 w.blockSignals(True)
         try:
@@ -182,7 +187,7 @@ class HyperControl(QtWidgets.QWidget):
             if self.box is not None:
                 self.box.setText(format_value(self.hyper, v))
         finally:
-            for w in (self.slider, self.box, self.combo, self.check, self.spin):
+            for w in (self.slider, self.box, self.combo, self.check):
                 if w is not None:
                     w.blockSignals(False)
 
