@@ -118,11 +118,13 @@ class Trainer:
             stepper = BatchStepper(problem, [runs[i][0] for i in idx], [runs[i][1] for i in idx],
                                    [w0] * len(idx), self.total_steps)
             self.groups.append((idx, stepper))
+        self._taken = 0
         self._record_rows([(idx, np.array([w0] * len(idx)), np.zeros(len(idx))) for idx, _ in self.groups])
 
     @property
     def step(self) -> int:
-        return self.runs[0].steps if self.runs else 0
+        """Updates taken (a run that diverged stopped earlier; the race goes on)."""
+        return self._taken
 
     def _record_rows(self, groups):
         for idx, W, lr in groups:
@@ -157,6 +159,7 @@ class Trainer:
             if not rows:
                 break
             self._record_rows(rows)
+            self._taken += 1
             taken += 1
         return taken
 

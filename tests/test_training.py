@@ -56,6 +56,10 @@ def test_a_diverging_run_is_marked_and_the_others_go_on():
                            (OptimizerSpec.make("sgd", lr=100.0), ScheduleSpec()),
                            (OptimizerSpec.make("sgd", lr=0.05), ScheduleSpec())], 300)
     assert runs[1].diverged_at is not None and runs[1].diverged_at < 20
+    # run 0 diverging first must not freeze the race: the others stop at the run length
+    first = train(problem, [(OptimizerSpec.make("sgd", lr=100.0), ScheduleSpec()),
+                            (OptimizerSpec.make("adam", lr=0.01), ScheduleSpec())], 120)
+    assert first[0].diverged_at is not None and first[1].steps == 120
     assert runs[2].diverged_at is None and runs[2].steps == 300
     assert runs[0].diverged_at is None and runs[0].steps == 300
     assert all(np.isfinite(v) for v in runs[1].metrics["train_loss"])
