@@ -11,6 +11,7 @@ Updates are skipped while the panel is hidden.
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 from PySide6 import QtCore, QtWidgets
@@ -28,6 +29,25 @@ def fmt(v) -> str:
     return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.3e}"
 
 
+def equations_only(code: str) -> str:
+    """The pseudo-code without its parenthesised side remarks ("   (amsgrad=true: ...)"),
+    so the equations stay large and readable; the remarks go to the tooltip. A remark
+    that tells two updates of the same variable apart (RMSProp's plain and Nesterov
+    forms) stays."""
+    rows = [re.split(r"(\s{3,})", line.rstrip(), maxsplit=1) for line in code.splitlines()]
+    lhs = [re.split(r"<-|=", r[0], maxsplit=1)[0].strip() for r in rows]
+    lines, depth = [], 0
+    for parts, name in zip(rows, lhs):
+        line = "".join(parts)
+        if len(parts) == 3 and (depth > 0 or parts[2].startswith("(")):
+            remark = parts[2]
+            depth = max(depth + remark.count("(") - remark.count(")"), 0)
+            if lhs.count(name) == 1 or not name:
+                line = parts[0]
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class InspectorPanel(QtWidgets.QWidget):
     def __init__(self, controller, parent=None):
         super().__init__(parent)
@@ -40,10 +60,9 @@ class InspectorPanel(QtWidgets.QWidget):
         self.code = QtWidgets.QPlainTextEdit()
         self.code.setReadOnly(True)
         self.code.setFont(theme.font(10, mono=True))
-        # wrapped: the lecture's side remarks are long and a sideways scroll hides them
         self.code.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.code.setStyleSheet("QPlainTextEdit { background: #f6f6f2; }")
-        layout.addWidget(self.code, 2)
+        layout.addWidget(self.code, 0)
         self.table = QtWidgets.QTableWidget(0, 2)
         self.table.setFont(theme.font(11, mono=True))
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -60,6 +79,16 @@ class InspectorPanel(QtWidgets.QWidget):
         c.stepChanged.connect(lambda _s: self.refresh())
         self._code_key = None
         self.refresh(full=True)
+
+    def _fit_code_height(self) -> None:
+        """As tall as the pseudo-code (SGD is one line, Adam six): the rest goes to the table."""
+        lines = max(2, self.code.document().lineCount() + 1)
+        height = int(lines * self.code.fontMetrics().lineSpacing() + 12)
+        self.code.setMaximumHeight(height)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_code_height()
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -85,8 +114,11 @@ class InspectorPanel(QtWidgets.QWidget):
                 from engine.registry import OPTIMIZERS
                 code = ("e = rho g / ||g||;  g <- grad(x + e)      (SAM, then the base rule)\n\n"
                         + OPTIMIZERS[base].pseudo_code)
-            if self.code.toPlainText() != code:
-                self.code.setPlainText(code)
+            shown = equations_only(code)
+            if self.code.toPlainText() != shown:
+                self.code.setPlainText(shown)
+                self.code.setToolTip(code)  # the side remarks, in full
+                self._fit_code_height()
             title = (f"<b style='color:{run.color}'>■</b> <b>{html.escape(run.label)}</b>"
                      f"<br><span style='color:#666'>{html.escape(record.reference)}</span>")
             if self.title.text() != title:

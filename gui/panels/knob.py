@@ -103,6 +103,15 @@ def format_value(v) -> str:
     return str(v)
 
 
+def knob_label(hyper: Hyper) -> str:
+    """The lecture's symbol with the public name ("rho (momentum)"), or just the name
+    when both would not fit ("weight decay"; the symbol is in the tooltip)."""
+    name = hyper.name.replace("_", " ")
+    if hyper.symbol and hyper.symbol != hyper.name and len(hyper.symbol) + len(name) <= 13:
+        return f"{hyper.symbol} ({name})"
+    return name
+
+
 class Knob(QtWidgets.QWidget):
     """Label, slider (numbers), combo (choices) or checkbox (booleans), typed value."""
 
@@ -116,11 +125,12 @@ class Knob(QtWidgets.QWidget):
         row = QtWidgets.QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
-        text = label or (f"{hyper.symbol} ({hyper.name})" if hyper.symbol and hyper.symbol != hyper.name
-                         else hyper.name)
-        self.label = QtWidgets.QLabel(text)
+        self.label = QtWidgets.QLabel(label or knob_label(hyper))
         self.label.setMinimumWidth(88)
-        tip = hyper.doc + (f"  [torch: {hyper.torch}]" if hyper.torch else "")
+        self.label.setMaximumWidth(118)
+        self.label.setWordWrap(True)  # "momentum schedule" takes two lines, not the slider's room
+        tip = f"{hyper.name}" + (f" ({hyper.symbol})" if hyper.symbol else "") + f": {hyper.doc}" \
+            + (f"  [torch: {hyper.torch}]" if hyper.torch else "")
         self.setToolTip(tip)
         row.addWidget(self.label)
         if hyper.kind == "bool":

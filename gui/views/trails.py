@@ -107,6 +107,7 @@ class TrailLayer:
         items.trail.setPen(theme.pen(color, self.width))
         items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
         items.dots.setBrush(self._brush(run.color))
+        items.dots.setSize(DOT_SIZE + 1.5 * self.width)  # stay visible on a wide trail
         items.dots.setPen(None)
         if items.trail.isVisible() != run.visible:
             for item in (items.trail, items.polyak, items.dots):
