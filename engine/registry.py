@@ -100,6 +100,8 @@ class OptimizerRecord:
             return _adafactor.state_floats(layout)
         if self.key == "adam" or self.key == "adamw":
             return size * (3 if hp is not None and hp.get("amsgrad") else 2)
+        if self.key == "rmsprop" and not (hp or {}).get("momentum"):
+            return size  # the momentum buffer b exists only with momentum > 0 (as in torch)
         if self.key == "bfgs":
             return size * size + 2 * size
         if self.key == "lbfgs":
