@@ -66,15 +66,20 @@ def load_scene(preset=None, session=None):
     """The Scene to open (None: the default scene). Bad input raises main.UsageError."""
     if preset and session:
         raise _usage_error("give either --preset or --session, not both")
+    scene = None
     if preset:
-        return load_preset(preset)
-    if session:
+        scene = load_preset(preset)
+    elif session:
         from engine.session import Scene, SessionError
         try:
-            return Scene.load(session)
+            scene = Scene.load(session)
         except (SessionError, ValueError) as err:
             raise _usage_error(f"--session {session!r}: {err}") from None
-    return None
+    if scene is not None and scene.mode != "surface":
+        what = f"--preset {preset!r}" if preset else f"--session {session!r}"
+        raise _usage_error(f"{what} is a {scene.mode} scene; this window shows loss surfaces "
+                           "(classification mode is not part of it yet)")
+    return scene
 
 
 def build_window(scene=None):

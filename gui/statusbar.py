@@ -67,7 +67,8 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
             value = fmt(tr.loss[t])
             if c.status(i) == "diverged" and t == len(tr.xs) - 1:
                 value = "diverged"
-            name = html.escape(run.optimizer.record.title if run.optimizer.key != "sam" else run.label)
+            # the run's own name when it has one ("lr = 0.4 (just right)"), else the rule's
+            name = html.escape(run.name or (run.optimizer.record.title if run.optimizer.key != "sam" else run.label))
             parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")
         _set_text(self.loss_label, "&nbsp;&nbsp; ".join(parts))
         _set_text(self.fps_label, f"{self.frames.fps:4.0f} fps" if c.playing else "")

@@ -325,16 +325,30 @@ class ContourView(pg.GraphicsLayoutWidget):
 
     def _fit_legend_box(self) -> None:
         """As many equal columns as the widest entry allows (a legend wider than the
-        plot would be cut), and a box exactly as tall as the legend."""
-        entries = [sample.width() + label.width() + 24 for sample, label in self.legend.items]
-        widest = max(entries, default=200.0)
-        cols = int(max(1, min(4, (self.width() - 20) // max(widest, 1.0))))
+        plot would be cut), a smaller font when that still needs more than three rows,
+        and a box exactly as tall as the legend."""
+        items = self.legend.items
+        for pt in (theme.LABEL_PT, theme.LABEL_PT - 2):
+            self._legend_font(pt)
+            entries = [sample.width() + label.width() + 24 for sample, label in items]
+            widest = max(entries, default=200.0)
+            cols = int(max(1, min(4, (self.width() - 20) // max(widest, 1.0))))
+            if -(-len(items) // cols) <= 3:
+                break
         if cols != self.legend.columnCount:
             self.legend.setColumnCount(cols)
         height = max(self.legend.height(), 4.0)
         if abs(self.legend_box.maximumHeight() - height) > 0.5:
             self.legend_box.setMinimumHeight(height)
             self.legend_box.setMaximumHeight(height)
+
+    def _legend_font(self, pt: int) -> None:
+        size = f"{pt}pt"
+        for _sample, label in self.legend.items:
+            if label.opts.get("size") != size:
+                label.setText(label.text, size=size, color=theme.INK)
+        self.legend.opts["labelTextSize"] = size
+        self.legend.updateSize()
 
     def _step_changed(self, step: int) -> None:
         c = self.controller
