@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from functools import lru_cache
+from functools import cache
 from types import SimpleNamespace
 
 import numpy as np
@@ -31,7 +31,7 @@ MAX_SECONDS = 30  # steps / speed: an animation a class will sit through
 # -- running a preset (cached: several claims compare presets or variants) -----------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def result(key: str):
     """The preset ``key`` stepped headless (cached: some claims compare two presets)."""
     return simulate(load_preset(key))
