@@ -3,9 +3,10 @@ and engine.schedules.SCHEDULES): one Knob per hyperparameter, the schedule picke
 with its own parameters, the Polyak averaging of the run, and the "same learning
 rate for all runs" switch.
 
-Rebuilt only when the selected run's set of knobs changes (another run, another
-rule, SAM's base); otherwise the widgets just show the new values, so a slider
-being dragged is never destroyed under the mouse.
+Each rule's (and schedule's) set of knobs is built once and kept: selecting another
+run shows that rule's page and hides the others, so clicking through runs creates
+no widgets (the soak test clicks ~3 times a second for minutes), and a slider being
+dragged is never destroyed under the mouse.
 """
 
 from __future__ import annotations
@@ -23,13 +24,30 @@ POLYAK = Hyper("polyak", 0.0, 0.0, 0.999, doc="Polyak averaging xbar <- a xbar +
                                               "(0: off; seed 004)", symbol="a")
 
 
+class KnobPage(QtWidgets.QWidget):
+    """The knobs of one rule or one schedule, built once."""
+
+    def __init__(self, hypers, on_edit, parent=None):
+        super().__init__(parent)
+        layout = QtWidgets.QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(3)
+        self.knobs: dict[str, Knob] = {}
+        for h in hypers:
+            knob = Knob(h)
+            knob.edited.connect(lambda v, name=h.name, k=knob: on_edit(name, v, k))
+            layout.addWidget(knob)
+            self.knobs[h.name] = knob
+
+
 class HyperControls(QtWidgets.QWidget):
     def __init__(self, controller, parent=None):
         super().__init__(parent)
         self.controller = controller
-        self.knobs: dict[str, Knob] = {}
+        self.knobs: dict[str, Knob] = {}           # the selected run's (the page shown)
         self.schedule_knobs: dict[str, Knob] = {}
-        self._layout_key = None
+        self._pages: dict[tuple, KnobPage] = {}
+        self._shown: dict[str, KnobPage | None] = {"optimizer": None, "schedule": None}
         outer = QtWidgets.QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.title = QtWidgets.QLabel()
@@ -77,15 +95,15 @@ class HyperControls(QtWidgets.QWidget):
         self.setEnabled(run is not None)
         if run is None:
             self.title.setText("<i>No runs: add one in the Runs panel</i>")
-            self._clear(self.form, self.knobs)
-            self._clear(self.schedule_form, self.schedule_knobs)
-            self._layout_key = None
+            self._show("optimizer", None)
+            self._show("schedule", None)
             return
         opt, sched = run.optimizer, run.schedule
-        key = (opt.key, tuple(h.name for h in hypers_for(opt.key, opt.params)), sched.key)
-        if key != self._layout_key:
-            self._build(run)
-            self._layout_key = key
+        hypers = hypers_for(opt.key, opt.params)
+        self._show("optimizer", self._page(("optimizer", opt.key, tuple(h.name for h in hypers)),
+                                           hypers, self._hyper_edited, self.form))
+        self._show("schedule", self._page(("schedule", sched.key), SCHEDULES[sched.key].hypers,
+                                          self._schedule_edited, self.schedule_form))
         i = self.controller.selected
         record = opt.record
         title = (f"<b style='color:{run.color}'>■</b> <b>Run {i + 1}: {html.escape(record.title)}</b>"
@@ -102,27 +120,28 @@ class HyperControls(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.same_lr):
             self.same_lr.setChecked(bool(self.controller.display("same_lr")))
 
-    def _build(self, run) -> None:
-        self._clear(self.form, self.knobs)
-        for h in hypers_for(run.optimizer.key, run.optimizer.params):
-            knob = Knob(h)
-            knob.edited.connect(lambda v, name=h.name, k=knob: self._hyper_edited(name, v, k))
-            self.form.addWidget(knob)
-            self.knobs[h.name] = knob
-        self._clear(self.schedule_form, self.schedule_knobs)
-        for h in SCHEDULES[run.schedule.key].hypers:
-            knob = Knob(h)
-            knob.edited.connect(lambda v, name=h.name, k=knob: self._schedule_edited(name, v, k))
-            self.schedule_form.addWidget(knob)
-            self.schedule_knobs[h.name] = knob
+    def _page(self, key, hypers, on_edit, layout) -> KnobPage:
+        page = self._pages.get(key)
+        if page is None:
+            page = KnobPage(hypers, on_edit, self)
+            page.hide()
+            layout.addWidget(page)
+            self._pages[key] = page
+        return page
 
-    @staticmethod
-    def _clear(layout, knobs: dict) -> None:
-        for knob in knobs.values():
-            layout.removeWidget(knob)
-            knob.hide()
-            knob.deleteLater()
-        knobs.clear()
+    def _show(self, which: str, page: KnobPage | None) -> None:
+        old = self._shown[which]
+        if old is not page:
+            if old is not None:
+                old.hide()
+            if page is not None:
+                page.show()
+            self._shown[which] = page
+        knobs = page.knobs if page is not None else {}
+        if which == "optimizer":
+            self.knobs = knobs
+        else:
+            self.schedule_knobs = knobs
 
     # -- input -> controller ------------------------------------------------------------------
 
