@@ -138,10 +138,10 @@ def main() -> int:
     controller.set_display("trail_width", 2.0)
     print(f"  thick trails (width 2)  {ms(frame_times(app, controller, window, frames))}")
     controller.set_display("trail_width", 1.0)
-    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box"):
+    for key in ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes"):
         controller.set_display(key, True)
     print(f"  all head overlays on    {ms(frame_times(app, controller, window, frames))}")
-    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box"):
+    for key in ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes"):
         controller.set_display(key, False)
     fps = playing_fps(app, controller, window, 2.0 if quick else 5.0)
     print(f"frames painted playing    {fps:6.1f} /s      (timer at ~60 Hz; target >= 60)")

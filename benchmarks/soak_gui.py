@@ -42,7 +42,7 @@ def main() -> int:
     from bench_gui import bench_scene, make_window
 
     app, controller, window = make_window(bench_scene(steps=2000))
-    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box", "polyak"):
+    for key in ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes", "polyak"):
         controller.set_display(key, True)
     controller.set_speed(5000)
     t_end = time.perf_counter() + args.minutes * 60

@@ -11,10 +11,10 @@ from PySide6 import QtGui, QtWidgets
 from gui.panels.runs import optimizer_menu
 
 DISPLAY_TOGGLES = (
-    ("grad_arrow", "Gradient arrow (−lr g)", "G"),
-    ("step_arrow", "Update arrow (next step)", "U"),
-    ("velocity_arrow", "Velocity / first-moment arrow", "V"),
-    ("adaptive_box", "Adaptive step box (lr/√v̂)", "B"),
+    ("gradient_arrows", "Gradient arrow (−lr g)", "G"),
+    ("step_arrows", "Update arrow (next step)", "U"),
+    ("velocity_arrows", "Velocity / first-moment arrow", "V"),
+    ("adaptive_boxes", "Adaptive step box (lr/√v̂)", "A"),
     ("polyak", "Polyak-averaged trail (dashed)", "P"),
     ("iterate_dots", "Iterates as dots", "D"),
     ("contours", "Contour lines", "C"),

@@ -31,13 +31,13 @@ DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a r
 
 # Display toggles (Scene.display) and their defaults: views read them through display().
 DISPLAY_DEFAULTS = {
-    "grad_arrow": False, "step_arrow": False, "velocity_arrow": False, "adaptive_box": False,
+    "gradient_arrows": False, "step_arrows": False, "velocity_arrows": False, "adaptive_boxes": False,
     "polyak": False, "log_loss": True, "loss_minus_min": True, "log_lr": False, "same_lr": False,
     "contours": True, "trail_width": 2.0, "iterate_dots": True,
 }
 
 
-STATE_DISPLAYS = ("velocity_arrow", "adaptive_box")  # overlays that need optimizer state
+STATE_DISPLAYS = ("velocity_arrows", "adaptive_boxes")  # overlays that need optimizer state
 
 
 def default_scene() -> Scene:

@@ -312,7 +312,7 @@ def test_inspector_shows_state_slots_of_the_selected_run(window):
 def test_head_overlays_draw_arrows_and_the_adaptive_box(window):
     c = window.controller
     c.seek(20)
-    for key in ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box"):
+    for key in ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes"):
         c.set_display(key, True)
     over = window.contour.overlays
     assert len(over.grad.getData()[0]) > 0
@@ -353,7 +353,7 @@ def test_keyboard_shortcuts(window, qtbot):
     QTest.keyClick(window, QtCore.Qt.Key.Key_1)
     assert c.selected == 0
     QTest.keyClick(window, QtCore.Qt.Key.Key_G)
-    assert c.display("grad_arrow") is True
+    assert c.display("gradient_arrows") is True
 
 
 def test_menus_show_every_shortcut(window):

@@ -23,7 +23,7 @@ from PySide6 import QtCore
 from gui import theme
 from gui.derived import derive
 
-KINDS = ("grad_arrow", "step_arrow", "velocity_arrow", "adaptive_box")
+KINDS = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes")
 
 
 def arrow_segments(origin, vec, head_len) -> np.ndarray:
@@ -121,20 +121,20 @@ class HeadOverlays:
                 continue
             origin = points[i][t]
             lr_next = float(tr.lr[t + 1]) if t + 1 < len(tr.lr) else float(tr.lr[t])
-            if self.enabled["grad_arrow"]:
+            if self.enabled["gradient_arrows"]:
                 g = -lr_next * tr.grads[t] if lr_next else -tr.grads[t] * 0.0
                 grads.append(arrow_segments(origin, self._vec(g, dim), head_len))
             on = self.enabled
             step = (tr.xs[t + 1] - tr.xs[t]) if t + 1 < len(tr.xs) else np.zeros(dim)
             self._set(items["step"], arrow_segments(origin, self._vec(step, dim), head_len)
-                      if on["step_arrow"] else None)
+                      if on["step_arrows"] else None)
             d = None
-            if (on["velocity_arrow"] or on["adaptive_box"]) and t >= 1:
+            if (on["velocity_arrows"] or on["adaptive_boxes"]) and t >= 1:
                 d = derive(run.optimizer, controller.states_trace(i), t)
-            vel = d.velocity if d is not None and on["velocity_arrow"] else None
+            vel = d.velocity if d is not None and on["velocity_arrows"] else None
             self._set(items["velocity"], arrow_segments(origin, self._vec(vel, dim), head_len)
                       if vel is not None else None)
-            scale = d.scale if d is not None and on["adaptive_box"] and dim == 2 else None
+            scale = d.scale if d is not None and on["adaptive_boxes"] and dim == 2 else None
             self._set(items["box"], self._box(origin, scale, float(tr.lr[t])) if scale is not None else None)
         self.grad.setData(*(np.concatenate(grads).T if grads else ([], [])))
         self.label.setText(f"arrows ×{self.gain:g}" if self.gain != 1 else "")
