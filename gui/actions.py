@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from PySide6 import QtGui, QtWidgets
 
+from gui.export import add_export_entries
 from gui.panels.runs import optimizer_menu
+from gui.views.theory import apply_polyak
 
 DISPLAY_TOGGLES = (
     ("gradient_arrows", "Gradient arrow (−lr g)", "G"),
@@ -18,6 +20,7 @@ DISPLAY_TOGGLES = (
     ("polyak", "Polyak-averaged trail (dashed)", "P"),
     ("iterate_dots", "Iterates as dots", "D"),
     ("contours", "Contour lines", "C"),
+    ("theory", "Theory overlays (quadratics: eigen-directions, lr limits, O(1/T) bound)", "K"),
     ("log_loss", "Log-scale loss", "L"),
     ("loss_minus_min", "Plot loss minus the known minimum", None),
     ("log_lr", "Log-scale learning rate", None),
@@ -43,10 +46,7 @@ class WindowActions:
         self._add(export, "export_loss", "Loss plot… (PNG or SVG)", None, lambda: window.exporter.export_view("loss"))
         self._add(export, "export_lr", "Learning-rate plot… (PNG or SVG)", None,
                   lambda: window.exporter.export_view("lr"))
-        export.addSeparator()
-        hi = self._add(export, "export_2x", "High resolution (2× PNG)", None,
-                       lambda on: window.exporter.set_scale(2.0 if on else 1.0), checkable=True)
-        hi.setChecked(window.exporter.scale >= 2.0)
+        add_export_entries(self, export, window)  # animation, video, trajectories, PNG scale, caption
         file.addSeparator()
         self._add(file, "quit", "Quit", "Ctrl+Q", window.close)
 
@@ -69,6 +69,8 @@ class WindowActions:
         self._add(runs, "color", "Colour of selected run…", None, lambda: window.runs_panel.choose_color(c.selected))
         self._add(runs, "hide", "Show / hide selected run", "H",
                   lambda: c.runs and c.set_run_visible(c.selected, not c.runs[c.selected].visible))
+        self._add(runs, "polyak_momentum", "Polyak-optimal momentum (quadratics)", None,
+                  lambda: apply_polyak(c))
         runs.addSeparator()
         for k in range(1, 10):
             self._add(runs, f"select{k}", f"Select run {k}", str(k), lambda _=False, i=k - 1: c.select_run(i))

@@ -14,6 +14,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.session import Scene, SessionError
 from gui import theme
 from gui.actions import WindowActions, about_box, shortcut_help
+from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
 from gui.export import ExportActions, settings
 from gui.panels.hypers import HyperControls
@@ -24,6 +25,7 @@ from gui.statusbar import PlaygroundStatusBar
 from gui.views.contour import ContourView
 from gui.views.loss import LossCurvePlot
 from gui.views.schedule import ScheduleView
+from gui.views.theory import TheoryOverlays
 
 CONTROLS_WIDTH = 330
 
@@ -114,7 +116,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.side.setStretchFactor(1, 3)
         self.side.setStretchFactor(2, 5)
         self.central = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
-        self.central.addWidget(self.contour)
+        # the surface shares the centre with the analysis tabs (LR sweep, basins, 3-D)
+        self.analysis = AnalysisTabs(c, self.contour)
+        self.central.addWidget(self.analysis)
         self.central.addWidget(self.side)
         self.central.setStretchFactor(0, 3)
         self.central.setStretchFactor(1, 2)
@@ -150,6 +154,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.setStatusBar(PlaygroundStatusBar(c, self.contour.frames, self))
         self.exporter = ExportActions(self)
         self.commands = WindowActions(self)
+        self.theory = TheoryOverlays(self)
+        self.analysis.install_shortcuts(self)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
 
     # -- sizing -------------------------------------------------------------------------------

@@ -11,13 +11,18 @@ The slider's scale follows the knob's meaning:
 
 The typed value is passed on as text; the controller validates it (a bad value
 is reported there and this knob is set back by the panel).
+
+A knob can carry marks (``set_marks``): coloured ticks under its slider at values a
+theory predicts (the learning-rate limits of a quadratic, gui.views.theory), the part
+of the slider beyond a "wall" shaded, and a one-line legend under the row.
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.hyper import Hyper
 
@@ -112,19 +117,109 @@ def knob_label(hyper: Hyper) -> str:
     return name
 
 
+class SliderMark(NamedTuple):
+    """A value to mark on a knob's slider. ``wall``: everything to its right is shaded
+    (a stability limit: runs diverge there); ``above``: a triangle over the groove
+    instead of under it (two marks close together on a log slider stay apart)."""
+
+    value: float
+    color: str
+    text: str
+    wall: bool = False
+    above: bool = False
+
+
+class MarkedSlider(QtWidgets.QSlider):
+    """A horizontal slider with coloured marks painted over and under its groove."""
+
+    MARK_H = 6  # pixels added above and below the groove for the triangles
+
+    def __init__(self, parent=None):
+        super().__init__(QtCore.Qt.Orientation.Horizontal, parent)
+        self.marks: list[tuple[int, str, bool, bool]] = []  # (slider position, colour, wall, above)
+
+    def set_marks(self, marks) -> None:
+        if marks != self.marks:
+            grew = bool(marks) != bool(self.marks)
+            self.marks = list(marks)
+            if grew:
+                self.updateGeometry()
+            self.update()
+
+    def _extra(self) -> int:
+        return 2 * self.MARK_H if self.marks else 0
+
+    def sizeHint(self):
+        size = super().sizeHint()
+        return QtCore.QSize(size.width(), size.height() + self._extra())
+
+    def minimumSizeHint(self):
+        size = super().minimumSizeHint()
+        return QtCore.QSize(size.width(), size.height() + self._extra())
+
+    def mark_x(self, pos: int) -> float:
+        """The x pixel of slider position ``pos``: where the handle's centre sits there."""
+        opt = QtWidgets.QStyleOptionSlider()
+        self.initStyleOption(opt)
+        style = self.style()
+        groove = style.subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, opt,
+                                      QtWidgets.QStyle.SubControl.SC_SliderGroove, self)
+        handle = style.subControlRect(QtWidgets.QStyle.ComplexControl.CC_Slider, opt,
+                                      QtWidgets.QStyle.SubControl.SC_SliderHandle, self)
+        span = groove.width() - handle.width()
+        offset = QtWidgets.QStyle.sliderPositionFromValue(self.minimum(), self.maximum(), int(pos), span)
+        return groove.left() + handle.width() / 2.0 + offset
+
+    def paintEvent(self, event):
+        if not self.marks:
+            return super().paintEvent(event)
+        m, h = self.MARK_H, self.height()
+        painter = QtGui.QPainter(self)
+        for pos, color, wall, _above in self.marks:  # shade beyond a wall, under the handle
+            if wall:
+                shade = QtGui.QColor(color)
+                shade.setAlpha(50)
+                x = self.mark_x(pos)
+                painter.fillRect(QtCore.QRectF(x, m, self.width() - x, h - 2 * m), shade)
+        painter.end()
+        super().paintEvent(event)
+        painter = QtGui.QPainter(self)
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        for pos, color, wall, above in self.marks:
+            x = self.mark_x(pos)
+            painter.setPen(QtGui.QPen(QtGui.QColor(color), 2 if wall else 1))
+            painter.setBrush(QtGui.QColor(color))
+            if wall:
+                painter.drawLine(QtCore.QPointF(x, 1), QtCore.QPointF(x, h - 1))
+            elif above:
+                painter.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(x, m), QtCore.QPointF(x - 4, 0.5),
+                                                     QtCore.QPointF(x + 4, 0.5)]))
+            else:
+                painter.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(x, h - m), QtCore.QPointF(x - 4, h - 0.5),
+                                                     QtCore.QPointF(x + 4, h - 0.5)]))
+        painter.end()
+
+
 class Knob(QtWidgets.QWidget):
     """Label, slider (numbers), combo (choices) or checkbox (booleans), typed value."""
 
     edited = QtCore.Signal(object)  # a value (slider, combo, checkbox) or text (typed)
+    legendLink = QtCore.Signal(str)  # a link in the marks' legend was clicked (its href)
 
     def __init__(self, hyper: Hyper, label: str | None = None, parent=None):
         super().__init__(parent)
         self.hyper = hyper
         self.slider = self.edit = self.combo = self.check = None
         self.scale = None
-        row = QtWidgets.QHBoxLayout(self)
+        self.marks: list[SliderMark] = []
+        self.legend: QtWidgets.QLabel | None = None  # made by the first set_marks
+        self._outer = QtWidgets.QVBoxLayout(self)
+        self._outer.setContentsMargins(0, 0, 0, 0)
+        self._outer.setSpacing(1)
+        row = QtWidgets.QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
+        self._outer.addLayout(row)
         self.label = QtWidgets.QLabel(label or knob_label(hyper))
         self.label.setMinimumWidth(88)
         self.label.setMaximumWidth(118)
@@ -147,7 +242,7 @@ class Knob(QtWidgets.QWidget):
                 and not (hyper.kind == "int" and hyper.hi - hyper.lo > 1000) \
                 and not (hyper.kind == "float" and not hyper.log and hyper.hi - hyper.lo > 1e3 and hyper.lo < 0)
             if slidable:
-                self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
+                self.slider = MarkedSlider()
                 if hyper.kind == "int":
                     self.slider.setRange(int(hyper.lo), int(hyper.hi))
                 else:
@@ -186,6 +281,38 @@ class Knob(QtWidgets.QWidget):
             with QtCore.QSignalBlocker(self.edit):
                 self.edit.setText(format_value(v))
                 self.edit.setCursorPosition(0)
+
+    def set_marks(self, marks, legend: str = "") -> None:
+        """Coloured marks under the slider at ``marks`` (SliderMark) and a rich-text
+        ``legend`` under the row; no marks and an empty legend take both away."""
+        marks = [m for m in marks if math.isfinite(m.value)]
+        self.marks = marks
+        if self.slider is not None:
+            self.slider.set_marks([(self._position(m.value), m.color, m.wall, m.above) for m in marks])
+            tip = self.toolTip().split("\n\n")[0]
+            if marks:
+                tip += "\n\n" + "\n".join(f"{m.text}: {m.value:.4g}" for m in marks)
+            self.setToolTip(tip)
+        if legend and self.legend is None:
+            self.legend = QtWidgets.QLabel()
+            self.legend.setWordWrap(True)
+            self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
+            self.legend.setContentsMargins(4, 0, 0, 2)
+            self.legend.linkActivated.connect(self.legendLink.emit)
+            self._outer.addWidget(self.legend)
+        if self.legend is not None:
+            if self.legend.text() != legend:
+                self.legend.setText(legend)
+            self.legend.setVisible(bool(legend))
+
+    def mark_positions(self) -> list[int]:
+        """Slider positions of the marks (for tests and for the painting)."""
+        return [self._position(m.value) for m in self.marks]
+
+    def _position(self, v: float) -> int:
+        if self.slider is None:
+            return 0
+        return int(v) if self.scale is None else self.scale.to_pos(v)
 
     def set_invalid(self, on: bool) -> None:
         if self.edit is not None and bool(self.edit.property("invalid")) != on:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6 import QtCore
 
 from gui import theme
 
@@ -16,9 +17,12 @@ DECADES = 16  # below ~1e-16 of the start a double has nothing left to say
 
 
 class LossCurvePlot(pg.PlotWidget):
+    curvesChanged = QtCore.Signal()  # new paths or a new mode: overlays (gui.views.theory) redraw
+
     def __init__(self, controller, parent=None):
         super().__init__(parent)
         self.controller = controller
+        self._transform = (False, True, 0.0, 1e-300)  # log, minus, f*, floor: see gap_to_plot
         self.plot = self.getPlotItem()
         theme.style_plot(self.plot, bottom="step t", title="Loss")
         self.plot.vb.setMouseEnabled(x=True, y=False)
@@ -99,9 +103,21 @@ class LossCurvePlot(pg.PlotWidget):
                 self.ranged = [np.log10(np.maximum(v, floor)) for v in self.ranged]
         self.values = raw
         self.shown = [-1] * n
+        self._transform = (log, minus, fmin or 0.0, floor if log else 0.0)
         self._fit_x()
         self._fit_y()
         self.draw(c.step)
+        self.curvesChanged.emit()
+
+    def gap_to_plot(self, gap: np.ndarray) -> np.ndarray:
+        """Values of ``f - f*`` in this plot's y coordinates (the same shift, floor and log10
+        as the runs' curves), for curves drawn over them (the O(1/T) bound)."""
+        log, minus, fmin, floor = self._transform
+        y = np.asarray(gap, dtype=float) + (0.0 if minus else fmin)
+        if log:
+            with np.errstate(all="ignore"):
+                y = np.log10(np.maximum(y, floor))
+        return y
 
     def _fit_x(self) -> None:
         steps = self.controller.scene.steps

@@ -45,6 +45,10 @@ class RunItems:
 
     def __init__(self, plot: pg.PlotItem):
         self.trail = pg.PlotCurveItem()
+        # wide pens stroked as separate segments (drawLines): in Qt's raster engine that
+        # costs the same at width 6 as at width 1, a stroked path ~5x more
+        # (benchmarks/bench_presentation.py)
+        self.trail.setSegmentedLineMode("on")
         self.polyak = pg.PlotCurveItem()
         self.dots = pg.ScatterPlotItem(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
@@ -80,7 +84,6 @@ class TrailLayer:
         # a new QPen per frame grows that cache without bound, so each colour gets one.
         self._brushes: dict[str, QtGui.QBrush] = {}
         self._cross_pens: dict[str, QtGui.QPen] = {}
-        self._head_pen = pg.mkPen(theme.INK, width=1.5)
         self.width = 1.0
         self.show_dots = True
 
@@ -98,7 +101,7 @@ class TrailLayer:
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
         items = self.items[i]
-        key = (run.color, run.visible, self.width)
+        key = (run.color, run.visible, self.width, theme.LINE_SCALE, theme.MARKER_SCALE)
         if getattr(items, "style", None) == key:
             return False
         items.style = key
@@ -107,7 +110,7 @@ class TrailLayer:
         items.trail.setPen(theme.pen(color, self.width))
         items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
         items.dots.setBrush(self._brush(run.color))
-        items.dots.setSize(DOT_SIZE + 1.5 * self.width)  # stay visible on a wide trail
+        items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
         items.dots.setPen(None)
         if items.trail.isVisible() != run.visible:
             for item in (items.trail, items.polyak, items.dots):
@@ -159,10 +162,10 @@ class TrailLayer:
                 if statuses[i] == "diverged" and (n == len(pts) or n - 1 > leaves):
                     cross_pos.append(pts[min(leaves, n - 1)])
                     cross_pen.append(self._cross_pen(run.color))
-        self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush, size=HEAD_SIZE,
-                           pen=self._head_pen, symbol="o")
+        self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush,
+                           size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol="o")
         self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
-                             size=CROSS_SIZE, symbol="x")
+                             size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
 
     def _brush(self, color: str) -> QtGui.QBrush:
         if color not in self._brushes:

@@ -1,0 +1,316 @@
+"""Theory overlays (display key ``theory``): what the lectures predict, drawn next to
+what the runs do. The numbers come from :mod:`engine.theory`; this module only draws.
+
+* On the map of a quadratic-type surface (engine.theory.applies): the Hessian's two
+  eigen-directions as double arrows through the minimum, labelled with their
+  eigenvalues, and a corner note with kappa and the rates it implies.
+* On the learning-rate slider of the selected run, when its rule is sgd, momentum or
+  nesterov: marks at 1/L, at GD's best fixed rate 2/(l_min + l_max) and at GD's
+  stability limit 2/l_max (the slider beyond the rule's own limit shaded), with a
+  legend and a link that makes the run Polyak's optimal heavy ball.
+* On the loss plot: seed 003's O(1/T) bound ||x0 - x*||^2 / (2 lr T) as a dashed curve
+  for every run it holds for, or a grey note saying why it does not hold for the
+  selected run.
+
+Everything is recomputed from the scene on the controller's signals (a few eigen-
+decompositions of a 2x2 matrix: nothing to cache).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from engine.theory import applies, gd_rate_bound, quadratic_theory
+from gui import theme
+from gui.panels.knob import SliderMark
+from gui.views.overlays import arrow_segments
+
+KEY = "theory"
+LR_RULES = ("sgd", "momentum", "nesterov")  # rules whose lr the quadratic theory speaks about
+# Okabe-Ito, as the runs, but used only for marks and bounds
+BLUE, GREEN, RED, PURPLE = "#0072B2", "#009E73", "#D55E00", "#CC79A7"
+AXIS_INK = "#3B2F63"
+
+
+def theory_on(controller) -> bool:
+    return bool(controller.display(KEY, False))
+
+
+def rule_limit(optimizer, l_max: float) -> tuple[float, str]:
+    """The largest stable constant lr of ``optimizer`` on a quadratic with top curvature
+    ``l_max`` and how to say it. Per eigen-direction with h = lr * l (Jury's test on the
+    characteristic polynomial of the two-step recursion):
+
+    * GD          x+ = (1 - h) x                          stable iff h < 2
+    * heavy ball  x+ = (1 + rho - h) x - rho x-           stable iff h < 2 (1 + rho)
+    * Nesterov    x+ = (1 - h) ((1 + rho) x - rho x-)     stable iff h < 2 (1 + rho) / (1 + 2 rho)
+
+    Nesterov with Sutskever's momentum schedule is bounded by its largest rho (mu_max).
+    """
+    p = optimizer.params
+    if optimizer.key == "momentum":
+        rho = float(p["mu_max"] if p.get("momentum_schedule") == "sutskever" else p["momentum"])
+        return 2.0 * (1.0 + rho) / l_max, "2(1+ρ)/λmax"
+    if optimizer.key == "nesterov":
+        rho = float(p["mu_max"] if p.get("momentum_schedule") == "sutskever" else p["momentum"])
+        return 2.0 * (1.0 + rho) / ((1.0 + 2.0 * rho) * l_max), "2(1+ρ)/((1+2ρ)λmax)"
+    return 2.0 / l_max, "2/λmax"
+
+
+def _swatch(color: str, glyph: str = "▲") -> str:
+    return f"<span style='color:{color}'>{glyph}</span>"
+
+
+def lr_marks(th, optimizer) -> tuple[list[SliderMark], str]:
+    """Marks and legend for the lr slider of ``optimizer`` under theory ``th``. Coupled
+    weight decay adds wd to every curvature (it is part of the objective GD sees)."""
+    wd = float(optimizer.params.get("weight_decay", 0.0) or 0.0)
+    l_min, l_max = th.l_min + wd, th.l_max + wd
+    inv_l, best, stable = 1.0 / l_max, 2.0 / (l_min + l_max), 2.0 / l_max
+    limit, limit_text = rule_limit(optimizer, l_max)
+    gd = optimizer.key == "sgd"
+    marks = [SliderMark(inv_l, BLUE, "1/L (the O(1/T) bound holds below)", above=True),
+             SliderMark(best, GREEN, "2/(λmin+λmax): GD's best fixed rate"),
+             SliderMark(stable, RED, "2/λmax: GD stable below", wall=gd)]
+    legend = [f"{_swatch(BLUE, '▼')} 1/L = {inv_l:.3g} (O(1/T) bound below)",
+              f"{_swatch(GREEN)} GD's best fixed lr 2/(λmin+λmax) = {best:.3g}",
+              f"{_swatch(RED, '▌' if gd else '▲')} GD stable below 2/λmax = {stable:.3g}"]
+    if not gd:
+        marks.append(SliderMark(limit, PURPLE, f"{limit_text}: {optimizer.key} stable below", wall=True))
+        legend.append(f"{_swatch(PURPLE, '▌')} {optimizer.key} stable below {limit_text} = {limit:.3g}")
+    action = "Make this run" if optimizer.key == "momentum" else "Add a run with"
+    legend.append(f"<a href='polyak'>{action} Polyak's optimal momentum</a> "
+                  f"(lr {th.polyak_lr:.3g}, ρ {th.polyak_rho:.3g})")
+    return marks, "<span style='font-size:9pt'>" + "<br>".join(legend) + "</span>"
+
+
+def apply_polyak(controller) -> bool:
+    """Polyak's optimal heavy ball for the quadratic: the selected momentum run takes its
+    lr and rho; otherwise a momentum run with them is added."""
+    c = controller
+    th = quadratic_theory(c.surface)
+    if th is None:
+        c.notify("Polyak's optimal momentum is known for quadratic surfaces (quadratic, ravine, parabola)")
+        return False
+    values = {"lr": th.polyak_lr, "momentum": th.polyak_rho}
+    if c.runs and c.runs[c.selected].optimizer.key == "momentum":
+        opt = c.runs[c.selected].optimizer
+        if opt.params.get("momentum_schedule", "none") != "none":
+            values["momentum_schedule"] = "none"
+        ok = c.set_optimizer(c.selected, opt.replace(**values))
+    else:
+        ok = c.add_run("momentum", **values)
+    if ok:
+        c.notify(f"Polyak's heavy ball: lr = {th.polyak_lr:.4g}, ρ = {th.polyak_rho:.4g}, error ×"
+                 f"{th.rate_heavy_ball:.3f} per step (GD at its best rate: ×{th.rate_gd:.3f})")
+    return ok
+
+
+class NoteItem(pg.LabelItem):
+    """A few lines of text on a translucent white card, pinned to a corner of a view box
+    (it follows resizes; the data range does not move it)."""
+
+    def __init__(self, view_box, corner: tuple[float, float], offset=(8, 8), size="10pt"):
+        super().__init__("", color=theme.INK, size=size, justify="left")
+        self.setParentItem(view_box)
+        cx, cy = corner
+        self.anchor(itemPos=corner, parentPos=corner, offset=(offset[0] * (1 - 2 * cx), offset[1] * (1 - 2 * cy)))
+        self.setZValue(50)
+        self.hide()
+
+    def set_note(self, html: str, color: str = theme.INK) -> None:
+        if not html:
+            self.hide()
+            return
+        self.setText(html, color=color)
+        self.show()
+
+    def paint(self, painter, *args):
+        painter.setPen(QtGui.QPen(QtGui.QColor(0, 0, 0, 40)))
+        painter.setBrush(QtGui.QColor(255, 255, 255, 215))
+        painter.drawRoundedRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+
+
+class EigenOverlay:
+    """The eigen-directions of the Hessian through the minimum and a note with kappa."""
+
+    def __init__(self, contour_view, controller):
+        self.view = contour_view
+        self.controller = controller
+        plot = contour_view.plot
+        self.axes = pg.PlotCurveItem(connect="pairs", pen=theme.pen(AXIS_INK, 2.0))
+        self.axes.setZValue(4)  # over the map and contours, under the minima stars and trails
+        plot.addItem(self.axes, ignoreBounds=True)
+        self.labels = []
+        for _ in range(2):
+            label = pg.TextItem(color=AXIS_INK, fill=pg.mkBrush(255, 255, 255, 200))
+            label.setFont(theme.font(11, bold=True))
+            label.setZValue(4)
+            plot.addItem(label, ignoreBounds=True)
+            self.labels.append(label)
+        self.note = NoteItem(plot.vb, (0, 1), size="11pt")
+        c = controller
+        c.sceneChanged.connect(self.update)
+        c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
+        self.update()
+
+    @property
+    def shown(self) -> bool:
+        return self.axes.isVisible()
+
+    def update(self) -> None:
+        c = self.controller
+        th = quadratic_theory(c.surface) if theory_on(c) else None
+        two_d = th is not None and c.surface.dim == 2
+        self.axes.setVisible(two_d)
+        for label in self.labels:
+            label.setVisible(two_d)
+        if th is None:
+            self.note.set_note("")
+            return
+        if two_d:
+            self._draw_axes(th, c.surface.view)
+        self.note.set_note(self.note_text(th, c.surface.dim))
+
+    def _draw_axes(self, th, view) -> None:
+        width, height = view[1] - view[0], view[3] - view[2]
+        # half-lengths ~ 1/sqrt(l), the shape of a level set, the flat one 30% of the box
+        half = 1.0 / np.sqrt(th.eigenvalues)
+        half = half * (0.3 * min(width, height) / half.max())
+        half = np.maximum(half, 0.06 * min(width, height))  # the steep arrow stays visible
+        head = 0.03 * min(width, height)
+        segs = []
+        names = ("flat", "steep")
+        for i, h in enumerate(half):
+            v = th.eigenvectors[:, i] * h
+            segs += [arrow_segments(th.center, v, head), arrow_segments(th.center, -v, head)]
+            label = self.labels[i]
+            label.setHtml(f"λ{'₁₂'[i]} = {th.eigenvalues[i]:.3g} <span style='font-weight:normal'>"
+                          f"({names[i]})</span>")
+            tip = th.center + v
+            u = v / (np.hypot(*v) or 1.0)
+            # anchor the text on the side away from the minimum, so it never covers the arrow
+            label.setAnchor((0.5 - 0.5 * u[0] * 1.1 if abs(u[0]) > 0.3 else 0.5,
+                             0.5 + 0.5 * u[1] * 1.1 if abs(u[1]) > 0.3 else 0.5))
+            label.setPos(*(tip + u * head * 0.6))
+        pts = np.concatenate(segs)
+        self.axes.setData(pts[:, 0], pts[:, 1], connect="pairs")
+
+    @staticmethod
+    def note_text(th, dim: int) -> str:
+        if dim == 1:
+            return (f"f″ = λ = {th.l_max:.3g}: GD stable for lr &lt; 2/λ = {th.lr_stable:.3g}, "
+                    f"one step to the minimum at lr = 1/λ = {1 / th.l_max:.3g}")
+        return (f"<b>κ = λmax/λmin = {th.kappa:.3g}</b><br>"
+                f"GD: stable for lr &lt; 2/λmax = {th.lr_stable:.3g}; best lr 2/(λmin+λmax) = {th.lr_best:.3g}"
+                f" → error ×{th.rate_gd:.3f} a step<br>"
+                f"Polyak's heavy ball: lr {th.polyak_lr:.3g}, ρ {th.polyak_rho:.3g}"
+                f" → ×{th.rate_heavy_ball:.3f} a step")
+
+
+class BoundOverlay:
+    """Seed 003's O(1/T) bound on the loss plot, dashed in the run's colour."""
+
+    def __init__(self, loss_plot, controller):
+        self.loss = loss_plot
+        self.controller = controller
+        self.curves: list[pg.PlotCurveItem] = []
+        self.bounds: dict[int, np.ndarray] = {}  # run index -> bound on f(x_T) - f*, T = 1..steps
+        self.reason = ""
+        self.note = NoteItem(loss_plot.plot.vb, (1, 0), size="9pt")
+        c = controller
+        loss_plot.curvesChanged.connect(self.update)
+        c.selectionChanged.connect(lambda _i: self.update())
+        c.runChanged.connect(lambda _i: self.update())
+        c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
+        self.update()
+
+    def update(self) -> None:
+        c = self.controller
+        n = len(c.runs)
+        while len(self.curves) < n:
+            curve = pg.PlotCurveItem()
+            curve.setZValue(-5)
+            self.loss.plot.addItem(curve)
+            self.curves.append(curve)
+        while len(self.curves) > n:
+            self.loss.plot.removeItem(self.curves.pop())
+        self.bounds, self.reason = {}, ""
+        on = theory_on(c)
+        for i, run in enumerate(c.runs):
+            rb = None
+            if on and c.surface.dim >= 1:
+                rb = gd_rate_bound(c.surface, c.start, run.optimizer.params.get("lr", math.nan), c.scene.steps,
+                                   optimizer=run.optimizer, schedule=run.schedule, noise=c.scene.noise)
+                if rb.bound is not None and run.visible:
+                    self.bounds[i] = rb.bound
+                elif i == c.selected and rb.bound is None:
+                    self.reason = rb.reason
+            curve = self.curves[i]
+            if i in self.bounds and len(rb.bound):
+                T = np.arange(1, len(rb.bound) + 1)
+                curve.setData(T, self.loss.gap_to_plot(rb.bound))
+                width = 2.0 if i == c.selected else 1.0
+                curve.setPen(theme.pen(run.color, width, QtCore.Qt.PenStyle.DashLine))
+                curve.show()
+            else:
+                curve.hide()
+        if not on or not n:
+            self.note.set_note("")
+        elif self.bounds:
+            self.note.set_note("dashed: O(1/T) bound ‖x₀−x*‖² / (2·lr·T)" + (
+                "" if c.selected in self.bounds else f"<br><span style='color:#777'>run {c.selected + 1}: "
+                f"{_short(self.reason)}</span>"))
+        else:
+            self.note.set_note(f"no O(1/T) bound for run {c.selected + 1}:<br>{_short(self.reason)}",
+                               color="#777777")
+
+
+def _short(reason: str) -> str:
+    """The engine's reason one clause a line ('lr = 0.18 is above 1/L = 0.1' / 'the bound
+    needs lr <= 1/L'), so it fits the corner of a narrow plot."""
+    text = reason.replace("<=", "≤").replace("<", "&lt;")
+    return "<br>".join(part.strip() for part in text.split(": "))
+
+
+class TheoryOverlays:
+    """The three overlays of one window, and the slider marks of its selected run."""
+
+    def __init__(self, window):
+        c = window.controller
+        self.controller = c
+        self.eigen = EigenOverlay(window.contour, c)
+        self.bound = BoundOverlay(window.loss, c)
+        self.hypers = window.hyper_controls
+        self.marked = None  # the knob carrying marks now
+        self._linked: set[int] = set()
+        for signal in (c.selectionChanged, c.runChanged):
+            signal.connect(lambda _i: self.update_marks())
+        c.runsChanged.connect(self.update_marks)
+        c.sceneChanged.connect(self.update_marks)
+        c.displayChanged.connect(lambda key, _v: key == KEY and self.update_marks())
+        self.update_marks()
+
+    def update_marks(self) -> None:
+        c = self.controller
+        knob = self.hypers.knobs.get("lr")
+        if self.marked is not None and self.marked is not knob:
+            self.marked.set_marks([], "")
+            self.marked = None
+        if knob is None:
+            return
+        run = c.runs[c.selected] if c.runs else None
+        th = quadratic_theory(c.surface) if theory_on(c) and applies(c.surface) else None
+        if th is None or run is None or run.optimizer.key not in LR_RULES:
+            knob.set_marks([], "")
+            return
+        marks, legend = lr_marks(th, run.optimizer)
+        knob.set_marks(marks, legend)
+        self.marked = knob
+        if id(knob) not in self._linked:
+            knob.legendLink.connect(lambda href: href == "polyak" and apply_polyak(self.controller))
+            self._linked.add(id(knob))
