@@ -1,10 +1,16 @@
 """Look and feel shared by every view: fonts big enough for the back of a lecture
 hall, the heat-map colours, and pens that stay fast.
 
-Pens are width 1 and not antialiased by default: NOTES.md measured wide pens in
-Qt's raster engine at a fifth of the frame rate. ``trail_width`` in the scene's
-display settings raises it for presentations (benchmarks/bench_gui.py measures
-both).
+Two themes, ``light`` (the default, and what projectors show best) and ``dark``, and a
+``scale`` for presentation mode (fonts, markers and lines ~2x). They are module state:
+views read ``theme.INK``, ``theme.LABEL_PT``, ``theme.pen(...)`` when they draw, so
+anything drawn after a switch follows it, and :mod:`gui.restyle` updates what was
+drawn before (axes, labels, legends, heat maps, contours, curves, Qt panels).
+
+Pens are not antialiased by default: NOTES.md measured wide *path* strokes in Qt's
+raster engine at a fifth of the frame rate. Trails are stroked as separate segments
+instead (``drawLines``), which benchmarks/bench_presentation.py measured to cost the
+same at width 6 as at width 1.
 """
 
 from __future__ import annotations
@@ -16,24 +22,89 @@ from PySide6 import QtGui, QtWidgets
 # Z[j, i] = f(xs[i], ys[j]) everywhere (surfaces.base.Surface.grid), so images are row-major.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222222")
 
+BASE_TICK_PT, BASE_LABEL_PT, BASE_TITLE_PT = 11, 12, 13
 TICK_PT = 11      # axis numbers
 LABEL_PT = 12     # axis titles, legend
 TITLE_PT = 13     # plot titles
 MONO_FAMILY = "DejaVu Sans Mono"
 
+# Low loss is light and high loss is a calm slate, so the Okabe-Ito trail colours
+# (Scene.PALETTE) stay readable on every part of the map. The dark theme turns the
+# map round: low loss is the darkest, the colours keep their contrast.
+THEMES = {
+    "light": {
+        "background": "#ffffff", "ink": "#222222", "muted": "#666666", "curve": "#444444",
+        "contour": (40, 40, 60, 110), "blank": "#000000",
+        "heat": ["#ffffff", "#f1f3ee", "#e0e6ea", "#c9d3de", "#aebccc", "#93a4b9"],
+    },
+    "dark": {
+        "background": "#15181c", "ink": "#e8e8e8", "muted": "#a0a6ad", "curve": "#d0d0d0",
+        "contour": (225, 230, 240, 85), "blank": "#000000",
+        "heat": ["#101215", "#171b20", "#1f252c", "#29313a", "#353f4a", "#424e5b"],
+    },
+}
+THEME = "light"
+SCALE = 1.0         # presentation mode: 2.0
+LINE_SCALE = 1.0    # every theme.pen width is multiplied by this
+MARKER_SCALE = 1.0  # heads, dots, minima
+
 INK = "#222222"
 MUTED = "#666666"
+BACKGROUND = "#ffffff"
+CURVE = "#444444"
 GRID_ALPHA = 0.15
 CONTOUR_COLOR = (40, 40, 60, 110)  # thin dark lines over the light heat map
+HEAT_COLORS = THEMES["light"]["heat"]
 
-# Low loss is light and high loss is a calm slate, so the Okabe-Ito trail colours
-# (Scene.PALETTE) stay readable on every part of the map.
-HEAT_COLORS = ["#ffffff", "#f1f3ee", "#e0e6ea", "#c9d3de", "#aebccc", "#93a4b9"]
+
+def palette_of(name: str | None = None) -> dict:
+    return THEMES[name or THEME]
+
+
+def use_theme(name: str) -> dict:
+    """Make ``name`` the current theme for everything drawn from now on; returns the
+    previous theme's colours (gui.restyle maps old colours to new ones with them)."""
+    global THEME, INK, MUTED, BACKGROUND, CURVE, CONTOUR_COLOR, HEAT_COLORS
+    if name not in THEMES:
+        raise ValueError(f"theme {name!r}: expected one of {', '.join(THEMES)}")
+    old = THEMES[THEME]
+    THEME = name
+    t = THEMES[name]
+    INK, MUTED, BACKGROUND, CURVE = t["ink"], t["muted"], t["background"], t["curve"]
+    CONTOUR_COLOR = t["contour"]
+    HEAT_COLORS = t["heat"]
+    pg.setConfigOptions(background=BACKGROUND, foreground=INK)
+    _OUTLINE.clear()
+    return old
+
+
+def set_scale(scale: float) -> float:
+    """Fonts x scale, lines and markers a little less (a 2x line looks heavier than a
+    2x letter); returns the previous scale."""
+    global SCALE, TICK_PT, LABEL_PT, TITLE_PT, LINE_SCALE, MARKER_SCALE
+    old = SCALE
+    SCALE = float(scale)
+    TICK_PT, LABEL_PT, TITLE_PT = (round(p * SCALE) for p in (BASE_TICK_PT, BASE_LABEL_PT, BASE_TITLE_PT))
+    LINE_SCALE = 1.0 + 0.75 * (SCALE - 1.0)
+    MARKER_SCALE = 1.0 + 0.6 * (SCALE - 1.0)
+    _OUTLINE.clear()
+    return old
+
+
+_OUTLINE: dict = {}
+
+
+def outline_pen() -> QtGui.QPen:
+    """The ink outline of head markers: one object per theme and scale (pyqtgraph caches
+    symbol pictures by the identity of the pen)."""
+    if "pen" not in _OUTLINE:
+        _OUTLINE["pen"] = pg.mkPen(INK, width=1.5 * LINE_SCALE)
+    return _OUTLINE["pen"]
 
 
 def heat_colormap() -> pg.ColorMap:
     pos = np.linspace(0.0, 1.0, len(HEAT_COLORS))
-    return pg.ColorMap(pos, [QtGui.QColor(c) for c in HEAT_COLORS])
+    return pg.ColorMap(pos, [QtGui.QColor(c) for c in HEAT_COLORS], name=f"playground-heat-{THEME}")
 
 
 def font(pt: int, bold: bool = False, mono: bool = False) -> QtGui.QFont:
@@ -48,7 +119,7 @@ def pen(color, width: float = 1.0, style=None, alpha: int | None = None) -> QtGu
     if alpha is not None:
         c.setAlpha(alpha)
     p = QtGui.QPen(c)
-    p.setWidthF(width)
+    p.setWidthF(width * LINE_SCALE)
     p.setCosmetic(True)
     if style is not None:
         p.setStyle(style)

@@ -1,0 +1,289 @@
+"""Switch theme or presentation scale on a window that is already drawn.
+
+Views read :mod:`gui.theme` whenever they draw, so whatever they draw after the switch
+follows it. What they drew before (axes, titles, legends, heat maps, contour lines,
+curves, text) is walked here once and mapped from the old theme's colours to the new
+one's (only the theme's own inks: run colours are never touched), with fonts, pens and
+markers scaled by ``new scale / old scale``. Qt panels follow the application palette.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyqtgraph as pg
+from PySide6 import QtGui, QtWidgets
+
+from gui import theme
+from gui.panels.runs import RunsPanel
+
+HEAT_PREFIX = "playground-heat-"
+
+
+def switch(roots, name: str | None = None, scale: float | None = None) -> None:
+    """Make ``name``/``scale`` current and restyle every plot under ``roots`` (widgets)."""
+    old_theme = theme.palette_of()
+    old_scale = theme.SCALE
+    if name is not None and name != theme.THEME:
+        theme.use_theme(name)
+        apply_palette()
+    if scale is not None and scale != theme.SCALE:
+        theme.set_scale(scale)
+    restyle(roots, old_theme, old_scale)
+
+
+def apply_palette() -> None:
+    """The Qt panels (controls, inspector, menus, dialogs) in the theme's colours."""
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        return
+    if theme.THEME == "light":
+        app.setPalette(app.style().standardPalette())
+        _repolish(app)
+        return
+    t = theme.palette_of()
+    pal = QtGui.QPalette()
+    base, window, text = QtGui.QColor("#1d2126"), QtGui.QColor("#262b31"), QtGui.QColor(t["ink"])
+    role = QtGui.QPalette.ColorRole
+    for r, c in ((role.Window, window), (role.WindowText, text), (role.Base, base),
+                 (role.AlternateBase, QtGui.QColor("#2b3137")), (role.Text, text), (role.Button, window),
+                 (role.ButtonText, text), (role.ToolTipBase, QtGui.QColor("#30363d")), (role.ToolTipText, text),
+                 (role.Highlight, QtGui.QColor("#3d6fa8")), (role.HighlightedText, QtGui.QColor("#ffffff")),
+                 (role.Link, QtGui.QColor("#79b8ff")), (role.PlaceholderText, QtGui.QColor(t["muted"])),
+                 (role.BrightText, QtGui.QColor("#ff6b6b"))):
+        pal.setColor(r, c)
+    for r in (role.Text, role.WindowText, role.ButtonText):
+        pal.setColor(QtGui.QPalette.ColorGroup.Disabled, r, QtGui.QColor("#7a8088"))
+    app.setPalette(pal)
+    _repolish(app)
+
+
+def _repolish(app) -> None:
+    # with an application style sheet, widgets keep their old palette until it is set again
+    sheet = app.styleSheet()
+    if sheet:
+        app.setStyleSheet(sheet)
+
+
+# -- colours ---------------------------------------------------------------------------------------
+
+
+def _key(color) -> tuple:
+    c = QtGui.QColor(*color) if isinstance(color, tuple) else QtGui.QColor(color)
+    return c.red(), c.green(), c.blue(), c.alpha()
+
+
+def color_map(old: dict, new: dict) -> dict:
+    """(r, g, b, a) of the old theme's inks -> the new theme's QColor."""
+    out = {}
+    for name in ("ink", "muted", "curve", "contour"):
+        out[_key(old[name])] = QtGui.QColor(*new[name]) if isinstance(new[name], tuple) else QtGui.QColor(new[name])
+    if new is not old and theme.THEME == "dark":
+        out.setdefault(_key("#000000"), QtGui.QColor(new["ink"]))  # plain black paths (landscape view)
+    return out
+
+
+def _mapped(color: QtGui.QColor, cmap: dict) -> QtGui.QColor | None:
+    return cmap.get((color.red(), color.green(), color.blue(), color.alpha()))
+
+
+def _new_pen(pen: QtGui.QPen | None, cmap: dict, factor: float) -> QtGui.QPen | None:
+    if pen is None:
+        return None
+    color = _mapped(pen.color(), cmap)
+    if color is None and factor == 1.0:
+        return None
+    p = QtGui.QPen(pen)
+    if color is not None:
+        p.setColor(color)
+    if factor != 1.0 and p.style() != pg.QtCore.Qt.PenStyle.NoPen:
+        p.setWidthF(max(p.widthF(), 1.0) * factor if p.widthF() > 0 else factor)
+    return p
+
+
+_PT = re.compile(r"([0-9.]+)\s*pt")
+
+
+def _scaled_size(text, factor: float):
+    if not isinstance(text, str):
+        return text
+    m = _PT.search(text)
+    if not m or factor == 1.0:
+        return text
+    return _PT.sub(f"{max(round(float(m.group(1)) * factor), 6)}pt", text, count=1)
+
+
+def _scaled_font(font: QtGui.QFont | None, factor: float) -> QtGui.QFont:
+    f = QtGui.QFont(font) if font is not None else QtGui.QFont(QtWidgets.QApplication.font())
+    if factor != 1.0:
+        pt = f.pointSizeF() if f.pointSizeF() > 0 else 10.0
+        f.setPointSizeF(max(round(pt * factor), 6))
+    return f
+
+
+def _text_color(value, cmap: dict):
+    if value is None:
+        return None
+    try:
+        mapped = _mapped(pg.mkColor(value), cmap)
+    except Exception:  # noqa: BLE001 - an odd colour spec stays what it is
+        return value
+    return mapped.name() if mapped is not None else value
+
+
+# -- the walk --------------------------------------------------------------------------------------
+
+
+def restyle(roots, old: dict, old_scale: float) -> None:
+    new = theme.palette_of()
+    cmap = color_map(old, new) if old is not new else {}
+    font_f = theme.SCALE / old_scale
+    line_f = (1.0 + 0.75 * (theme.SCALE - 1.0)) / (1.0 + 0.75 * (old_scale - 1.0))
+    marker_f = (1.0 + 0.6 * (theme.SCALE - 1.0)) / (1.0 + 0.6 * (old_scale - 1.0))
+    views = []
+    for root in roots:
+        if root is None:
+            continue
+        if isinstance(root, pg.GraphicsView):
+            views.append(root)
+        views.extend(root.findChildren(pg.GraphicsView))
+        if cmap:
+            _restyle_widgets(root, old, new)
+            for panel in root.findChildren(RunsPanel):  # list items carry the ink as their foreground
+                panel.rebuild()
+    for view in dict.fromkeys(views):
+        view.setBackground(theme.BACKGROUND)
+        for item in view.scene().items():
+            _restyle_item(item, cmap, font_f, line_f, marker_f)
+
+
+# hard-coded light-theme colours in the panels' style sheets and rich text, and what the
+# dark theme shows instead
+_DARK_TEXT = {"#222222": "#e8e8e8", "#222": "#e8e8e8", "#444444": "#cfd3d8", "#444": "#cfd3d8",
+              "#666666": "#a0a6ad", "#666": "#a0a6ad", "#f6f6f2": "#1d2126", "#ffffff": "#15181c"}
+_HEX = re.compile("|".join(sorted((re.escape(k) for k in _DARK_TEXT), key=len, reverse=True)) + r"(?![0-9a-fA-F])",
+                  re.IGNORECASE)
+LIGHT_SHEET, LIGHT_TEXT = "playground_light_sheet", "playground_light_text"
+
+
+def _darken(text: str) -> str:
+    return _HEX.sub(lambda m: _DARK_TEXT[m.group(0).lower()], text)
+
+
+def _restyle_widgets(root: QtWidgets.QWidget, old: dict, new: dict) -> None:
+    """Qt widgets whose style sheet or rich text names a light-theme colour: the dark
+    theme gets its counterpart, the light theme the original back."""
+    dark = theme.THEME == "dark"
+    for w in [root, *root.findChildren(QtWidgets.QWidget)]:
+        sheet = w.property(LIGHT_SHEET)
+        if sheet is None:
+            sheet = w.styleSheet()
+            if sheet and _HEX.search(sheet):
+                w.setProperty(LIGHT_SHEET, sheet)
+            else:
+                sheet = None
+        if sheet is not None:
+            w.setStyleSheet(_darken(sheet) if dark else sheet)
+        if isinstance(w, QtWidgets.QLabel) and "color" in w.text():
+            text = w.text()
+            light = w.property(LIGHT_TEXT)
+            if light is None or _darken(light) != text and light != text:
+                light = text  # the view wrote new text since: that is the light original
+                w.setProperty(LIGHT_TEXT, light)
+            w.setText(_darken(light) if dark else light)
+
+
+def _restyle_item(item, cmap: dict, font_f: float, line_f: float, marker_f: float) -> None:
+    if isinstance(item, pg.AxisItem):
+        _restyle_axis(item, cmap, font_f, line_f)
+    elif isinstance(item, pg.LabelItem):
+        opts = dict(item.opts)
+        color = _text_color(opts.get("color"), cmap) if opts.get("color") is not None else theme.INK
+        item.setText(item.text, color=color, size=_scaled_size(opts.get("size", f"{theme.BASE_LABEL_PT}pt"), font_f)
+                     if "size" in opts or font_f != 1.0 else opts.get("size"))
+    elif isinstance(item, pg.TextItem):
+        color = _mapped(item.color, cmap) if hasattr(item, "color") else None
+        if color is not None:
+            item.setColor(color)
+        if font_f != 1.0:
+            item.setFont(_scaled_font(item.textItem.font(), font_f))
+    elif isinstance(item, pg.ColorBarItem):
+        cm = item.colorMap()
+        if cm is not None and str(getattr(cm, "name", "")).startswith(HEAT_PREFIX):
+            item.setColorMap(theme.heat_colormap())
+    elif isinstance(item, pg.ImageItem):
+        cm = item.getColorMap()
+        if cm is not None and str(getattr(cm, "name", "")).startswith(HEAT_PREFIX):
+            item.setColorMap(theme.heat_colormap())
+    elif isinstance(item, pg.PlotDataItem):
+        pen = _new_pen(item.opts.get("pen") and pg.mkPen(item.opts["pen"]), cmap, line_f)
+        if pen is not None:
+            item.setPen(pen)
+    elif isinstance(item, pg.PlotCurveItem):
+        if isinstance(item.parentItem(), pg.PlotDataItem):
+            return  # its PlotDataItem sets it
+        pen = _new_pen(item.opts.get("pen"), cmap, line_f)
+        if pen is not None:
+            item.setPen(pen)
+    elif isinstance(item, pg.InfiniteLine):
+        pen = _new_pen(item.pen, cmap, line_f)
+        if pen is not None:
+            item.setPen(pen)
+    elif isinstance(item, pg.IsocurveItem):
+        pen = _new_pen(item.pen, cmap, line_f)
+        if pen is not None:
+            item.setPen(pen)
+    elif isinstance(item, pg.ScatterPlotItem):
+        if marker_f != 1.0:
+            sizes = item.data["size"]
+            if len(sizes):
+                item.setSize(sizes * marker_f * (sizes > 0) + sizes * (sizes <= 0))
+            if item.opts.get("size", 0) > 0:
+                item.opts["size"] = item.opts["size"] * marker_f
+    elif isinstance(item, pg.LegendItem):
+        item.opts["labelTextColor"] = theme.INK
+        size = item.opts.get("labelTextSize")
+        if size:
+            item.opts["labelTextSize"] = _scaled_size(size, font_f)
+        brush = item.opts.get("brush")
+        if brush is not None:
+            b = pg.mkBrush(brush)
+            if b.color().alpha() > 0:
+                c = QtGui.QColor(theme.BACKGROUND)
+                c.setAlpha(b.color().alpha())
+                item.setBrush(pg.mkBrush(c))
+    elif type(item).__name__ == "ItemSample":
+        sample = getattr(item, "item", None)
+        if isinstance(sample, pg.PlotDataItem) and sample.opts.get("pen") is not None:
+            pen = _new_pen(pg.mkPen(sample.opts["pen"]), cmap, line_f)
+            if pen is not None:
+                sample.opts["pen"] = pen
+                item.update()
+
+
+def _restyle_axis(axis: pg.AxisItem, cmap: dict, font_f: float, line_f: float) -> None:
+    tick_font = axis.style.get("tickFont")
+    if font_f != 1.0 or tick_font is None:
+        axis.setTickFont(_scaled_font(tick_font, font_f))
+    text_pen = _new_pen(axis.textPen(), cmap, 1.0)
+    if text_pen is not None:
+        axis.setTextPen(text_pen)
+    pen = _new_pen(axis.pen(), cmap, line_f)
+    if pen is not None:
+        axis.setPen(pen)
+    style = dict(axis.labelStyle or {})
+    if style or axis.labelText:
+        style["color"] = _text_color(style.get("color"), cmap) if style.get("color") else theme.INK
+        style["font-size"] = _scaled_size(style.get("font-size", f"{theme.BASE_LABEL_PT}pt"), font_f)
+        axis.labelStyle = style
+        axis._updateLabel()  # pyqtgraph's own re-layout of the label (text, units, style)
+    if font_f != 1.0:
+        # the tick labels' room: pyqtgraph measures it from the text it drew last time
+        axis.textWidth, axis.textHeight = 30, 18  # pyqtgraph's starting values
+        if axis.fixedWidth is not None:  # a colour bar's axis has a fixed width
+            axis.fixedWidth = round(axis.fixedWidth * font_f)
+        if axis.fixedHeight is not None:
+            axis.fixedHeight = round(axis.fixedHeight * font_f)
+        axis._adjustSize()
+        axis.picture = None
+        axis.update()
