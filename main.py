@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--view", choices=("window", "surface", "loss", "lr"), default="window")
     p.add_argument("--size", default="1600x900")
     p.add_argument("--caption", action="store_true", help="add a caption with the settings")
+    p.add_argument("--frames", help="GIF/MP4: this many frames evenly spaced (default: every step)")
+    p.add_argument("--fps", help="GIF/MP4: frames per second (default 30)")
     p.add_argument("-o", "--output", required=True)
     return parser
 

@@ -1,14 +1,18 @@
-"""Export what is on screen, for slides: the whole window or one plot, PNG at 1x or
-2x, any plot as SVG, and the window as SVG.
+"""Export what is on screen, for slides: the whole window or one plot as PNG at 1x, 2x
+or 4x, any plot or the window as SVG, with an optional caption of the settings
+(:mod:`gui.caption`). Animations are :mod:`gui.export_anim`, trajectories
+:mod:`gui.export_data`; this module's :class:`ExportActions` is the File > Export menu
+behind all of them.
 
-* window PNG: the widget rendered into a pixmap with ``devicePixelRatio`` = scale,
-  so 2x is a true high-resolution redraw (fonts and lines), not an upscaled image;
+* window PNG: the widget rendered into an image with ``devicePixelRatio`` = scale,
+  so 2x and 4x are true high-resolution redraws (fonts and lines), not upscaled images;
 * plot PNG: pyqtgraph's ImageExporter (antialiased) at the plot's width x scale;
 * plot SVG: pyqtgraph's SVGExporter (works with the pinned PySide6 6.10.3, NOTES.md);
+  text stays ``<text>``, curves are paths, the heat map an embedded image;
 * window SVG: QSvgGenerator (text and curves stay vectors, the heat map is embedded).
 
 ``Ctrl+E`` saves a window PNG under a dated name in the last folder used (it asks
-once). The folder is remembered in QSettings.
+once). The folder, the scale and the caption switch are remembered in QSettings.
 """
 
 from __future__ import annotations
@@ -18,12 +22,20 @@ import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from gui.caption import Caption, CaptionLayout, add_caption_to_svg, caption_for, with_caption
+
 SETTINGS_FOLDER = "export/folder"
 SETTINGS_SCALE = "export/scale"
+SETTINGS_CAPTION = "export/caption"
+SCALES = (1.0, 2.0, 4.0)
+MAX_PIXELS = 16384  # QImage and most viewers refuse wider images
 
 
 def settings() -> QtCore.QSettings:
     return QtCore.QSettings("OptimizerPlayground", "OptimizerPlayground")
+
+
+_RENDER_FLAGS = QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground
 
 
 def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage:
@@ -35,8 +47,7 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage
     image.fill(QtGui.QColor("white"))
     painter = QtGui.QPainter(image)
     try:
-        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
-                      QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
     finally:
         painter.end()
     image.setDevicePixelRatio(1.0)
@@ -44,28 +55,44 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage
 
 
 def save_image(image: QtGui.QImage, path: str) -> None:
-    if not image.save(path):
+    if image.isNull() or not image.save(path):
         raise OSError(f"cannot write {path!r}")
 
 
-def export_widget_png(widget, path: str, scale: float = 1.0) -> str:
-    save_image(render_widget(widget, scale), path)
+def _check_scale(widget, scale: float) -> float:
+    scale = float(scale)
+    if not 0.1 <= scale <= 8.0:
+        raise ValueError(f"scale {scale:g}: expected 1, 2 or 4")
+    if max(widget.width(), widget.height()) * scale > MAX_PIXELS:
+        raise ValueError(f"{widget.width()}x{widget.height()} at {scale:g}x is wider than "
+                         f"{MAX_PIXELS} pixels: choose a smaller scale")
+    return scale
+
+
+def export_widget_png(widget, path: str, scale: float = 1.0, caption: Caption | None = None) -> str:
+    scale = _check_scale(widget, scale)
+    save_image(with_caption(render_widget(widget, scale), caption, scale), path)
     return path
 
 
-def export_widget_svg(widget, path: str, title: str = "Optimizer Playground") -> str:
+def export_widget_svg(widget, path: str, title: str = "Optimizer Playground",
+                      caption: Caption | None = None) -> str:
     from PySide6 import QtSvg
 
     size = widget.size()
+    band = CaptionLayout(caption, size.width()) if caption is not None else None
+    height = size.height() + (int(band.height) if band else 0)
     gen = QtSvg.QSvgGenerator()
     gen.setFileName(path)
-    gen.setSize(size)
-    gen.setViewBox(QtCore.QRect(0, 0, size.width(), size.height()))
+    gen.setSize(QtCore.QSize(size.width(), height))
+    gen.setViewBox(QtCore.QRect(0, 0, size.width(), height))
     gen.setTitle(title)
+    gen.setDescription(caption.plain() if caption else "Optimizer Playground")
     painter = QtGui.QPainter(gen)
     try:
-        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(),
-                      QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground)
+        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
+        if band is not None:
+            band.paint(painter, top=size.height())
     finally:
         painter.end()
     if not os.path.exists(path):
@@ -81,24 +108,29 @@ def plot_item_of(view):
     return view.getPlotItem()
 
 
-def export_plot_png(view, path: str, scale: float = 1.0) -> str:
+def plot_image(view, scale: float = 1.0) -> QtGui.QImage:
     from pyqtgraph.exporters import ImageExporter
 
+    scale = _check_scale(view, scale)
     exporter = ImageExporter(plot_item_of(view))
     width = int(round(exporter.getTargetRect().width() * scale))
     exporter.parameters()["width"] = max(width, 16)
-    exporter.export(path)
-    if not os.path.exists(path):
-        raise OSError(f"cannot write {path!r}")
+    return exporter.export(toBytes=True)
+
+
+def export_plot_png(view, path: str, scale: float = 1.0, caption: Caption | None = None) -> str:
+    save_image(with_caption(plot_image(view, scale), caption, scale), path)
     return path
 
 
-def export_plot_svg(view, path: str) -> str:
+def export_plot_svg(view, path: str, caption: Caption | None = None) -> str:
     from pyqtgraph.exporters import SVGExporter
 
     SVGExporter(plot_item_of(view)).export(path)
     if not os.path.exists(path):
         raise OSError(f"cannot write {path!r}")
+    if caption is not None:
+        add_caption_to_svg(path, caption)
     return path
 
 
@@ -107,12 +139,20 @@ def default_name(controller, what: str = "window", ext: str = "png") -> str:
     return f"playground-{surface}-{what}-{time.strftime('%Y%m%d-%H%M%S')}.{ext}"
 
 
+def _with_ext(path: str, ext: str) -> str:
+    return path if os.path.splitext(path)[1] else path + ext
+
+
 class ExportActions(QtCore.QObject):
-    """The File > Export dialogs of a MainWindow (remembers the folder)."""
+    """The File > Export dialogs of a MainWindow (remembers the folder, the PNG scale
+    and whether a caption goes under the figure)."""
 
     def __init__(self, window):
         super().__init__(window)
         self.window = window
+        self.job = None  # the animation being written (gui.export_anim.AnimationJob)
+
+    # -- remembered choices ---------------------------------------------------------------------
 
     @property
     def folder(self) -> str:
@@ -120,6 +160,35 @@ class ExportActions(QtCore.QObject):
 
     def _remember(self, path: str) -> None:
         settings().setValue(SETTINGS_FOLDER, os.path.dirname(os.path.abspath(path)))
+
+    @property
+    def scale(self) -> float:
+        try:
+            value = float(settings().value(SETTINGS_SCALE, 1.0))
+        except (TypeError, ValueError):
+            return 1.0
+        return value if value in SCALES else 1.0
+
+    def set_scale(self, scale: float) -> None:
+        settings().setValue(SETTINGS_SCALE, float(scale))
+
+    @property
+    def caption_on(self) -> bool:
+        value = settings().value(SETTINGS_CAPTION, False)
+        return value in (True, "true", "1", 1)
+
+    def set_caption(self, on: bool) -> None:
+        settings().setValue(SETTINGS_CAPTION, bool(on))
+        action = getattr(self.window, "commands", None) and self.window.commands.by_name.get("export_caption")
+        if action is not None and action.isChecked() != bool(on):
+            action.blockSignals(True)
+            action.setChecked(bool(on))
+            action.blockSignals(False)
+
+    def caption(self) -> Caption | None:
+        return caption_for(self.window.controller) if self.caption_on else None
+
+    # -- dialogs --------------------------------------------------------------------------------
 
     def _ask(self, title: str, name: str, filters: str) -> str:
         start = os.path.join(self.folder or os.getcwd(), name)
@@ -142,54 +211,135 @@ class ExportActions(QtCore.QObject):
         if not path:
             return None
         try:
-            export_widget_png(self.window, path, self.scale)
-        except OSError as err:
+            export_widget_png(self.window, path, self.scale, self.caption())
+        except (OSError, ValueError) as err:
             self._fail(err)
             return None
         self._done(path)
         return path
 
-    @property
-    def scale(self) -> float:
-        try:
-            return float(settings().value(SETTINGS_SCALE, 1.0))
-        except (TypeError, ValueError):
-            return 1.0
-
-    def set_scale(self, scale: float) -> None:
-        settings().setValue(SETTINGS_SCALE, float(scale))
-
-    def export_window(self) -> None:
-        path = self._ask("Export window", default_name(self.window.controller),
-                         "PNG image (*.png);;SVG drawing (*.svg)")
+    def export_window(self, path: str | None = None) -> str | None:
+        path = path or self._ask("Export window", default_name(self.window.controller),
+                                 "PNG image (*.png);;SVG drawing (*.svg)")
         if not path:
-            return
+            return None
         try:
             if path.lower().endswith(".svg"):
-                export_widget_svg(self.window, path)
+                export_widget_svg(self.window, path, caption=self.caption())
             else:
-                export_widget_png(self.window, _with_ext(path, ".png"), self.scale)
-        except OSError as err:
-            self._fail(err)
-            return
-        self._done(path)
-
-    def export_view(self, name: str) -> None:
-        view = self.window.views[name]
-        path = self._ask(f"Export the {name} plot", default_name(self.window.controller, name),
-                         "PNG image (*.png);;SVG drawing (*.svg)")
-        if not path:
-            return
-        try:
-            if path.lower().endswith(".svg"):
-                export_plot_svg(view, path)
-            else:
-                export_plot_png(view, _with_ext(path, ".png"), self.scale)
+                path = _with_ext(path, ".png")
+                export_widget_png(self.window, path, self.scale, self.caption())
         except (OSError, ValueError) as err:
             self._fail(err)
-            return
+            return None
         self._done(path)
+        return path
+
+    def export_view(self, name: str, path: str | None = None) -> str | None:
+        view = self.window.views[name]
+        path = path or self._ask(f"Export the {name} plot", default_name(self.window.controller, name),
+                                 "PNG image (*.png);;SVG drawing (*.svg)")
+        if not path:
+            return None
+        try:
+            if path.lower().endswith(".svg"):
+                export_plot_svg(view, path, self.caption())
+            else:
+                path = _with_ext(path, ".png")
+                export_plot_png(view, path, self.scale, self.caption())
+        except (OSError, ValueError) as err:
+            self._fail(err)
+            return None
+        self._done(path)
+        return path
+
+    def export_animation(self, fmt: str = "gif"):
+        """File > Export > Animation (GIF) / Video (MP4): options, file name, then the
+        frames are written in the background with a progress dialog."""
+        from gui import export_anim
+
+        if fmt == "mp4" and not export_anim.mp4_available():
+            QtWidgets.QMessageBox.information(self.window, "MP4 export", export_anim.MP4_MISSING)
+            self.window.controller.notify(export_anim.MP4_MISSING)
+            return None
+        if self.job is not None and self.job.running:
+            self.window.controller.notify("an animation is already being written")
+            return None
+        from gui.export_anim_ui import AnimationDialog
+
+        dialog = AnimationDialog(self.window, fmt, caption=self.caption_on)
+        if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+            return None
+        options = dialog.options()
+        self.set_caption(options.caption)
+        what = "animation" if options.view == "window" else options.view
+        path = self._ask("Export animation" if fmt == "gif" else "Export video",
+                         default_name(self.window.controller, what, fmt),
+                         "GIF animation (*.gif)" if fmt == "gif" else "MP4 video (*.mp4)")
+        if not path:
+            return None
+        return self.start_animation(_with_ext(path, "." + fmt), options)
+
+    def start_animation(self, path: str, options):
+        """Write ``path`` frame by frame in the background (tests call this directly)."""
+        from gui.export_anim_ui import AnimationJob
+
+        self.job = AnimationJob(self.window, path, options)
+        self.job.finished.connect(self._animation_finished)
+        self.job.start()
+        return self.job
+
+    def _animation_finished(self, path: str, error: str) -> None:
+        if error:
+            self.window.controller.notify(error)
+        elif path:
+            self._done(path)
+
+    def export_trajectories(self, path: str | None = None) -> str | None:
+        """Every run's path as one long CSV (a ``run`` column) or one JSON file."""
+        from gui.export_data import write_trajectories
+
+        path = path or self._ask("Export trajectories", default_name(self.window.controller, "runs", "csv"),
+                                 "CSV, one row per run and step (*.csv);;JSON with the scene (*.json)")
+        if not path:
+            return None
+        path = _with_ext(path, ".csv")
+        try:
+            write_trajectories(self.window.controller, path)
+        except (OSError, ValueError) as err:
+            self._fail(err)
+            return None
+        self._done(path)
+        return path
 
 
-def _with_ext(path: str, ext: str) -> str:
-    return path if os.path.splitext(path)[1] else path + ext
+def add_export_entries(actions, menu: QtWidgets.QMenu, window) -> None:
+    """The File > Export entries after the still images: animation, video, trajectories,
+    the PNG resolution and the caption switch (``actions`` is the window's WindowActions)."""
+    from gui.export_anim import MP4_MISSING, mp4_available
+
+    exporter = window.exporter
+    add = actions._add
+    menu.setToolTipsVisible(True)
+    menu.addSeparator()
+    add(menu, "export_gif", "Animation (GIF)…", None, lambda: exporter.export_animation("gif"))
+    if mp4_available():
+        add(menu, "export_mp4", "Video (MP4)…", None, lambda: exporter.export_animation("mp4"))
+    else:
+        mp4 = add(menu, "export_mp4", "Video (MP4)… — needs the video extra", None,
+                  lambda: exporter.export_animation("mp4"))
+        mp4.setToolTip(MP4_MISSING)
+        mp4.setStatusTip(MP4_MISSING)
+    add(menu, "export_data", "Trajectories… (CSV or JSON)", None, exporter.export_trajectories)
+    menu.addSeparator()
+    resolution = menu.addMenu("PNG resolution")
+    group = QtGui.QActionGroup(resolution)
+    group.setExclusive(True)
+    for scale in SCALES:
+        action = add(resolution, f"scale_{scale:g}x", f"{scale:g}× ({'screen' if scale == 1 else 'high'} resolution)",
+                     None, lambda on, s=scale: on and exporter.set_scale(s), checkable=True)
+        group.addAction(action)
+        action.setChecked(exporter.scale == scale)
+    caption = add(menu, "export_caption", "Caption with the settings", None, exporter.set_caption, checkable=True)
+    caption.setChecked(exporter.caption_on)
+    caption.setToolTip("A band under every export: surface, optimizers and schedules as specs, steps, noise, seed")

@@ -3,8 +3,12 @@
 The scene comes from ``--preset``, ``--session`` or ``--surface`` + ``--optimizer``
 (repeatable) + ``--schedule/--start/--steps/--noise/--seed/--formula``; the
 animation jumps to the last step and ``--view`` (window, surface, loss or lr) is
-written to ``-o`` as PNG or SVG at exactly ``--size``. Bad input raises
-main.UsageError or HyperError (one line, exit 2, printed by main).
+written to ``-o`` as PNG or SVG at exactly ``--size``. A ``.gif`` (or ``.mp4`` with
+the ``video`` extra) is the animation, one frame per step from 0 to ``--steps``, or
+``--frames N`` evenly spaced, at ``--fps`` (30), drawn frame by frame
+(gui.export_anim). ``--caption`` puts the settings under the image (gui.caption),
+inside ``--size``. Bad input raises main.UsageError or HyperError (one line, exit 2,
+printed by main).
 """
 
 from __future__ import annotations
@@ -14,9 +18,8 @@ import os
 from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, ScheduleSpec, parse_surface
 
-FORMATS = (".png", ".svg")
+FORMATS = (".png", ".svg", ".gif", ".mp4")
 MIN_SIZE, MAX_SIZE = 64, 8000
-CAPTION_PX = 30
 
 
 def _usage(text: str):
@@ -37,10 +40,12 @@ def parse_size(text: str) -> tuple[int, int]:
 
 def output_format(path: str) -> str:
     ext = os.path.splitext(path)[1].lower()
-    if ext == ".gif":
-        raise _usage(f"-o {path!r}: GIF export is not yet supported; use .png or .svg")
     if ext not in FORMATS:
-        raise _usage(f"-o {path!r}: expected a .png or .svg file name")
+        raise _usage(f"-o {path!r}: expected a .png, .svg, .gif or .mp4 file name")
+    if ext == ".mp4":
+        from gui.export_anim import MP4_MISSING, mp4_available
+        if not mp4_available():
+            raise _usage(f"-o {path!r}: {MP4_MISSING}")
     return ext
 
 
@@ -75,51 +80,46 @@ def scene_from_args(args) -> Scene:
 
 
 def caption_text(controller) -> str:
-    scene = controller.scene
-    runs = ", ".join(r.optimizer.spec() + ("" if r.schedule.key == "constant" else f" [{r.schedule.spec()}]")
-                     for r in scene.runs)
-    extra = f", noise {scene.noise:g}, seed {scene.seed}" if scene.noise else ""
-    head = f"{scene.title} — " if scene.title else ""
-    return f"{head}{controller.surface.spec()}: {runs}; {scene.steps} steps{extra}"
+    """The caption as plain text (gui.caption lays it out under the image)."""
+    from gui.caption import caption_for
+    return caption_for(controller).plain()
+
+
+def animation_options(args, view: str, width: int, height: int):
+    from gui.export_anim import MAX_FRAMES, AnimationOptions
+    from main import parse_float, parse_int
+
+    frames = parse_int(args.frames, "frames", 1, MAX_FRAMES) if getattr(args, "frames", None) else None
+    fps = parse_float(args.fps, "fps", 1.0, 50.0) if getattr(args, "fps", None) else 30.0
+    return AnimationOptions(view=view, width=width, height=height, frames=frames, fps=fps,
+                            caption=bool(args.caption))
 
 
 def render_command(args) -> int:
     fmt = output_format(args.output)
     width, height = parse_size(args.size)
+    view = args.view or "window"
+    options = animation_options(args, view, width, height) if fmt in (".gif", ".mp4") else None
     scene = scene_from_args(args)
-    from PySide6 import QtWidgets
-
     from gui.app import build_window, make_application
-    from gui.export import export_plot_svg, export_widget_svg
+    from gui.caption import band_height, caption_for
+    from gui.export import export_plot_svg, export_widget_svg, save_image
+    from gui.export_anim import FrameSource, write_animation
 
     app = make_application()
     messages: list[str] = []
     controller, window = build_window(scene.replace(step=scene.steps))
     controller.message.connect(messages.append)
     controller.jump_to_end()
-    view = args.view or "window"
+    caption = caption_for(controller) if args.caption else None
+    body_height = height - (band_height(caption, width) if caption else 0)
+    if body_height < MIN_SIZE:
+        raise _usage(f"--size {args.size!r}: too small for the caption; try a larger size or no --caption")
     target = window if view == "window" else window.views[view]
-    body_height = height - (CAPTION_PX if args.caption else 0)
     if view != "window":
         target.setParent(None)
-    container = None
-    if args.caption:
-        container = QtWidgets.QWidget()
-        layout = QtWidgets.QVBoxLayout(container)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(target, 1)
-        label = QtWidgets.QLabel(caption_text(controller))
-        label.setFixedHeight(CAPTION_PX)
-        label.setStyleSheet("QLabel { background: white; color: #222; padding-left: 8px; font-size: 11pt; }")
-        layout.addWidget(label)
-        container.resize(width, height)
-        container.show()
-        shown = container
-    else:
-        target.resize(width, body_height)
-        target.show()
-        shown = target
+    target.resize(width, body_height)
+    target.show()
     if view == "window":
         window.balance()
     for _ in range(3):
@@ -127,30 +127,22 @@ def render_command(args) -> int:
     window.contour.refresh_grid()  # the surface over exactly the range shown
     window.statusBar().refresh()
     app.processEvents()
+    # The window may not shrink to the size asked for: FrameSource then scales it to fit.
+    source = FrameSource(controller, target, width, height, caption, fit=view == "window",
+                         before_frame=window.statusBar().refresh if view == "window" else None,
+                         counter=options is not None and view != "window")
     try:
-        if fmt == ".svg":
-            if container is None and view != "window":
-                export_plot_svg(target, args.output)
+        if options is not None:
+            write_animation(source, args.output, options)
+        elif fmt == ".svg":
+            if view != "window":
+                export_plot_svg(target, args.output, caption)
             else:
-                export_widget_svg(shown, args.output)
+                export_widget_svg(target, args.output, caption=caption)
         else:
-            _write_png(shown, args.output, width, height)
-    except OSError as err:
+            save_image(source.frame(controller.step), args.output)
+    except (OSError, ValueError) as err:
         raise _usage(f"cannot write {args.output!r}: {err}") from None
     finally:
         controller.pause()
     return 0
-
-
-def _write_png(widget, path: str, width: int, height: int) -> None:
-    """Exactly width x height, also when the window could not shrink that far."""
-    from PySide6 import QtCore
-
-    from gui.export import export_widget_png, render_widget, save_image
-
-    if widget.width() == width and widget.height() == height:
-        export_widget_png(widget, path)
-        return
-    image = render_widget(widget).scaled(width, height, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
-                                         QtCore.Qt.TransformationMode.SmoothTransformation)
-    save_image(image, path)

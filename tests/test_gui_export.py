@@ -163,7 +163,41 @@ def test_bad_render_input_exits_2_with_one_line(tmp_path, args, word):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_render_gif_is_refused_clearly(tmp_path):
-    proc = run_main("render", "--surface", "rosenbrock", "--optimizer", "adam", "-o", str(tmp_path / "x.gif"))
+def test_render_gif_without_a_display(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "x.gif"
+    proc = run_main("render", "--surface", "rosenbrock", "--optimizer", "adam", "--optimizer", "sgd:lr=0.001",
+                    "-o", str(out), "--size", "400x300", "--steps", "30")
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(out) as im:
+        assert im.size == (400, 300)
+        assert im.n_frames == 31  # every step, 0 to 30
+    assert [p.name for p in tmp_path.iterdir()] == ["x.gif"]  # no temp file left
+
+
+def test_render_gif_of_a_view_with_frames_fps_and_caption(tmp_path):
+    from PIL import Image
+
+    out = tmp_path / "loss.gif"
+    proc = run_main("render", "--surface", "quadratic", "--optimizer", "momentum", "--view", "loss", "--caption",
+                    "--frames", "12", "--fps", "10", "-o", str(out), "--size", "640x480", "--steps", "100")
+    assert proc.returncode == 0, proc.stderr
+    with Image.open(out) as im:
+        assert im.size == (640, 480) and im.n_frames == 12
+        assert im.info["duration"] == 100  # 10 frames a second
+        im.seek(11)
+        import numpy as np
+        assert len(np.unique(np.asarray(im.convert("RGB")).reshape(-1, 3), axis=0)) > 10
+
+
+@pytest.mark.parametrize("args, name, word", [
+    (["--frames", "0"], "x.gif", "--frames"),
+    (["--fps", "500"], "x.gif", "--fps"),
+    ([], "x.bmp", ".gif"),
+])
+def test_bad_animation_input_exits_2(tmp_path, args, name, word):
+    proc = run_main("render", "--surface", "rosenbrock", "--optimizer", "adam", *args, "-o", str(tmp_path / name))
     assert proc.returncode == 2
-    assert "not yet supported" in proc.stderr
+    assert word in proc.stderr.strip().splitlines()[-1], proc.stderr
+    assert not list(tmp_path.iterdir())

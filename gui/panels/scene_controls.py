@@ -10,6 +10,7 @@ from PySide6 import QtCore, QtWidgets
 from engine.hyper import Hyper
 from engine.session import MAX_STEPS
 from gui.controller import SPEED_MAX, SPEED_MIN
+from gui.panels.formula_editor import FormulaEditor
 from gui.panels.knob import Knob
 
 NOISE = Hyper("noise", 0.0, 0.0, 1000.0, doc="g <- g + noise N(0, I): a stochastic gradient (seeded)")
@@ -39,10 +40,10 @@ class SceneControls(QtWidgets.QWidget):
         self.formula_label.setWordWrap(True)
         self.formula_label.setStyleSheet("color: #444;")
         layout.addWidget(self.formula_label)
-        self.formula = QtWidgets.QLineEdit()
-        self.formula.setPlaceholderText("f(x, y), e.g. x**2 + 10*y**2")
-        self.formula.editingFinished.connect(self._formula_typed)
-        layout.addWidget(self.formula)
+        # custom surface: the formula, its view box, examples, the parser's caret message
+        self.formula_editor = FormulaEditor(controller)
+        self.formula = self.formula_editor.formula  # the line edit itself
+        layout.addWidget(self.formula_editor)
         self.params_box = QtWidgets.QVBoxLayout()
         self.params_box.setSpacing(3)
         layout.addLayout(self.params_box)
@@ -76,19 +77,21 @@ class SceneControls(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.surface):
             self.surface.setCurrentIndex(max(self.surface.findData(s.key), 0))
         custom = s.key == "custom"
-        self.formula.setVisible(custom)
+        self.formula_editor.setVisible(custom)
         self.formula_label.setVisible(not custom)
         self.formula_label.setText(f"f = {s.formula}" if not custom else "")
-        if custom and not self.formula.hasFocus():
-            self.formula.setText(c.scene.formula or getattr(s, "formula_text", ""))
-        key = (s.key, tuple(h.name for h in type(s).hypers))
+        if custom:
+            self.formula_editor.sync()
+        # the custom surface's view box is edited in the formula editor, with the formula
+        hypers = () if custom else type(s).hypers
+        key = (s.key, tuple(h.name for h in hypers))
         if key != self._params_key:
             for knob in self.param_knobs.values():
                 self.params_box.removeWidget(knob)
                 knob.hide()
                 knob.deleteLater()
             self.param_knobs.clear()
-            for h in type(s).hypers:
+            for h in hypers:
                 knob = Knob(h)
                 knob.edited.connect(lambda v, name=h.name, k=knob: self._apply(
                     k, lambda value: c.set_surface_param(name, value), v))
@@ -107,19 +110,10 @@ class SceneControls(QtWidgets.QWidget):
         if not key or key == self.controller.surface.key:
             return
         if key == "custom":
-            formula = self.formula.text().strip() or getattr(self.surfaces[key], "default_formula", "x**2 + 10*y**2")
-            self.controller.set_surface("custom", formula)
+            if not self.formula.text().strip():
+                self.formula.setText(getattr(self.surfaces[key], "default_formula", "x**2 + 10*y**2"))
+            if not self.formula_editor.apply():
+                self.controller.set_surface("custom", self.surfaces[key].default_formula)
         else:
             self.controller.set_surface(key)
         self.sync()  # a refused surface puts the combo back
-
-    def _formula_typed(self) -> None:
-        text = self.formula.text().strip()
-        c = self.controller
-        if c.surface.key != "custom" or text == (c.scene.formula or ""):
-            return
-        spec = c.scene.surface
-        ok = c.set_surface(spec, text)
-        self.formula.setProperty("invalid", not ok)
-        self.formula.style().unpolish(self.formula)
-        self.formula.style().polish(self.formula)

@@ -1,0 +1,255 @@
+"""The caption under an exported figure: the settings that made it, so a slide says
+what it shows and the scene can be rebuilt from it.
+
+It reads (one block, wrapped to the image's width)::
+
+    Five optimizers on an ill-conditioned quadratic                     (the title, bold)
+    Surface  Ill-conditioned quadratic  quadratic:kappa=10,angle=0
+    ■ sgd:lr=0.18   ■ momentum:lr=0.03,momentum=0.8   ■ adam:lr=0.15 · cosine:total=300
+    300 steps · start (-2.5, 1.5) · noise 0 · seed 0 · schedule constant (every run)
+
+Optimizers and schedules are written as ``main.py`` specs (only the values that
+differ from the defaults), the surface with every parameter, a custom surface
+with its formula; each run's square is its colour in the figure.
+
+One layout, three outputs: painted into a QImage (PNG, GIF and MP4 frames), painted
+through any QPainter (the window as SVG via QSvgGenerator, where text stays text),
+and written as SVG ``<text>`` elements appended to pyqtgraph's SVG of a plot.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from PySide6 import QtCore, QtGui
+
+BODY_PX = 14          # caption text at 1x (the export scale multiplies it)
+TITLE_PX = 15
+MARGIN_PX = 10
+INK = "#222222"
+MUTED = "#666666"
+RULE = "#d0d0d0"
+FAMILY = "DejaVu Sans"
+SVG_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class Caption:
+    title: str
+    surface: str
+    runs: tuple[tuple[str, str], ...]   # (colour, text) per visible run
+    settings: str
+
+    def plain(self) -> str:
+        """The caption as plain text, one section a line."""
+        lines = [self.title] if self.title else []
+        lines.append(f"Surface  {self.surface}")
+        lines.append("   ".join(text for _c, text in self.runs))
+        lines.append(self.settings)
+        return "\n".join(lines)
+
+
+def _num(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def caption_for(controller) -> Caption:
+    """The caption of the controller's scene (visible runs only: the figure's runs)."""
+    scene = controller.scene
+    s = controller.surface
+    params = ",".join(f"{h.name}={h.format(s.params[h.name])}" for h in type(s).hypers)
+    surface = f"{s.title} · {s.key}" + (f":{params}" if params else "")
+    if s.key == "custom":
+        surface += f"   f({'x, y' if s.dim == 2 else 'x'}) = {scene.formula or s.formula_text}"
+    runs = [r for r in scene.runs if r.visible] or list(scene.runs)
+    schedules = {r.schedule.spec() for r in runs}
+    shared = len(schedules) == 1
+    items = []
+    for r in runs:
+        text = r.optimizer.spec()
+        if r.name:
+            text = f"{r.name}: {text}"
+        if not shared:
+            text += f" · {r.schedule.spec()}"
+        items.append((r.color, text))
+    start = ", ".join(_num(v) for v in controller.start)
+    parts = [f"{scene.steps} steps", f"start ({start})", f"noise {_num(scene.noise)}", f"seed {scene.seed}"]
+    if shared and runs:
+        parts.append(f"schedule {schedules.pop()}" + (" (every run)" if len(runs) > 1 else ""))
+    return Caption(scene.title, surface, tuple(items), " · ".join(parts))
+
+
+# -- layout --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Piece:
+    kind: str        # "text" or "swatch"
+    x: float
+    y: float         # text: baseline; swatch: top
+    w: float
+    h: float
+    text: str = ""
+    color: str = INK
+    style: str = "body"   # body | title | label
+
+
+class CaptionLayout:
+    """Where every word and colour square of ``caption`` goes in a band ``width`` px wide."""
+
+    def __init__(self, caption: Caption, width: float, scale: float = 1.0):
+        self.caption, self.width, self.scale = caption, float(width), float(scale)
+        self.fonts = {"body": self._font(BODY_PX), "title": self._font(TITLE_PX, bold=True),
+                      "label": self._font(BODY_PX)}
+        self.metrics = {k: QtGui.QFontMetricsF(f) for k, f in self.fonts.items()}
+        self.pieces: list[_Piece] = []
+        self.height = 0.0
+        self._lay_out()
+
+    def _font(self, px: int, bold: bool = False) -> QtGui.QFont:
+        f = QtGui.QFont(FAMILY)
+        f.setPixelSize(max(1, round(px * self.scale)))
+        f.setBold(bold)
+        return f
+
+    def _lay_out(self) -> None:
+        c, s = self.caption, self.scale
+        margin = MARGIN_PX * s
+        right = self.width - margin
+        body = self.metrics["body"]
+        line_h = body.height() * 1.3
+        space = body.horizontalAdvance(" ")
+        gap = 2.2 * space
+        sw = round(0.75 * body.ascent())
+        y = margin
+
+        def flow(words, style, color, x, baseline, first_indent=None):
+            """Place words left to right, wrapping at the right margin; returns (x, baseline)."""
+            m = self.metrics[style]
+            for word in words:
+                w = m.horizontalAdvance(word)
+                if x > margin and x + w > right:
+                    x, baseline = (first_indent if first_indent is not None else margin), baseline + line_h
+                self.pieces.append(_Piece("text", x, baseline, w, m.height(), word, color, style))
+                x += w + space
+            return x, baseline
+
+        if c.title:
+            m = self.metrics["title"]
+            baseline = y + m.ascent()
+            _, baseline = flow(c.title.split(), "title", INK, margin, baseline)
+            y = baseline + m.descent() + 0.35 * line_h
+        baseline = y + body.ascent()
+        x, baseline = flow(["Surface"], "label", MUTED, margin, baseline)
+        x, baseline = flow(c.surface.split(), "body", INK, x + space, baseline)
+        baseline += line_h
+        x = margin
+        for color, text in c.runs:
+            words = text.split()
+            first = body.horizontalAdvance(words[0]) if words else 0.0
+            if x > margin and x + sw + space + first > right:
+                x, baseline = margin, baseline + line_h
+            self.pieces.append(_Piece("swatch", x, baseline - sw, sw, sw, color=color))
+            x, baseline = flow(words, "body", INK, x + sw + space, baseline)
+            x += gap - space
+        baseline += line_h
+        x, baseline = flow(c.settings.split(), "body", MUTED, margin, baseline)
+        self.height = float(round(baseline + body.descent() + margin))
+
+    # -- painting ------------------------------------------------------------------------------
+
+    def paint(self, painter: QtGui.QPainter, top: float = 0.0, left: float = 0.0) -> None:
+        painter.save()
+        try:
+            painter.fillRect(QtCore.QRectF(left, top, self.width, self.height), QtGui.QColor("white"))
+            painter.setPen(QtGui.QPen(QtGui.QColor(RULE), max(1.0, self.scale)))
+            painter.drawLine(QtCore.QPointF(left + MARGIN_PX * self.scale, top + 0.5),
+                             QtCore.QPointF(left + self.width - MARGIN_PX * self.scale, top + 0.5))
+            painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
+            for p in self.pieces:
+                if p.kind == "swatch":
+                    painter.fillRect(QtCore.QRectF(left + p.x, top + p.y, p.w, p.h), QtGui.QColor(p.color))
+                else:
+                    painter.setFont(self.fonts[p.style])
+                    painter.setPen(QtGui.QColor(p.color))
+                    painter.drawText(QtCore.QPointF(left + p.x, top + p.y), p.text)
+        finally:
+            painter.restore()
+
+    def image(self) -> QtGui.QImage:
+        img = QtGui.QImage(int(round(self.width)), int(self.height), QtGui.QImage.Format.Format_RGB32)
+        img.fill(QtGui.QColor("white"))
+        painter = QtGui.QPainter(img)
+        try:
+            self.paint(painter)
+        finally:
+            painter.end()
+        return img
+
+    def svg(self, top: float) -> str:
+        """The band as SVG elements (text as ``<text>``, so it stays editable)."""
+        out = [f'<g class="caption" font-family="{SVG_FAMILY}">',
+               f'<rect x="0" y="{top:.2f}" width="{self.width:.2f}" height="{self.height:.2f}" fill="#ffffff"/>',
+               f'<line x1="{MARGIN_PX * self.scale:.2f}" y1="{top + 0.5:.2f}" '
+               f'x2="{self.width - MARGIN_PX * self.scale:.2f}" y2="{top + 0.5:.2f}" stroke="{RULE}"/>']
+        for p in self.pieces:
+            if p.kind == "swatch":
+                out.append(f'<rect x="{p.x:.2f}" y="{top + p.y:.2f}" width="{p.w:.2f}" height="{p.h:.2f}" '
+                           f'fill="{html.escape(p.color)}"/>')
+            else:
+                f = self.fonts[p.style]
+                weight = ' font-weight="bold"' if f.bold() else ""
+                out.append(f'<text x="{p.x:.2f}" y="{top + p.y:.2f}" font-size="{f.pixelSize()}" '
+                           f'fill="{p.color}"{weight}>{html.escape(p.text)}</text>')
+        out.append("</g>")
+        return "\n".join(out)
+
+
+# -- joining a caption to an image or an SVG file --------------------------------------------------
+
+
+def band_height(caption: Caption, width: float, scale: float = 1.0) -> int:
+    return int(CaptionLayout(caption, width, scale).height)
+
+
+def with_caption(image: QtGui.QImage, caption: Caption | None, scale: float = 1.0) -> QtGui.QImage:
+    """``image`` with the caption band under it (the same image when ``caption`` is None)."""
+    if caption is None:
+        return image
+    layout = CaptionLayout(caption, image.width(), scale)
+    out = QtGui.QImage(image.width(), image.height() + int(layout.height), QtGui.QImage.Format.Format_RGB32)
+    out.fill(QtGui.QColor("white"))
+    painter = QtGui.QPainter(out)
+    try:
+        painter.drawImage(0, 0, image)
+        layout.paint(painter, top=image.height())
+    finally:
+        painter.end()
+    return out
+
+
+_VIEWBOX = re.compile(r'viewBox\s*=\s*"\s*([-\d.eE+]+)[\s,]+([-\d.eE+]+)[\s,]+([-\d.eE+]+)[\s,]+([-\d.eE+]+)\s*"')
+
+
+def add_caption_to_svg(path: str, caption: Caption) -> None:
+    """Grow the SVG's viewBox by the band and append the caption's elements (pyqtgraph's
+    exporter writes a viewBox and no width/height; a white ``rect`` 100% fills it)."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    m = _VIEWBOX.search(text)
+    if m is None:
+        raise ValueError(f"{path}: no viewBox to extend")
+    x0, y0, w, h = (float(v) for v in m.groups())
+    layout = CaptionLayout(caption, w)
+    box = f'viewBox="{x0:g} {y0:g} {w:g} {h + layout.height:g}"'
+    text = text[: m.start()] + box + text[m.end():]
+    for attr, value in (("width", w), ("height", h + layout.height)):
+        text = re.sub(rf'(<svg[^>]*\s){attr}="[\d.]+(px)?"', rf'\g<1>{attr}="{value:g}"', text, count=1)
+    end = text.rfind("</svg>")
+    if end < 0:
+        raise ValueError(f"{path}: not a complete SVG file")
+    text = text[:end] + layout.svg(y0 + h) + "\n" + text[end:]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
