@@ -5,12 +5,13 @@ It reads (one block, wrapped to the image's width)::
 
     Five optimizers on an ill-conditioned quadratic                     (the title, bold)
     Surface  Ill-conditioned quadratic  quadratic:kappa=10,angle=0
-    ■ sgd:lr=0.18   ■ momentum:lr=0.03,momentum=0.8   ■ adam:lr=0.15 · cosine:total=300
+    ■ sgd:lr=0.18   ■ momentum:lr=0.03,momentum=0.8   ■ fast adam:lr=0.15 · cosine:total=300
     300 steps · start (-2.5, 1.5) · noise 0 · seed 0 · schedule constant (every run)
 
 Optimizers and schedules are written as ``main.py`` specs (only the values that
 differ from the defaults), the surface with every parameter, a custom surface
-with its formula; each run's square is its colour in the figure.
+with its formula; each run's square is its colour in the figure, followed by the
+run's own name when it has one (then the spec is grey).
 
 One layout, three outputs: painted into a QImage (PNG, GIF and MP4 frames), painted
 through any QPainter (the window as SVG via QSvgGenerator, where text stays text),
@@ -39,14 +40,14 @@ SVG_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 class Caption:
     title: str
     surface: str
-    runs: tuple[tuple[str, str], ...]   # (colour, text) per visible run
+    runs: tuple[tuple[str, str, str], ...]   # (colour, name, spec) per visible run; name may be ''
     settings: str
 
     def plain(self) -> str:
         """The caption as plain text, one section a line."""
         lines = [self.title] if self.title else []
         lines.append(f"Surface  {self.surface}")
-        lines.append("   ".join(text for _c, text in self.runs))
+        lines.append("   ".join(f"{name}: {spec}" if name else spec for _c, name, spec in self.runs))
         lines.append(self.settings)
         return "\n".join(lines)
 
@@ -68,12 +69,8 @@ def caption_for(controller) -> Caption:
     shared = len(schedules) == 1
     items = []
     for r in runs:
-        text = r.optimizer.spec()
-        if r.name:
-            text = f"{r.name}: {text}"
-        if not shared:
-            text += f" · {r.schedule.spec()}"
-        items.append((r.color, text))
+        spec = r.optimizer.spec() + ("" if shared else f" · {r.schedule.spec()}")
+        items.append((r.color, r.name, spec))
     start = ", ".join(_num(v) for v in controller.start)
     parts = [f"{scene.steps} steps", f"start ({start})", f"noise {_num(scene.noise)}", f"seed {scene.seed}"]
     if shared and runs:
@@ -146,13 +143,17 @@ class CaptionLayout:
         x, baseline = flow(c.surface.split(), "body", INK, x + space, baseline)
         baseline += line_h
         x = margin
-        for color, text in c.runs:
-            words = text.split()
-            first = body.horizontalAdvance(words[0]) if words else 0.0
-            if x > margin and x + sw + space + first > right:
+        for color, name, spec in c.runs:
+            # a run's name (as in the legend) in ink, its spec muted; an entry starts a new
+            # line rather than break, unless it is longer than a line by itself
+            words = [(w, INK) for w in name.split()] + [(w, MUTED if name else INK) for w in spec.split()]
+            width = sw + sum(body.horizontalAdvance(w) + space for w, _c in words)
+            if x > margin and x + width > right:
                 x, baseline = margin, baseline + line_h
             self.pieces.append(_Piece("swatch", x, baseline - sw, sw, sw, color=color))
-            x, baseline = flow(words, "body", INK, x + sw + space, baseline)
+            x += sw + space
+            for w, ink in words:
+                x, baseline = flow([w], "body", ink, x, baseline)
             x += gap - space
         baseline += line_h
         x, baseline = flow(c.settings.split(), "body", MUTED, margin, baseline)

@@ -32,7 +32,9 @@ MAX_PIXELS = 16384  # QImage and most viewers refuse wider images
 
 
 def settings() -> QtCore.QSettings:
-    return QtCore.QSettings("OptimizerPlayground", "OptimizerPlayground")
+    """The app's one settings store (gui.settings: tests redirect it to a temp file)."""
+    from gui import settings as store
+    return store.settings()
 
 
 _RENDER_FLAGS = QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground

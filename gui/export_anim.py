@@ -262,13 +262,15 @@ def build_palette(samples: list[np.ndarray], exact=()) -> np.ndarray:
     colors = colors[:255]
     if len(colors) < 255:  # a flat image: pad with copies (never chosen twice, harmless)
         colors = np.concatenate([colors, np.repeat(colors[-1:], 255 - len(colors), axis=0)])
-    return colors
+    return colors, len(fixed)
 
 
-def palette_lut(colors: np.ndarray) -> np.ndarray:
+def palette_lut(colors: np.ndarray, exact: int = 0) -> np.ndarray:
     """For each of the 2^18 colours with 6 bits per channel, the index of the nearest
-    palette colour (distance weighted 2:4:3 for R:G:B, roughly as the eye weighs them)."""
-    levels = (np.arange(64, dtype=np.int32) << 2) + 2
+    palette colour (distance weighted 2:4:3 for R:G:B, roughly as the eye weighs them).
+    The first ``exact`` palette colours own their bin outright, so white stays 255
+    white and a trail keeps its exact colour."""
+    levels = np.round(np.arange(64) * 255.0 / 63.0).astype(np.int32)
     r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
     bins = np.stack([r.ravel(), g.ravel(), b.ravel()], axis=1)
     weights = np.array([2, 4, 3], dtype=np.int32)
@@ -278,6 +280,9 @@ def palette_lut(colors: np.ndarray) -> np.ndarray:
     for i in range(0, len(bins), chunk):
         d = bins[i:i + chunk, None, :] - pal[None, :, :]
         lut[i:i + chunk] = np.argmin((d * d * weights).sum(axis=2), axis=1)
+    for i in range(exact - 1, -1, -1):  # earlier (run) colours win a shared bin
+        r, g, b = (int(v) >> 2 for v in colors[i])
+        lut[(r << 12) | (g << 6) | b] = i
     return lut
 
 
@@ -295,6 +300,16 @@ def frame_delays(count: int, fps: float, hold: float = 0.0) -> list[int]:
     if delays:
         delays[-1] += int(round(hold * 100))
     return delays
+
+
+def publish(tmp: str, path: str) -> str:
+    """Rename the finished temp file into place, with the permissions a plain ``open``
+    would have given it (mkstemp makes files only their owner can read)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(tmp, 0o666 & ~mask)
+    os.replace(tmp, path)
+    return path
 
 
 def _temp_beside(path: str, ext: str) -> str:
@@ -320,8 +335,8 @@ class GifWriter:
         self.count = 0
 
     def start(self, samples: list[QtGui.QImage]) -> None:
-        colors = build_palette([image_rgb(s) for s in samples], self.exact)
-        self.lut = palette_lut(colors)
+        colors, exact = build_palette([image_rgb(s) for s in samples], self.exact)
+        self.lut = palette_lut(colors, exact)
         table = np.zeros((256, 3), np.uint8)
         table[:255] = colors
         table[TRANSPARENT] = (255, 255, 255)
@@ -361,8 +376,7 @@ class GifWriter:
     def finish(self) -> str:
         self.fh.write(b";")
         self.fh.close()
-        os.replace(self.tmp, self.path)
-        return self.path
+        return publish(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
@@ -403,8 +417,7 @@ class Mp4Writer:
             for _ in range(int(round(self.hold * self.fps))):
                 self.writer.append_data(self.last)
         self.writer.close()
-        os.replace(self.tmp, self.path)
-        return self.path
+        return publish(self.tmp, self.path)
 
     def abort(self) -> None:
         try:

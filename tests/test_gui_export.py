@@ -9,6 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("PySide6")
@@ -16,7 +17,8 @@ pytest.importorskip("pyqtgraph")
 
 from PySide6 import QtCore, QtGui  # noqa: E402
 
-from gui import export  # noqa: E402
+from gui import export, export_anim  # noqa: E402
+from gui.caption import caption_for  # noqa: E402
 from gui.controller import PlaygroundController, default_scene  # noqa: E402
 from gui.window import MainWindow  # noqa: E402
 
@@ -49,21 +51,24 @@ def image_size(path) -> tuple[int, int]:
     return image.width(), image.height()
 
 
-@pytest.mark.parametrize("scale", [1, 2])
-def test_window_png_at_1x_and_2x(window, tmp_path, scale):
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_window_png_at_1x_2x_and_4x(window, tmp_path, scale):
     path = tmp_path / f"window{scale}.png"
     export.export_widget_png(window, str(path), scale)
     assert image_size(path) == (1280 * scale, 720 * scale)
-    assert distinct_colors(path) > 50  # the heat map, five trails, text: not blank
+    assert distinct_colors(path, step=7 * scale) > 50  # the heat map, five trails, text: not blank
 
 
-@pytest.mark.parametrize("scale", [1, 2])
-def test_plot_png_width_follows_the_scale(window, tmp_path, scale):
-    path = tmp_path / f"loss{scale}.png"
-    export.export_plot_png(window.loss, str(path), scale)
+@pytest.mark.parametrize("name", ["surface", "loss", "lr"])
+@pytest.mark.parametrize("scale", [1, 2, 4])
+def test_plot_png_width_follows_the_scale(window, tmp_path, scale, name):
+    view = window.views[name]
+    path = tmp_path / f"{name}{scale}.png"
+    export.export_plot_png(view, str(path), scale)
     w, h = image_size(path)
-    assert w == pytest.approx(window.loss.width() * scale, abs=2)
-    assert distinct_colors(path, step=3) > 5
+    assert w == pytest.approx(view.width() * scale, abs=2)
+    assert h == pytest.approx(view.height() * scale, abs=2)
+    assert distinct_colors(path, step=3 * scale) > 5
 
 
 def test_plot_svg_parses_and_holds_the_curves(window, tmp_path):
@@ -81,11 +86,26 @@ def test_plot_svg_parses_and_holds_the_curves(window, tmp_path):
             curves[stroke] = max(curves.get(stroke, 0), sum(points))
     for run in window.controller.runs:
         assert curves.get(run.color.lower(), 0) >= 100
+    assert "Loss" in svg_texts(root) and "step t" in svg_texts(root)  # text stays text
     path = tmp_path / "surface.svg"
     export.export_plot_svg(window.contour, str(path))
     root = ET.parse(path).getroot()
     assert any(el.tag.endswith("image") for el in root.iter())  # the heat map
     assert sum(1 for el in root.iter() if el.tag.endswith("path")) > 10
+    assert any("Adam" in t for t in svg_texts(root))  # the legend
+
+
+def svg_texts(root) -> list[str]:
+    return ["".join(el.itertext()).strip() for el in root.iter() if el.tag.endswith("text")]
+
+
+@pytest.mark.parametrize("name", ["surface", "loss", "lr"])
+def test_every_plot_exports_as_svg_with_text(window, tmp_path, name):
+    path = tmp_path / f"{name}.svg"
+    export.export_plot_svg(window.views[name], str(path))
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert len(svg_texts(root)) >= 5  # tick numbers and axis titles as <text>
 
 
 def test_window_svg_parses(window, tmp_path):
@@ -93,6 +113,100 @@ def test_window_svg_parses(window, tmp_path):
     export.export_widget_svg(window, str(path))
     root = ET.parse(path).getroot()
     assert root.tag.endswith("svg")
+    assert len(svg_texts(root)) > 20
+
+
+# -- caption ------------------------------------------------------------------------------------
+
+
+def test_caption_lists_the_settings(window):
+    c = window.controller
+    c.set_schedule(4, "cosine:total=300")
+    cap = caption_for(c).plain()
+    assert c.scene.title in cap
+    assert "quadratic:kappa=10.0,angle=0.0" in cap
+    for run in c.runs:
+        assert run.optimizer.spec() in cap
+    assert "cosine:total=300" in cap and "constant" in cap  # schedules differ: one per run
+    assert "300 steps" in cap and "seed 0" in cap and "noise 0" in cap
+
+
+def test_caption_of_a_custom_surface_holds_the_formula(window):
+    c = window.controller
+    assert c.set_surface("custom:xmin=-2,xmax=2,ymin=-1,ymax=3", "(1 - x)**2 + 100*(y - x**2)**2")
+    cap = caption_for(c).plain()
+    assert "f(x, y) = (1 - x)**2 + 100*(y - x**2)**2" in cap and "xmin=-2" in cap
+
+
+def band_is_text(path, top: int) -> bool:
+    """Below ``top`` the image is a white band with some dark text on it."""
+    image = QtGui.QImage(str(path))
+    dark = white = 0
+    for y in range(top + 2, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            c = QtGui.QColor(image.pixel(x, y))
+            if c.lightness() > 245:
+                white += 1
+            elif c.lightness() < 120:
+                dark += 1
+    return white > 10 * dark > 0
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_png_with_caption_grows_by_a_band_of_text(window, tmp_path, scale):
+    cap = caption_for(window.controller)
+    path = tmp_path / "window.png"
+    export.export_widget_png(window, str(path), scale, cap)
+    w, h = image_size(path)
+    assert w == 1280 * scale and h > 720 * scale + 60 * scale
+    assert band_is_text(path, 720 * scale)
+    path = tmp_path / "loss.png"
+    export.export_plot_png(window.loss, str(path), scale, cap)
+    w, h = image_size(path)
+    assert h > window.loss.height() * scale + 60 * scale
+
+
+def test_svg_with_caption_has_it_as_text(window, tmp_path):
+    cap = caption_for(window.controller)
+    for name, write in (("loss", lambda p: export.export_plot_svg(window.loss, p, cap)),
+                        ("window", lambda p: export.export_widget_svg(window, p, caption=cap))):
+        path = tmp_path / f"{name}.svg"
+        write(str(path))
+        texts = " ".join(svg_texts(ET.parse(path).getroot()))
+        for word in ("Surface", "sgd:lr=0.18", "adam:lr=0.15", "steps"):
+            assert word in texts, (name, word)
+
+
+def test_menu_has_the_export_entries_and_remembers_scale_and_caption(window):
+    names = window.commands.by_name
+    for name in ("export_window", "export_surface", "export_loss", "export_lr", "export_gif", "export_mp4",
+                 "export_data", "scale_1x", "scale_2x", "scale_4x", "export_caption"):
+        assert name in names, name
+    names["scale_4x"].trigger()
+    assert window.exporter.scale == 4.0
+    assert not names["scale_1x"].isChecked()
+    names["scale_2x"].trigger()
+    assert window.exporter.scale == 2.0 and not names["scale_4x"].isChecked()
+    on = names["export_caption"].isChecked()
+    names["export_caption"].trigger()
+    assert window.exporter.caption_on is (not on)
+    assert (window.exporter.caption() is None) is on
+    names["export_caption"].trigger()
+    names["scale_1x"].trigger()
+
+
+def test_window_png_through_the_menu_action_uses_scale_and_caption(window, tmp_path):
+    window.exporter.set_scale(2.0)
+    window.exporter.set_caption(True)
+    try:
+        path = window.exporter.export_window(str(tmp_path / "w.png"))
+        w, h = image_size(path)
+        assert w == 2560 and h > 1440
+        path = window.exporter.export_view("surface", str(tmp_path / "s.svg"))
+        assert "Surface" in " ".join(svg_texts(ET.parse(path).getroot()))
+    finally:
+        window.exporter.set_scale(1.0)
+        window.exporter.set_caption(False)
 
 
 def test_ctrl_e_saves_to_the_remembered_folder(window, tmp_path, qtbot, monkeypatch):
@@ -201,3 +315,209 @@ def test_bad_animation_input_exits_2(tmp_path, args, name, word):
     assert proc.returncode == 2
     assert word in proc.stderr.strip().splitlines()[-1], proc.stderr
     assert not list(tmp_path.iterdir())
+
+
+# -- animations (GUI) -----------------------------------------------------------------------------
+
+
+def gif_frames(path):
+    from PIL import Image
+
+    with Image.open(path) as im:
+        frames = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            frames.append(np.asarray(im.convert("RGB")))
+        return im.size, frames
+
+
+def run_job(qtbot, window, path, options, timeout=60_000):
+    job = window.exporter.start_animation(str(path), options)
+    assert job.running  # frames are written from a timer: the window keeps its event loop
+    with qtbot.waitSignal(job.finished, timeout=timeout) as blocker:
+        pass
+    return job, blocker.args
+
+
+@pytest.mark.parametrize("view", ["surface", "loss", "lr", "window"])
+def test_gif_of_each_view_has_the_frames_and_size_asked_for(window, qtbot, tmp_path, view):
+    c = window.controller
+    c.set_steps(40)
+    c.seek(17)
+    options = export_anim.AnimationOptions(view=view, width=320, height=240, fps=20)
+    job, (path, error) = run_job(qtbot, window, tmp_path / "a.gif", options)
+    assert error == "" and path == str(tmp_path / "a.gif")
+    size, frames = gif_frames(path)
+    assert size == (320, 240) and len(frames) == 41  # every step 0..40
+    assert not np.array_equal(frames[0], frames[-1])  # the paths grow
+    assert len(np.unique(frames[-1].reshape(-1, 3), axis=0)) > 8  # not blank
+    assert c.step == 17  # the window is back where it was
+    assert [p.name for p in tmp_path.iterdir()] == ["a.gif"]
+
+
+def test_gif_frames_evenly_spaced_with_caption_and_play_once(window, qtbot, tmp_path):
+    from PIL import Image
+
+    options = export_anim.AnimationOptions(view="surface", width=400, height=360, frames=7, fps=10, loop=False,
+                                           hold=0.5, caption=True)
+    _job, (path, error) = run_job(qtbot, window, tmp_path / "b.gif", options)
+    assert not error
+    size, frames = gif_frames(path)
+    assert size == (400, 360) and len(frames) == 7
+    with Image.open(path) as im:
+        assert "loop" not in im.info  # plays once
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+    assert durations == [100] * 6 + [600]  # 10 frames/s, the end held 0.5 s more
+    # the caption band at the bottom: mostly white with dark text, the same on every frame
+    band = frames[-1][-40:]
+    assert (band.min(axis=2) == 255).mean() > 0.7 and (band.max(axis=2) < 160).any()
+    assert np.array_equal(frames[0][-40:], band)
+
+
+def test_frame_by_frame_rendering_is_deterministic(window, tmp_path):
+    c = window.controller
+    c.set_steps(30)
+    options = export_anim.AnimationOptions(view="surface", width=300, height=300)
+    files = []
+    for name in ("one.gif", "two.gif"):
+        source = export_anim.make_source(window, options, None)
+        files.append(export_anim.write_animation(source, str(tmp_path / name), options))
+    assert (tmp_path / "one.gif").read_bytes() == (tmp_path / "two.gif").read_bytes()
+
+
+def test_gif_frame_shows_the_scene_at_its_step(window, tmp_path):
+    """Frame k of the GIF is the surface view at step k (within the palette's rounding)."""
+    c = window.controller
+    c.set_steps(20)
+    options = export_anim.AnimationOptions(view="surface", width=300, height=260, counter=False)
+    source = export_anim.make_source(window, options, None)
+    reference = export_anim.image_rgb(source.frame(9).copy())
+    source.close()
+    source = export_anim.make_source(window, options, None)
+    export_anim.write_animation(source, str(tmp_path / "c.gif"), options)
+    _size, frames = gif_frames(tmp_path / "c.gif")
+    err = np.abs(frames[9].astype(int) - reference.astype(int)).max(axis=2)
+    assert np.mean(err <= 24) > 0.99
+    other = np.abs(frames[3].astype(int) - reference.astype(int)).max(axis=2)
+    assert np.mean(other > 24) > np.mean(err > 24)
+
+
+def test_cancel_midway_leaves_no_file(window, qtbot, tmp_path):
+    from PySide6 import QtWidgets
+    from PySide6.QtTest import QTest
+
+    options = export_anim.AnimationOptions(view="surface", width=400, height=300)
+    job = window.exporter.start_animation(str(tmp_path / "never.gif"), options)
+    qtbot.waitUntil(lambda: job.anim is not None and job.anim.done >= 5, timeout=30_000)
+    assert job.running and job.anim.done < job.anim.total
+    assert any(p.name.endswith(".part.gif") for p in tmp_path.iterdir())  # written to a temp file
+    button = job.progress.findChild(QtWidgets.QPushButton)
+    with qtbot.waitSignal(job.finished) as blocker:
+        QTest.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+    assert blocker.args[0] == "" and "cancelled" in blocker.args[1]
+    assert not job.running
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_animation_options_are_checked(window, tmp_path):
+    for bad in (dict(width=10), dict(fps=0), dict(fps=60), dict(frames=0), dict(view="nope")):
+        options = export_anim.AnimationOptions(**bad)
+        with pytest.raises(ValueError):
+            export_anim.make_writer(str(tmp_path / "x.gif"), options, 10)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plan_frames_and_delays():
+    assert export_anim.plan_frames(4) == [0, 1, 2, 3, 4]
+    assert export_anim.plan_frames(300, 4) == [0, 100, 200, 300]
+    assert export_anim.plan_frames(2, 5) == [0, 0, 1, 2, 2]  # more frames than steps: steps repeat
+    assert export_anim.plan_frames(9, 1) == [9]
+    delays = export_anim.frame_delays(30, 30.0)
+    assert sum(delays) == 100 and set(delays) <= {3, 4}  # 30 fps on average, whole centiseconds
+    assert export_anim.frame_delays(3, 10.0, hold=1.5) == [10, 10, 160]
+
+
+def test_mp4_entry_says_what_to_install_when_the_extra_is_missing(window, monkeypatch):
+    from PySide6 import QtWidgets
+
+    shown = []
+    installed = export_anim.mp4_available()
+    monkeypatch.setattr(export_anim, "mp4_available", lambda: False)
+    monkeypatch.setattr(QtWidgets.QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    assert window.exporter.export_animation("mp4") is None
+    assert shown and "pip install 'optimizer-playground[video]'" in shown[0]
+    action = window.commands.by_name["export_mp4"]
+    if not installed:
+        assert "video extra" in action.text() and "optimizer-playground[video]" in action.toolTip()
+
+
+def test_mp4_when_the_video_extra_is_installed(window, qtbot, tmp_path):
+    pytest.importorskip("imageio")
+    pytest.importorskip("imageio_ffmpeg")
+    import imageio.v2 as imageio
+
+    window.controller.set_steps(24)
+    options = export_anim.AnimationOptions(view="loss", width=321, height=240, fps=12, hold=0.0)
+    _job, (path, error) = run_job(qtbot, window, tmp_path / "v.mp4", options)
+    assert not error
+    reader = imageio.get_reader(path)
+    frames = [f for f in reader]
+    assert len(frames) == 25 and frames[0].shape[:2] == (240, 322)  # odd width padded for yuv420p
+
+
+# -- trajectories -----------------------------------------------------------------------------------
+
+
+def test_trajectories_csv_round_trips_exactly(window, tmp_path):
+    from gui.export_data import read_trajectories_csv
+
+    c = window.controller
+    c.set_noise(0.3)  # noisy floats: every digit matters
+    path = window.exporter.export_trajectories(str(tmp_path / "runs.csv"))
+    runs = read_trajectories_csv(open(path, encoding="utf-8").read())
+    assert sorted(runs) == list(range(1, len(c.runs) + 1))
+    for i, (cfg, tr) in enumerate(zip(c.runs, c.traces), start=1):
+        back = runs[i]
+        assert back["optimizer"] == cfg.optimizer.spec() and back["schedule"] == cfg.schedule.spec()
+        assert back["label"] == cfg.label
+        rows = np.array(back["rows"], dtype=float)
+        assert rows.shape == (len(tr.xs), 5)
+        assert np.array_equal(rows[:, 0], np.arange(len(tr.xs)))
+        assert np.array_equal(rows[:, 1:3], tr.xs) and np.array_equal(rows[:, 3], tr.loss)
+        assert np.array_equal(rows[:, 4], tr.lr)
+    assert open(path).readline().strip() == "run,label,optimizer,schedule,step,x,y,loss,lr"
+
+
+def test_trajectories_csv_of_a_1d_surface_and_a_spec_with_commas(window, tmp_path):
+    import csv
+
+    c = window.controller
+    assert c.set_surface("sqrt8")
+    c.set_hyper(1, "momentum", 0.5)  # "momentum:lr=0.03,momentum=0.5": quoted in the CSV
+    path = window.exporter.export_trajectories(str(tmp_path / "runs.csv"))
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["run", "label", "optimizer", "schedule", "step", "x", "loss", "lr"]
+    second = [r for r in rows[1:] if r[0] == "2"]
+    assert second[0][2] == c.runs[1].optimizer.spec() and "," in second[0][2]
+    assert [float(r[5]) for r in second] == c.traces[1].xs[:, 0].tolist()
+
+
+def test_trajectories_json_holds_the_scene_and_every_row(window, tmp_path):
+    import json
+
+    from engine.session import Scene
+
+    c = window.controller
+    path = window.exporter.export_trajectories(str(tmp_path / "runs.json"))
+    doc = json.load(open(path))
+    assert Scene.from_dict(doc["scene"]).runs == c.scene.runs
+    assert len(doc["runs"]) == len(c.runs)
+    for entry, tr in zip(doc["runs"], c.traces):
+        assert [r["loss"] for r in entry["rows"]] == tr.loss.tolist()
+        assert [[r["x"], r["y"]] for r in entry["rows"]] == tr.xs.tolist()
+        assert entry["diverged_at"] == tr.diverged_at
+    assert [p.name for p in tmp_path.iterdir()] == ["runs.json"]
