@@ -18,7 +18,7 @@ import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
-from gui.views.isolines import ColorScale
+from gui.views.isolines import ColorScale, isolines, levels_for
 
 GRID_3D = 120  # vertices per side: ~10 ms a frame under llvmpipe (200 x 200: ~17 ms)
 NO_GL_TEXT = ("3-D view needs OpenGL, which this display does not provide (e.g. offscreen rendering). "
@@ -59,6 +59,29 @@ def surface_colormap():
     return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), [QtGui.QColor(c) for c in colors])
 
 
+def lit_shader():
+    """pyqtgraph's 'shaded' program with more ambient light and two-sided diffuse light:
+    its own darkens the whole mesh to a fifth where a face turns from the light, and
+    the light slate of the map went muddy."""
+    from pyqtgraph.opengl import shaders
+
+    if "playground_lit" not in shaders.ShaderProgram.names:
+        vertex = shaders.getShaderProgram("shaded").shaders[0].code
+        shaders.ShaderProgram("playground_lit", [shaders.VertexShader(vertex), shaders.FragmentShader("""
+            #ifdef GL_ES
+            precision mediump float;
+            #endif
+            varying vec4 v_color;
+            varying vec3 v_normal;
+            void main() {
+                float p = abs(dot(normalize(v_normal), normalize(vec3(0.3, -0.6, -1.0))));
+                vec3 rgb = v_color.rgb * (0.5 + 0.55 * p);
+                gl_FragColor = vec4(min(rgb, vec3(1.0)), v_color.a);
+            }
+        """)])
+    return shaders.getShaderProgram("playground_lit")
+
+
 class HeightMap:
     """f -> z for the mesh and the paths (see the module docstring)."""
 
@@ -73,7 +96,7 @@ class HeightMap:
         self.s = float(np.quantile(positive, 0.05)) if self.log and positive.size else 1.0
         self.top = float(np.quantile(self._compress(d), 0.99)) or 1.0
         x0, x1, y0, y1 = surface.view
-        self.height = 0.35 * max(x1 - x0, y1 - y0)
+        self.height = 0.25 * max(x1 - x0, y1 - y0)
         self.Z = self.z(Z)
 
     def _compress(self, d):
@@ -120,26 +143,41 @@ class Surface3DView(QtWidgets.QWidget):
 
     def _make(self) -> None:
         self.problem = opengl_problem()
+        if not self.problem:
+            try:
+                self._make_gl()
+            except Exception as err:  # noqa: BLE001 - no 3-D view is better than no window
+                self.gl, self.problem = None, f"the 3-D view could not be made ({err})"
         if self.problem:
             self.label.setText(f"{NO_GL_TEXT}\n\n({self.problem})")
-            return
+
+    def _make_gl(self) -> None:
         import pyqtgraph.opengl as gl
 
         self.gl_module = gl
-        self.gl = gl.GLViewWidget()
-        self.gl.setBackgroundColor("w")
+        view = gl.GLViewWidget()
+        view.setBackgroundColor("w")
+        self.mesh = gl.GLSurfacePlotItem(shader=lit_shader(), computeNormals=True, smooth=True)
+        view.addItem(self.mesh)
+        self.contours = gl.GLLinePlotItem(mode="lines", color=(0.15, 0.17, 0.25, 0.45), width=1.0, antialias=True)
+        self.contours.setGLOptions("translucent")
+        view.addItem(self.contours)
+        from OpenGL import GL
+
+        # minima and heads stay visible behind a hill when the view is turned (like labels)
+        on_top = {GL.GL_DEPTH_TEST: False, GL.GL_BLEND: True,
+                  "glBlendFunc": (GL.GL_SRC_ALPHA, GL.GL_ONE_MINUS_SRC_ALPHA)}
+        self.markers = gl.GLScatterPlotItem(pxMode=True)
+        self.markers.setGLOptions(on_top)
+        view.addItem(self.markers)
+        self.heads = gl.GLScatterPlotItem(pxMode=True)
+        self.heads.setGLOptions(on_top)
+        view.addItem(self.heads)
         self.label.setText("Drag to rotate, wheel to zoom, Ctrl+drag to pan.")
         self.label.setFont(theme.font(10))
         self.label.setStyleSheet("color: #555")
-        self._layout.insertWidget(0, self.gl, 1)
-        self.mesh = gl.GLSurfacePlotItem(shader="shaded", computeNormals=True, smooth=True)
-        self.gl.addItem(self.mesh)
-        self.markers = gl.GLScatterPlotItem(pxMode=True)
-        self.markers.setGLOptions("translucent")
-        self.gl.addItem(self.markers)
-        self.heads = gl.GLScatterPlotItem(pxMode=True)
-        self.heads.setGLOptions("translucent")
-        self.gl.addItem(self.heads)
+        self.gl = view  # before it is shown: showing it re-enters showEvent
+        self._layout.insertWidget(0, view, 1)
 
     @property
     def available(self) -> bool:
@@ -175,14 +213,23 @@ class Surface3DView(QtWidgets.QWidget):
         colors = cmap.map(h.Z.T.ravel() / h.height, mode="float").reshape(len(h.xs), len(h.ys), 4)
         # GLSurfacePlotItem indexes z[i, j] at (x[i], y[j]); the grid is Z[j, i]
         self.mesh.setData(x=h.xs, y=h.ys, z=h.Z.T, colors=colors)
+        # the 2-D map's contour lines drawn on the mesh: the two views read alike
+        Zraw = s.grid(GRID_3D, GRID_3D)[2]
+        scale = ColorScale(Zraw, s.min_value)
+        segs = isolines(h.xs, h.ys, Zraw, levels_for(Zraw, scale.zmin, scale.use_log))
+        if len(segs):
+            z = h.z(s.value_at(segs)) + 0.006 * h.height
+            self.contours.setData(pos=np.column_stack([segs, z]))
+        else:
+            self.contours.setData(pos=np.zeros((0, 3)))
         x0, x1, y0, y1 = s.view
         cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
-        self.gl.opts["center"] = QtGui.QVector3D(cx, cy, h.height * 0.3)
-        self.gl.setCameraPosition(distance=1.9 * max(x1 - x0, y1 - y0), elevation=32, azimuth=-60)
+        self.gl.opts["center"] = QtGui.QVector3D(cx, cy, h.height * 0.25)
+        self.gl.setCameraPosition(distance=1.5 * max(x1 - x0, y1 - y0), elevation=38, azimuth=-65)
         minima = np.array([m.point for m in s.minima() if m.kind in ("global", "local")], dtype=float)
         if len(minima):
             z = h.z(s.value_at(minima)) + 0.02 * h.height
-            self.markers.setData(pos=np.column_stack([minima, z]), color=(1.0, 0.82, 0.25, 1.0), size=14)
+            self.markers.setData(pos=np.column_stack([minima, z]), color=(1.0, 0.78, 0.1, 1.0), size=16)
         else:
             self.markers.setData(pos=np.zeros((0, 3)))
 

@@ -286,6 +286,8 @@ class Knob(QtWidgets.QWidget):
         """Coloured marks under the slider at ``marks`` (SliderMark) and a rich-text
         ``legend`` under the row; no marks and an empty legend take both away."""
         marks = [m for m in marks if math.isfinite(m.value)]
+        if marks == self.marks and (legend or "") == (self.legend.text() if self.legend is not None else ""):
+            return  # called on every slider move: nothing to redo
         self.marks = marks
         if self.slider is not None:
             self.slider.set_marks([(self._position(m.value), m.color, m.wall, m.above) for m in marks])
