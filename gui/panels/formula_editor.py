@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.hyper import HyperError
 from gui import theme
@@ -31,7 +31,7 @@ EXAMPLES = (
 )
 EDGES = ("xmin", "xmax", "ymin", "ymax")
 INVALID_STYLE = "QLineEdit { border: 2px solid #C62828; background: #FDECEA; }"
-CARET_COLUMNS = 34  # the formula shown around the caret: what fits the controls column
+CARET_WIDTH_PX = 280  # the controls column before it is laid out
 
 
 def _num(v: float) -> str:
@@ -48,8 +48,6 @@ class FormulaEditor(QtWidgets.QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(3)
 
-        row = QtWidgets.QHBoxLayout()
-        row.setSpacing(3)
         self.formula = QtWidgets.QLineEdit()
         self.formula.setFont(theme.font(11, mono=True))
         self.formula.setPlaceholderText("f(x, y), e.g. x**2 + 10*y**2")
@@ -58,39 +56,44 @@ class FormulaEditor(QtWidgets.QWidget):
         self.formula.setMaxLength(1000)
         self.formula.editingFinished.connect(self.apply)
         self.formula.textEdited.connect(lambda _t: self._set_invalid(False))
-        row.addWidget(self.formula, 1)
-        self.examples = QtWidgets.QToolButton()
-        self.examples.setText("Examples")
-        self.examples.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QtWidgets.QMenu(self.examples)
-        for title, text, box in EXAMPLES:
-            action = menu.addAction(f"{title}:  {text}")
-            action.triggered.connect(lambda _=False, t=text, b=box: self.use_example(t, b))
-        self.examples.setMenu(menu)
-        row.addWidget(self.examples)
-        layout.addLayout(row)
+        layout.addWidget(self.formula)
 
         box = QtWidgets.QHBoxLayout()
         box.setSpacing(3)
         self.edges: dict[str, QtWidgets.QLineEdit] = {}
         for i, name in enumerate(EDGES):
-            if i % 2 == 0:
-                box.addWidget(QtWidgets.QLabel(f"{name[0]} from" if i == 0 else f"  {name[0]} from"))
-            else:
-                box.addWidget(QtWidgets.QLabel("to"))
+            label = QtWidgets.QLabel(name[0] if i % 2 == 0 else "to")
+            if i == 2:
+                box.addSpacing(8)
+            box.addWidget(label)
             edit = QtWidgets.QLineEdit()
-            edit.setFixedWidth(48)
+            edit.setFixedWidth(46)
             edit.setToolTip(f"{name}: the view box (and the divergence limit) of the custom surface")
             edit.editingFinished.connect(self.apply)
             edit.textEdited.connect(lambda _t, e=edit: self._mark(e, False))
             self.edges[name] = edit
             box.addWidget(edit)
         box.addStretch(1)
+        layout.addLayout(box)
+
+        buttons = QtWidgets.QHBoxLayout()
+        buttons.setSpacing(3)
+        self.examples = QtWidgets.QToolButton()
+        self.examples.setText("Examples")
+        self.examples.setToolTip("Start from one of these formulas (and its view box)")
+        self.examples.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QtWidgets.QMenu(self.examples)
+        for title, text, box_ in EXAMPLES:
+            action = menu.addAction(f"{title}:  {text}")
+            action.triggered.connect(lambda _=False, t=text, b=box_: self.use_example(t, b))
+        self.examples.setMenu(menu)
+        buttons.addWidget(self.examples)
+        buttons.addStretch(1)
         self.apply_button = QtWidgets.QPushButton("Apply")
         self.apply_button.setToolTip("Parse the formula and use it (Enter does the same)")
         self.apply_button.clicked.connect(self.apply)
-        box.addWidget(self.apply_button)
-        layout.addLayout(box)
+        buttons.addWidget(self.apply_button)
+        layout.addLayout(buttons)
 
         # where it went wrong: the formula with a caret under the character (monospace,
         # so they line up), then the parser's sentence
@@ -98,6 +101,8 @@ class FormulaEditor(QtWidgets.QWidget):
         self.caret.setFont(theme.font(11, mono=True))
         self.caret.setStyleSheet("QLabel { color: #B71C1C; }")
         self.caret.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        # sized to the column (see _caret_columns): never let it widen the controls
+        self.caret.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         self.caret.hide()
         layout.addWidget(self.caret)
         self.error = QtWidgets.QLabel()
@@ -157,7 +162,7 @@ class FormulaEditor(QtWidgets.QWidget):
             box = self.box()
             surface = CustomSurface(formula=text, **box)
         except FormulaError as err:
-            self._refuse(str(err), caret_lines(err.text, err.position, CARET_COLUMNS) if err.text else "")
+            self._refuse(str(err), caret_lines(err.text, err.position, self._caret_columns()) if err.text else "")
             return False
         except (HyperError, ValueError) as err:
             self._refuse(str(err))
@@ -194,6 +199,12 @@ class FormulaEditor(QtWidgets.QWidget):
             surface=spec, formula=text, view=None, start=None if outside else start))
 
     # -- showing the state -----------------------------------------------------------------------
+
+    def _caret_columns(self) -> int:
+        """How much of the formula the caret label shows: what fits the column."""
+        char = QtGui.QFontMetrics(self.caret.font()).horizontalAdvance("M")
+        width = self.width() if self.width() > 100 else CARET_WIDTH_PX
+        return max(12, width // max(char, 1) - 7)  # room for "..." on both sides
 
     def _refuse(self, message: str, caret: str = "") -> None:
         self._set_invalid(True)
