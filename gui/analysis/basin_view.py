@@ -23,7 +23,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.basins import DIVERGED, NOT_CONVERGED, basin_map
 from engine.session import MAX_STEPS
 from gui import theme
-from gui.analysis.common import busy, estimate_seconds, form_row, scene_entries, side_column, swatch
+from gui.analysis.common import busy, estimate_seconds, form_row, muted_label, scene_entries, side_column, swatch
 from gui.views.isolines import ColorScale, isolines, levels_for
 
 # Okabe-Ito without black and grey (those mean "diverged" and "nowhere"), then Tol's light
@@ -90,18 +90,14 @@ class BasinView(QtWidgets.QWidget):
         self.button = QtWidgets.QPushButton("Compute basins")
         self.button.clicked.connect(self.compute)
         col.addWidget(self.button)
-        self.status = QtWidgets.QLabel()
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #555")
+        self.status = muted_label()
         col.addWidget(self.status)
         self.legend = QtWidgets.QLabel()
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(QtCore.Qt.TextFormat.RichText)
         col.addWidget(self.legend)
-        hint = QtWidgets.QLabel("Each start point is coloured by the minimum its run ends in. "
+        hint = muted_label("Each start point is coloured by the minimum its run ends in. "
                                 "Click the map: the scene's runs start there.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
         col.addWidget(hint)
         col.addStretch(1)
 

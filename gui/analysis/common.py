@@ -113,6 +113,15 @@ class NumberEdit(QtWidgets.QLineEdit):
         self.style().polish(self)
 
 
+def muted_label(text: str = "") -> QtWidgets.QLabel:
+    """A wrapped grey note that stays grey in the dark theme (the palette's placeholder
+    colour, which gui.restyle sets per theme) instead of a fixed #555."""
+    label = QtWidgets.QLabel(text)
+    label.setWordWrap(True)
+    label.setForegroundRole(QtGui.QPalette.ColorRole.PlaceholderText)
+    return label
+
+
 def form_row(layout: QtWidgets.QFormLayout, text: str, widget, tip: str = "") -> None:
     label = QtWidgets.QLabel(text)
     if tip:

@@ -56,6 +56,8 @@ def surface_colormap():
     import pyqtgraph as pg
 
     colors = ["#fbfbf7", "#e4ebe6", "#c8d6de", "#a4b8cc", "#7f95b3", "#5f7196"]
+    if theme.THEME == "dark":  # low loss darkest, as the dark theme's 2-D map
+        colors = ["#1b2026", "#27303a", "#34404d", "#435262", "#556779", "#6a7e92"]
     return pg.ColorMap(np.linspace(0.0, 1.0, len(colors)), [QtGui.QColor(c) for c in colors])
 
 
@@ -175,7 +177,7 @@ class Surface3DView(QtWidgets.QWidget):
         view.addItem(self.heads)
         self.label.setText("Drag to rotate, wheel to zoom, Ctrl+drag to pan.")
         self.label.setFont(theme.font(10))
-        self.label.setStyleSheet("color: #555")
+        self.label.setForegroundRole(QtGui.QPalette.ColorRole.PlaceholderText)
         self.gl = view  # before it is shown: showing it re-enters showEvent
         self._layout.insertWidget(0, view, 1)
 
@@ -209,6 +211,7 @@ class Surface3DView(QtWidgets.QWidget):
         self._dirty["surface"] = False
         s = self.controller.surface
         self.heights = h = HeightMap(s)
+        self.gl.setBackgroundColor(theme.BACKGROUND)
         cmap = surface_colormap()
         colors = cmap.map(h.Z.T.ravel() / h.height, mode="float").reshape(len(h.xs), len(h.ys), 4)
         # GLSurfacePlotItem indexes z[i, j] at (x[i], y[j]); the grid is Z[j, i]

@@ -34,6 +34,7 @@ from gui.analysis.common import (
     estimate_seconds,
     extra_entry,
     form_row,
+    muted_label,
     scene_entries,
     side_column,
     swatch,
@@ -109,14 +110,10 @@ class SweepView(QtWidgets.QWidget):
         self.recompute = QtWidgets.QPushButton("Recompute")
         self.recompute.clicked.connect(self.compute)
         col.addWidget(self.recompute)
-        self.status = QtWidgets.QLabel()
-        self.status.setWordWrap(True)
-        self.status.setStyleSheet("color: #555")
+        self.status = muted_label()
         col.addWidget(self.status)
-        hint = QtWidgets.QLabel("Click a point of a curve: its learning rate goes into that run "
+        hint = muted_label("Click a point of a curve: its learning rate goes into that run "
                                 "and the Surface tab shows the path.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: #555")
         col.addWidget(hint)
         col.addStretch(1)
 
@@ -375,6 +372,8 @@ class SweepView(QtWidgets.QWidget):
         th = quadratic_theory(c.surface) if c.display("theory", False) else None
         if th is None:
             return
+        card = pg.mkColor(theme.BACKGROUND)
+        card.setAlpha(210)
         # the two rates are close on a log axis: one label left of its line, one right
         for value, color, text, side in ((th.lr_best, "#009E73", "GD best 2/(λmin+λmax) ", 1),
                                          (th.lr_stable, "#D55E00", " 2/λmax GD limit", 0)):
@@ -382,7 +381,7 @@ class SweepView(QtWidgets.QWidget):
                                               pen=theme.pen(color, 1.5, QtCore.Qt.PenStyle.DotLine),
                                               labelOpts={"position": 0.62, "color": color,
                                                          "anchors": [(side, 0.5), (side, 0.5)],
-                                                         "fill": pg.mkBrush(255, 255, 255, 210)}))
+                                                         "fill": pg.mkBrush(card)}))
 
     # -- picking ----------------------------------------------------------------------------------
 

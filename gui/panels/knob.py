@@ -307,6 +307,14 @@ class Knob(QtWidgets.QWidget):
                 self.legend.setText(legend)
             self.legend.setVisible(bool(legend))
 
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        # a rich-text label keeps the link colour of the palette it was laid out with
+        if event.type() == QtCore.QEvent.Type.PaletteChange and self.legend is not None and self.legend.text():
+            text = self.legend.text()
+            self.legend.setText("")
+            self.legend.setText(text)
+
     def mark_positions(self) -> list[int]:
         """Slider positions of the marks (for tests and for the painting)."""
         return [self._position(m.value) for m in self.marks]

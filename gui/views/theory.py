@@ -33,7 +33,6 @@ KEY = "theory"
 LR_RULES = ("sgd", "momentum", "nesterov")  # rules whose lr the quadratic theory speaks about
 # Okabe-Ito, as the runs, but used only for marks and bounds
 BLUE, GREEN, RED, PURPLE = "#0072B2", "#009E73", "#D55E00", "#CC79A7"
-AXIS_INK = "#3B2F63"
 
 
 def theory_on(controller) -> bool:
@@ -114,25 +113,41 @@ class NoteItem(pg.LabelItem):
     """A few lines of text on a translucent white card, pinned to a corner of a view box
     (it follows resizes; the data range does not move it)."""
 
-    def __init__(self, view_box, corner: tuple[float, float], offset=(8, 8), size="10pt"):
-        super().__init__("", color=theme.INK, size=size, justify="left")
+    def __init__(self, view_box, corner: tuple[float, float], offset=(8, 8), size=10):
+        super().__init__("", color=theme.INK, size=f"{size}pt", justify="left")
+        self.points = size  # at presentation scale 1; theme.SCALE is applied when the text is set
         self.setParentItem(view_box)
         cx, cy = corner
         self.anchor(itemPos=corner, parentPos=corner, offset=(offset[0] * (1 - 2 * cx), offset[1] * (1 - 2 * cy)))
         self.setZValue(50)
         self.hide()
 
-    def set_note(self, html: str, color: str = theme.INK) -> None:
+    def set_note(self, html: str, muted: bool = False) -> None:
+        """Show ``html`` (in the theme's ink, or its muted grey), or hide on ''."""
         if not html:
             self.hide()
             return
-        self.setText(html, color=color)
+        self.setText(html, color=theme.MUTED if muted else theme.INK, size=f"{round(self.points * theme.SCALE)}pt")
         self.show()
 
     def paint(self, painter, *args):
-        painter.setPen(QtGui.QPen(QtGui.QColor(0, 0, 0, 40)))
-        painter.setBrush(QtGui.QColor(255, 255, 255, 215))
+        edge, card = QtGui.QColor(theme.MUTED), QtGui.QColor(theme.BACKGROUND)  # read now: themes switch
+        edge.setAlpha(70)
+        card.setAlpha(215)
+        painter.setPen(QtGui.QPen(edge))
+        painter.setBrush(card)
         painter.drawRoundedRect(self.boundingRect().adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+
+
+class CardText(pg.TextItem):
+    """A TextItem on a card of the theme's background, read when painted (a theme switch
+    maps the text's ink, gui.restyle, but not a fill chosen earlier)."""
+
+    def paint(self, painter, *args):
+        card = QtGui.QColor(theme.BACKGROUND)
+        card.setAlpha(200)
+        self.fill = pg.mkBrush(card)
+        super().paint(painter, *args)
 
 
 class EigenOverlay:
@@ -142,17 +157,16 @@ class EigenOverlay:
         self.view = contour_view
         self.controller = controller
         plot = contour_view.plot
-        self.axes = pg.PlotCurveItem(connect="pairs", pen=theme.pen(AXIS_INK, 2.0))
+        self.axes = pg.PlotCurveItem(connect="pairs")
         self.axes.setZValue(4)  # over the map and contours, under the minima stars and trails
         plot.addItem(self.axes, ignoreBounds=True)
         self.labels = []
         for _ in range(2):
-            label = pg.TextItem(color=AXIS_INK, fill=pg.mkBrush(255, 255, 255, 200))
-            label.setFont(theme.font(11, bold=True))
+            label = CardText()
             label.setZValue(4)
             plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)
-        self.note = NoteItem(plot.vb, (0, 1), size="11pt")
+        self.note = NoteItem(plot.vb, (0, 1), size=11)
         c = controller
         c.sceneChanged.connect(self.update)
         c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
@@ -173,8 +187,17 @@ class EigenOverlay:
             self.note.set_note("")
             return
         if two_d:
+            self._style()
             self._draw_axes(th, c.surface.view)
         self.note.set_note(self.note_text(th, c.surface.dim))
+
+    def _style(self) -> None:
+        """Pens, fonts and the label cards from the theme as it is now (light or dark,
+        presentation scale)."""
+        self.axes.setPen(theme.pen(theme.INK, 2.0))
+        for label in self.labels:
+            label.setColor(theme.INK)
+            label.setFont(theme.font(round(11 * theme.SCALE), bold=True))
 
     def _draw_axes(self, th, view) -> None:
         width, height = view[1] - view[0], view[3] - view[2]
@@ -221,7 +244,7 @@ class BoundOverlay:
         self.curves: list[pg.PlotCurveItem] = []
         self.bounds: dict[int, np.ndarray] = {}  # run index -> bound on f(x_T) - f*, T = 1..steps
         self.reason = ""
-        self.note = NoteItem(loss_plot.plot.vb, (1, 0), size="9pt")
+        self.note = NoteItem(loss_plot.plot.vb, (1, 0), size=9)
         c = controller
         loss_plot.curvesChanged.connect(self.update)
         c.selectionChanged.connect(lambda _i: self.update())
@@ -263,11 +286,10 @@ class BoundOverlay:
             self.note.set_note("")
         elif self.bounds:
             self.note.set_note("dashed: O(1/T) bound ‖x₀−x*‖² / (2·lr·T)" + (
-                "" if c.selected in self.bounds else f"<br><span style='color:#777'>run {c.selected + 1}: "
+                "" if c.selected in self.bounds else f"<br><span style='color:{theme.MUTED}'>run {c.selected + 1}: "
                 f"{_short(self.reason)}</span>"))
         else:
-            self.note.set_note(f"no O(1/T) bound for run {c.selected + 1}:<br>{_short(self.reason)}",
-                               color="#777777")
+            self.note.set_note(f"no O(1/T) bound for run {c.selected + 1}:<br>{_short(self.reason)}", muted=True)
 
 
 def _short(reason: str) -> str:
