@@ -51,29 +51,33 @@ class WindowActions:
         self._add(file, "quit", "Quit", "Ctrl+Q", window.close)
 
         play = bar.addMenu("&Playback")
-        self._add(play, "play", "Play / pause", "Space", c.toggle_play)
-        self._add(play, "step", "Step forward", ["Right", "N"], c.step_once)
-        self._add(play, "back", "Step back", "Left", c.step_back)
-        self._add(play, "reset", "Reset to step 0", "R", c.reset)
-        self._add(play, "end", "Jump to the end", "End", c.jump_to_end)
+        # playback and runs act on the visible mode's controller (surface or classification)
+        on = self._on
+        act = self.active
+        self._add(play, "play", "Play / pause", "Space", on("toggle_play"))
+        self._add(play, "step", "Step forward", ["Right", "N"], on("step_once"))
+        self._add(play, "back", "Step back", "Left", on("step_back"))
+        self._add(play, "reset", "Reset to step 0", "R", on("reset"))
+        self._add(play, "end", "Jump to the end", "End", on("jump_to_end"))
         play.addSeparator()
-        self._add(play, "faster", "Faster (×2)", ["+", "=", "Ctrl++"], c.faster)
-        self._add(play, "slower", "Slower (÷2)", ["-", "Ctrl+-"], c.slower)
+        self._add(play, "faster", "Faster (×2)", ["+", "=", "Ctrl++"], on("faster"))
+        self._add(play, "slower", "Slower (÷2)", ["-", "Ctrl+-"], on("slower"))
 
         runs = bar.addMenu("&Runs")
-        add = optimizer_menu(runs, c.add_run)
+        add = optimizer_menu(runs, lambda key: act().add_run(key))
         add.setTitle("Add run")
         runs.addMenu(add)
-        self._add(runs, "duplicate", "Duplicate selected run", "Ctrl+D", lambda: c.duplicate_run(c.selected))
-        self._add(runs, "remove", "Remove selected run", "Delete", lambda: c.remove_run(c.selected))
-        self._add(runs, "color", "Colour of selected run…", None, lambda: window.runs_panel.choose_color(c.selected))
+        self._add(runs, "duplicate", "Duplicate selected run", "Ctrl+D", lambda: act().duplicate_run(act().selected))
+        self._add(runs, "remove", "Remove selected run", "Delete", lambda: act().remove_run(act().selected))
+        self._add(runs, "color", "Colour of selected run…", None,
+                  lambda: getattr(window, "modes", window).runs_panel.choose_color(act().selected))
         self._add(runs, "hide", "Show / hide selected run", "H",
-                  lambda: c.runs and c.set_run_visible(c.selected, not c.runs[c.selected].visible))
+                  lambda: act().runs and act().set_run_visible(act().selected, not act().runs[act().selected].visible))
         self._add(runs, "polyak_momentum", "Polyak-optimal momentum (quadratics)", None,
                   lambda: apply_polyak(c))
         runs.addSeparator()
         for k in range(1, 10):
-            self._add(runs, f"select{k}", f"Select run {k}", str(k), lambda _=False, i=k - 1: c.select_run(i))
+            self._add(runs, f"select{k}", f"Select run {k}", str(k), lambda _=False, i=k - 1: act().select_run(i))
 
         view = bar.addMenu("&View")
         for key, text, shortcut in DISPLAY_TOGGLES:
@@ -91,9 +95,19 @@ class WindowActions:
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "about", "About Optimizer Playground", None, window.show_about)
+        self.menus = {"file": file, "playback": play, "runs": runs, "view": view, "help": help_menu}
 
         c.displayChanged.connect(self._display_changed)
         c.sceneChanged.connect(self.sync)
+
+    def active(self):
+        """The visible mode's controller (gui.modes); the surface one before modes exist."""
+        modes = getattr(self.window, "modes", None)
+        return modes.active if modes is not None else self.window.controller
+
+    def _on(self, name: str):
+        w = self.window
+        return lambda: w.modes.call(name) if hasattr(w, "modes") else getattr(w.controller, name)()
 
     def _add(self, menu, name, text, shortcut, slot, checkable=False) -> QtGui.QAction:
         action = QtGui.QAction(text, self.window)

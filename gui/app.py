@@ -13,6 +13,7 @@ import sys
 APP_NAME = "OptimizerPlayground"
 FIRST_PAINT_ENV = "OPTIMIZER_PLAYGROUND_EXIT_AFTER_FIRST_PAINT"  # benchmarks: print and quit
 BASE_FONT_PT = 10
+PIXMAP_CACHE_KB = 256 * 1024
 
 
 def _usage_error(text: str):
@@ -34,6 +35,12 @@ def make_application(argv=None):
     app.setFont(font)
     from gui.theme import APP_STYLE
     app.setStyleSheet(APP_STYLE)
+    from PySide6 import QtGui
+
+    # Axes, heat map and contours are painted from device pixmaps (DeviceCoordinateCache);
+    # at 1920x1080 they need ~30 MB and Qt's default 10 MB cache made them re-draw on every
+    # frame (34 -> 15 ms a frame, benchmarks/bench_presentation.py). A limit, not an allocation.
+    QtGui.QPixmapCache.setCacheLimit(PIXMAP_CACHE_KB)
     return app
 
 
@@ -75,37 +82,49 @@ def load_scene(preset=None, session=None):
             scene = Scene.load(session)
         except (SessionError, ValueError) as err:
             raise _usage_error(f"--session {session!r}: {err}") from None
-    if scene is not None and scene.mode != "surface":
-        what = f"--preset {preset!r}" if preset else f"--session {session!r}"
-        raise _usage_error(f"{what} is a {scene.mode} scene; this window shows loss surfaces "
-                           "(classification mode is not part of it yet)")
     return scene
 
 
 def build_window(scene=None):
-    """The controller and the main window on ``scene`` (not shown yet)."""
+    """The surface controller and the main window on ``scene`` (not shown yet); a
+    classification scene opens in classification mode (the surface gets its default)."""
     from gui.controller import PlaygroundController
     from gui.window import MainWindow
 
-    controller = PlaygroundController(scene)
+    classification = scene is not None and scene.mode == "classification"
+    controller = PlaygroundController(None if classification else scene)
     window = MainWindow(controller)
+    if classification and not window.modes.load_scene(scene):
+        raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "
+                           f"{window.statusBar().currentMessage()}")
     return controller, window
 
 
 def main(preset=None, session=None) -> int:
     scene = load_scene(preset, session)  # refuse bad input before any window appears
     app = make_application()
+    from gui import restyle, settings, shell, theme
+
+    name = settings.text(settings.THEME, "light")
+    restyle.switch([], name=name if name in theme.THEMES else "light")  # before the window: drawn in it at once
     controller, window = build_window(scene)
-    if scene is not None and scene.title:
-        window.setWindowTitle(f"Optimizer Playground — {scene.title}")
-    window.fit_to_screen()
+    if preset:
+        window.presets.current = preset
+        window.presets.refresh_note()
+    if session:
+        window.sessions.path = os.path.abspath(session)
+        settings.add_recent(window.sessions.path)
+    first_paint = bool(os.environ.get(FIRST_PAINT_ENV))
+    # a plain start reopens what was on screen at the last exit (File > Reopen ...)
+    shell.restore(window, open_last=scene is None and not first_paint)
+    window.modes.update_title()
     window.show()
     from PySide6 import QtCore
 
-    if os.environ.get(FIRST_PAINT_ENV):
+    if first_paint:
         _exit_after_first_paint(window)
-    elif controller.step == 0:
-        QtCore.QTimer.singleShot(250, controller.play)  # the race starts as soon as it is visible
+    elif window.modes.active.step == 0:
+        QtCore.QTimer.singleShot(250, window.modes.active.play)  # the race starts as soon as it is visible
     return int(app.exec())
 
 

@@ -285,5 +285,22 @@ def _restyle_axis(axis: pg.AxisItem, cmap: dict, font_f: float, line_f: float) -
         if axis.fixedHeight is not None:
             axis.fixedHeight = round(axis.fixedHeight * font_f)
         axis._adjustSize()
+        _pad_ticks(axis, theme.SCALE > 1.0)
         axis.picture = None
         axis.update()
+
+
+def _pad_ticks(axis: pg.AxisItem, on: bool) -> None:
+    """pyqtgraph leaves 0.8 x the label's height for a left axis title beside the tick
+    numbers: enough at 11 pt, touching at 22 pt. A leading space in each tick string is
+    measured (so the axis gets wider) but not seen (the text is right-aligned)."""
+    if axis.orientation != "left":
+        return
+    original = axis.__dict__.get("_playground_tick_strings")
+    if on and original is None:
+        original = axis.tickStrings
+        axis._playground_tick_strings = original
+        axis.tickStrings = lambda values, scale, spacing: ["  " + t for t in original(values, scale, spacing)]
+    elif not on and original is not None:
+        axis.tickStrings = original
+        del axis._playground_tick_strings

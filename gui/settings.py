@@ -81,3 +81,19 @@ def add_recent(path: str) -> list[str]:
 
 def clear_recent() -> None:
     set_value(RECENT, [])
+
+
+def data_dir() -> str:
+    """Where the app keeps its own files (the session on screen at the last exit); next
+    to the settings file when OPTIMIZER_PLAYGROUND_SETTINGS redirects the store."""
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        base = os.path.dirname(os.path.abspath(path))
+    else:
+        base = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.AppDataLocation)
+    os.makedirs(base, exist_ok=True)
+    return base
+
+
+def autosave_path() -> str:
+    return os.path.join(data_dir(), "last-session.json")

@@ -7,16 +7,13 @@ Built the same way by the app and by ``main.py render`` (offscreen).
 
 from __future__ import annotations
 
-import os
-
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.session import Scene, SessionError
-from gui import theme
+from gui import shell, theme
 from gui.actions import WindowActions, about_box, shortcut_help
 from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
-from gui.export import ExportActions, settings
+from gui.export import ExportActions
 from gui.panels.hypers import HyperControls
 from gui.panels.inspector import InspectorPanel
 from gui.panels.runs import RunsPanel
@@ -156,6 +153,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.commands = WindowActions(self)
         self.theory = TheoryOverlays(self)
         self.analysis.install_shortcuts(self)
+        shell.install(self)  # modes, sessions, presets, presentation (gui.shell)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
 
     # -- sizing -------------------------------------------------------------------------------
@@ -188,34 +186,12 @@ class MainWindow(QtWidgets.QMainWindow):
     # -- sessions -----------------------------------------------------------------------------
 
     def open_session(self, path: str | None = None) -> bool:
-        if not path:
-            folder = str(settings().value("session/folder", "") or "")
-            path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Open session", folder, "Session (*.json)")
-            if not path:
-                return False
-        try:
-            scene = Scene.load(path)
-        except (SessionError, ValueError) as err:
-            self.controller.notify(f"cannot open {path}: {err}")
-            return False
-        return self.controller.set_scene(scene)
+        """``path`` or, without one, a file dialog (gui.sessions validates and reports)."""
+        return self.sessions.open_path(path) if path else self.sessions.open_dialog()
 
     def save_session(self, path: str | None = None) -> bool:
-        if not path:
-            folder = str(settings().value("session/folder", "") or "")
-            path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save session", folder, "Session (*.json)")
-            if not path:
-                return False
-            if not path.lower().endswith(".json"):
-                path += ".json"
-        try:
-            self.controller.current_scene().save(path)
-        except OSError as err:
-            self.controller.notify(f"cannot save {path}: {err}")
-            return False
-        settings().setValue("session/folder", os.path.dirname(os.path.abspath(path)))
-        self.controller.notify(f"saved {path}")
-        return True
+        """To ``path``, or Ctrl+S: the current file (asks the first time)."""
+        return self.sessions.save_to(path) if path else self.sessions.save()
 
     def show_about(self) -> None:
         about_box(self, "Optimizer Playground: optimizers moving live on loss surfaces.\n\n"
@@ -223,4 +199,5 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def closeEvent(self, event):
         self.controller.pause()
+        shell.remember(self)
         super().closeEvent(event)

@@ -1,0 +1,221 @@
+"""Surface | Classification: one window, two modes.
+
+The centre of the main window is a stack: the surface views (built by MainWindow) and
+the classification pane (built the first time it is shown, so a plain start costs
+nothing more). Each mode keeps its own controller alive while hidden; the hidden one
+is paused. The window's commands (Space, Right, R, +/-, 1..9, the Runs menu) act on
+:attr:`ModeSwitch.active`, the visible mode's controller.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine.session import Scene
+
+MODES = (("surface", "Surface", "Ctrl+1"), ("classification", "Classification", "Ctrl+2"))
+# commands that only mean something on a loss surface: greyed out in classification mode
+SURFACE_ONLY = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes", "polyak", "iterate_dots",
+                "contours", "theory", "log_loss", "loss_minus_min", "log_lr", "thick", "zoom", "fit", "inspector",
+                "export_surface", "export_loss", "export_lr", "polyak_momentum")
+TRAIN_CHUNK = 100  # updates per call when a session is restored at a later step
+
+
+class ModeSwitch(QtCore.QObject):
+    modeChanged = QtCore.Signal(str)
+
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.mode = "surface"
+        self.classification = None  # ClassificationController, made on first use
+        self.pane = None
+        self._controls_visible = True
+        self.presenting = False  # presentation mode keeps the chrome hidden whatever the mode
+        self.stack = QtWidgets.QStackedWidget()
+        self.stack.addWidget(window.takeCentralWidget())
+        window.setCentralWidget(self.stack)
+
+        self.toolbar = QtWidgets.QToolBar("Mode", window)
+        self.toolbar.setObjectName("mode")
+        self.toolbar.setMovable(False)
+        window.insertToolBar(window.playback, self.toolbar)
+        if not window.playback.objectName():
+            window.playback.setObjectName("playback")  # saveState needs names
+        bar = window.statusBar()
+        if hasattr(bar, "loss_label"):
+            bar.loss_label.installEventFilter(self)
+        self.group = QtGui.QActionGroup(self)
+        self.group.setExclusive(True)
+        self.actions: dict[str, QtGui.QAction] = {}
+
+    def eventFilter(self, obj, event):
+        # Qt re-shows hidden children when the window changes state (full screen and back):
+        # a status message would then be drawn over the run losses. Hide them again the way
+        # QStatusBar does, so they come back when the message ends.
+        if event.type() == QtCore.QEvent.Type.Show and self.window.statusBar().currentMessage():
+            QtCore.QTimer.singleShot(0, lambda: _hide_for_message(obj, self.window.statusBar()))
+        return False
+
+    def install_actions(self, commands, view_menu: QtWidgets.QMenu) -> None:
+        menu = QtWidgets.QMenu("Mode", view_menu)
+        view_menu.insertMenu(view_menu.actions()[0], menu)
+        view_menu.insertSeparator(view_menu.actions()[1])
+        for key, text, shortcut in MODES:
+            action = commands._add(menu, f"mode_{key}", text, shortcut,
+                                   lambda on, k=key: on and self.set_mode(k), checkable=True)
+            action.setToolTip(f"{text} mode ({shortcut})")
+            self.group.addAction(action)
+            self.toolbar.addAction(action)
+            self.actions[key] = action
+        self.actions["surface"].setChecked(True)
+        font = self.toolbar.font()
+        font.setBold(True)
+        self.toolbar.setFont(font)
+
+    # -- which controller -------------------------------------------------------------------
+
+    @property
+    def active(self):
+        return self.window.controller if self.mode == "surface" else self.classification
+
+    @property
+    def runs_panel(self):
+        return self.window.runs_panel if self.mode == "surface" else self.pane.runs_panel
+
+    def call(self, name: str) -> None:
+        """Command ``name`` on the visible controller (what it lacks is said, not raised)."""
+        c = self.active
+        if name in ("faster", "slower") and not hasattr(c, name):
+            c.set_speed(c.scene.speed * (2.0 if name == "faster" else 0.5))
+            return
+        fn = getattr(c, name, None)
+        if fn is None:
+            self.notify("classification trains forward only: R goes back to step 0")
+            return
+        fn()
+
+    def notify(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 8000)
+
+    # -- the classification pane ------------------------------------------------------------
+
+    def ensure_classification(self, scene: Scene | None = None) -> bool:
+        """Build classification mode (on ``scene`` if given); False if ``scene`` was refused."""
+        if self.classification is not None:
+            return True
+        from gui.classification import ClassificationController, ClassificationPane
+
+        messages: list[str] = []
+        controller = ClassificationController(None, parent=self.window)
+        controller.message.connect(messages.append)
+        if scene is not None and not controller.set_scene(scene):
+            controller.deleteLater()
+            self.notify(messages[-1] if messages else "this classification scene was refused")
+            return False
+        controller.message.disconnect(messages.append)
+        controller.message.connect(self.notify)
+        self.classification = controller
+        self.pane = ClassificationPane(controller)
+        self.stack.addWidget(self.pane)
+        return True
+
+    # -- switching ----------------------------------------------------------------------------
+
+    def set_mode(self, mode: str) -> bool:
+        if mode == self.mode:
+            self._check(mode)
+            return True
+        if mode == "classification" and not self.ensure_classification():
+            self._check(self.mode)
+            return False
+        self.active.pause()
+        self.remember_controls()
+        self.mode = mode
+        self.stack.setCurrentWidget(self.pane if mode == "classification" else self.stack.widget(0))
+        self.sync_chrome()
+        self._check(mode)
+        self.update_title()
+        self.modeChanged.emit(mode)
+        return True
+
+    def remember_controls(self) -> None:
+        """Whether the lecturer keeps the controls dock open (it is hidden in classification
+        mode, which has its own column, and while presenting)."""
+        if self.mode == "surface" and not self.presenting:
+            self._controls_visible = self.window.controls_dock.isVisible()
+
+    def sync_chrome(self) -> None:
+        """Toolbars, docks and commands of the visible mode (none of them while presenting)."""
+        w = self.window
+        surface = self.mode == "surface"
+        w.playback.setVisible(surface and not self.presenting)
+        self.toolbar.setVisible(not self.presenting)
+        w.controls_dock.setVisible(surface and self._controls_visible and not self.presenting)
+        if self.pane is not None:
+            side = self.pane.findChild(QtWidgets.QScrollArea)
+            if side is not None:  # the pane's own controls column
+                side.setVisible(not self.presenting)
+        bar = w.statusBar()
+        for label in ("step_label", "fps_label"):  # permanent widgets: shown and hidden by us
+            if hasattr(bar, label):
+                getattr(bar, label).setVisible(surface)
+        if hasattr(bar, "loss_label"):  # QStatusBar shows and hides this one around messages
+            bar.loss_label.setMaximumWidth(16777215 if surface else 0)
+        for name in SURFACE_ONLY:
+            action = w.commands.by_name.get(name)
+            if action is not None:
+                action.setEnabled(surface)
+
+    def _check(self, mode: str) -> None:
+        action = self.actions.get(mode)
+        if action is not None and not action.isChecked():
+            action.blockSignals(True)
+            action.setChecked(True)
+            action.blockSignals(False)
+
+    def update_title(self) -> None:
+        title = self.scene().title
+        self.window.setWindowTitle("Optimizer Playground" + (f" — {title}" if title else ""))
+
+    # -- scenes -------------------------------------------------------------------------------
+
+    def scene(self) -> Scene:
+        """The visible mode's scene, as a session saves it (with its step)."""
+        if self.mode == "classification":
+            return self.classification.scene
+        return self.window.controller.current_scene()
+
+    def load_scene(self, scene: Scene) -> bool:
+        """Show ``scene`` in its mode (validated by that mode's controller); on refusal
+        nothing changes and the controller has said why."""
+        if scene.mode == "classification":
+            fresh = self.classification is None
+            if not self.ensure_classification(scene):
+                return False
+            if not fresh and not self.classification.set_scene(scene):
+                return False
+            self.set_mode("classification")
+            train_to(self.classification, scene.step)
+        else:
+            if not self.window.controller.set_scene(scene):
+                return False
+            self.set_mode("surface")
+        self.update_title()
+        return True
+
+
+def _hide_for_message(label, bar) -> None:
+    if bar.currentMessage() and label.isVisible():
+        label.hide()
+        label.setAttribute(QtCore.Qt.WidgetAttribute.WA_WState_ExplicitShowHide, False)
+
+
+def train_to(controller, step: int) -> None:
+    """Train a classification controller up to ``step`` (a restored session's, a render's)."""
+    controller.pause()
+    while controller.step < step and controller.trainer is not None and not controller.trainer.done:
+        before = controller.step
+        controller._advance(min(TRAIN_CHUNK, step - controller.step))  # the one path that also emits progress
+        if controller.step == before:
+            break
