@@ -142,6 +142,18 @@ def test_the_basin_tab_shows_himmelblau_s_four_basins(qtbot):
     assert basins.compute() and not basins.stale
 
 
+def test_a_1d_surface_gets_a_row_of_starts_under_its_curve(qtbot):
+    win = make_window(qtbot, surface="sqrt8", specs=("sgd:lr=0.01",), steps=300, start=None)
+    basins = win.analysis.basins
+    show_tab(qtbot, win, AnalysisTabs.BASINS, lambda: basins.map is not None)
+    m = basins.map
+    assert m.labels.shape == (1, 100)
+    # (x^2 - 8)^2 is symmetric: the left half of the starts ends at -2.83, the right at +2.83
+    assert m.counts()[0] == m.counts()[1] == 50
+    x, f = basins.contours.getData()
+    np.testing.assert_allclose(f, win.controller.surface.value(x))
+
+
 def test_diverged_starts_are_hatched_in_the_basin_image():
     labels = np.array([[0, -2], [-1, 1]])
     img = basin_image(labels)

@@ -81,7 +81,7 @@ class BasinView(QtWidgets.QWidget):
         self.resolution.setRange(20, 300)
         self.resolution.setSingleStep(20)
         self.resolution.setValue(100)
-        form_row(form, "grid", self.resolution, "Starts per side: 100 is 10,000 runs")
+        form_row(form, "grid", self.resolution, "Starts per side: 100 is 10,000 runs (100 on a 1-D surface)")
         self.steps = QtWidgets.QSpinBox()
         self.steps.setRange(1, MAX_STEPS)
         self.steps.setValue(controller.scene.steps)
@@ -124,6 +124,7 @@ class BasinView(QtWidgets.QWidget):
 
         self._pending = True  # the scene changed while the tab was hidden
         self._drawn_surface = None
+        self._box = (0.0, 1.0, 0.0, 1.0)  # what the plot shows: the view box (2-D) or x by f(x) (1-D)
         c = controller
         for signal in (c.sceneChanged, c.runsChanged, c.settingsChanged):
             signal.connect(self._scene_changed)
@@ -178,10 +179,6 @@ class BasinView(QtWidgets.QWidget):
         return self.map is None or self._key != self.current_key()
 
     def _show_state(self) -> None:
-        if self.controller.surface.dim != 2:
-            self.status.setText("Basin maps are drawn for 2-D surfaces.")
-            self.button.setEnabled(False)
-            return
         self.button.setEnabled(self.entry() is not None)
         if self.map is not None and self.stale:
             self.status.setText("<b>Out of date</b>: the scene or the settings changed. Press Compute basins.")
@@ -193,7 +190,7 @@ class BasinView(QtWidgets.QWidget):
         super().showEvent(event)
         if self._pending:
             self._refresh()
-        if self.stale and self.controller.surface.dim == 2:
+        if self.stale:
             QtCore.QTimer.singleShot(0, self._auto)
 
     def _auto(self) -> None:
@@ -206,18 +203,19 @@ class BasinView(QtWidgets.QWidget):
         if self._pending:
             self._refresh()
         c, e = self.controller, self.entry()
-        if e is None or c.surface.dim != 2:
+        if e is None:
             self._show_state()
             return False
         n, steps = self.resolution.value(), self.steps.value()
-        cost = estimate_seconds(c.surface, e.spec, n * n, steps)
+        ny = n if c.surface.dim == 2 else 1  # 1-D: one row of starts under the curve
+        cost = estimate_seconds(c.surface, e.spec, n * ny, steps)
         if cost > SLOW_SECONDS:
-            self.status.setText(f"{e.label}: ~{cost:.0f} s for {n * n:,} runs (its line search runs one run "
+            self.status.setText(f"{e.label}: ~{cost:.0f} s for {n * ny:,} runs (its line search runs one run "
                                 "at a time). Use a coarser grid or fewer steps.")
             return False
         t0 = time.perf_counter()
         with busy():
-            self.map = basin_map(c.surface, e.spec, n, n, steps, schedule=e.schedule, noise=c.scene.noise,
+            self.map = basin_map(c.surface, e.spec, n, ny, steps, schedule=e.schedule, noise=c.scene.noise,
                                  seed=c.scene.seed)
         self.seconds = time.perf_counter() - t0
         self._key = self.current_key()
@@ -229,32 +227,47 @@ class BasinView(QtWidgets.QWidget):
     def _draw_surface(self) -> None:
         """Contours, minima and the start (cheap; the map itself only on compute)."""
         s = self.controller.surface
-        if s.dim != 2:
-            for item in (self.image, self.contours, self.minima, self.start):
-                item.hide()
-            self._show_state()
-            return
         for item in (self.contours, self.minima, self.start):
             item.show()
-        self.start.setData(pos=[self.controller.start])
+        self.start.setData(pos=[self._on_map(self.controller.start)])
         key = (self.controller.scene.surface, self.controller.scene.formula)
         if key != self._drawn_surface:
             self._drawn_surface = key
-            xs, ys, Z = s.grid(160, 160)
-            scale = ColorScale(Z, s.min_value)
-            segs = isolines(xs, ys, Z, levels_for(Z, scale.zmin, scale.use_log))
-            self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
             pts = [m.point for m in s.minima() if m.kind in ("global", "local")]
-            self.minima.setData(pos=np.array(pts, dtype=float).reshape(-1, 2))
-            x0, x1, y0, y1 = s.view
+            self.minima.setData(pos=np.array([self._on_map(p) for p in pts], dtype=float).reshape(-1, 2))
+            self.plot.setAspectLocked(s.dim == 2, 1.0)
+            theme.set_label(self.plot, "left", "y₀" if s.dim == 2 else "f(x)")
+            if s.dim == 2:
+                xs, ys, Z = s.grid(160, 160)
+                scale = ColorScale(Z, s.min_value)
+                segs = isolines(xs, ys, Z, levels_for(Z, scale.zmin, scale.use_log))
+                self.contours.setPen(theme.pen(QtGui.QColor(30, 30, 40, 150)))
+                self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
+                self._box = tuple(s.view)
+            else:  # the curve f(x); the basins colour the columns under it
+                xs = np.linspace(s.view[0], s.view[1], 800)
+                with np.errstate(all="ignore"):
+                    f = np.asarray(s.value(xs), dtype=float)
+                lo, hi = float(np.nanmin(f)), float(np.nanmax(f))
+                pad = 0.08 * ((hi - lo) or 1.0)
+                self.contours.setPen(theme.pen(theme.CURVE, 2.0))
+                self.contours.setData(xs, f, connect="all")
+                self._box = (s.view[0], s.view[1], lo - pad, hi + pad)
+            x0, x1, y0, y1 = self._box
             self.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
             if self.map is not None and tuple(self.map.view) != tuple(s.view):
                 self.image.hide()  # another surface: the old map would lie about this one
         self._show_state()
 
+    def _on_map(self, point) -> tuple:
+        """Where a point of the surface is drawn: itself in 2-D, (x, f(x)) in 1-D."""
+        if len(point) == 2:
+            return tuple(point)
+        return (float(point[0]), float(self.controller.surface.value_at(np.array([[point[0]]], dtype=float))[0]))
+
     def _draw_map(self) -> None:
         m = self.map
-        x0, x1, y0, y1 = m.view
+        x0, x1, y0, y1 = m.view if len(m.view) == 4 else self._box
         self.image.setImage(basin_image(m.labels), autoLevels=False, levels=(0, 255))
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         self.image.show()
@@ -264,7 +277,8 @@ class BasinView(QtWidgets.QWidget):
         for k, n in counts.items():
             if k >= 0:
                 p = m.minima[k].point
-                name = f"minimum ({p[0]:.3g}, {p[1]:.3g})" + (" local" if m.minima[k].kind == "local" else "")
+                where = ", ".join(f"{v:.3g}" for v in p)
+                name = f"minimum ({where})" + (" local" if m.minima[k].kind == "local" else "")
             elif k == NOT_CONVERGED:
                 name = "nowhere listed"
             else:
@@ -279,8 +293,6 @@ class BasinView(QtWidgets.QWidget):
         vb = self.plot.vb
         if event.button() != QtCore.Qt.MouseButton.LeftButton or not vb.sceneBoundingRect().contains(event.scenePos()):
             return
-        if self.controller.surface.dim != 2:
-            return
         p = vb.mapSceneToView(event.scenePos())
-        if self.controller.set_start((p.x(), p.y())):
+        if self.controller.set_start((p.x(), p.y())[: self.controller.surface.dim]):
             self.showSurface.emit()

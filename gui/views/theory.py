@@ -166,7 +166,7 @@ class EigenOverlay:
             label.setZValue(4)
             plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)
-        self.note = NoteItem(plot.vb, (0, 1), size=11)
+        self.note = NoteItem(plot.vb, (0, 1), size=10)
         c = controller
         c.sceneChanged.connect(self.update)
         c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
@@ -229,10 +229,9 @@ class EigenOverlay:
             return (f"f″ = λ = {th.l_max:.3g}: GD stable for lr &lt; 2/λ = {th.lr_stable:.3g}, "
                     f"one step to the minimum at lr = 1/λ = {1 / th.l_max:.3g}")
         return (f"<b>κ = λmax/λmin = {th.kappa:.3g}</b><br>"
-                f"GD: stable for lr &lt; 2/λmax = {th.lr_stable:.3g}; best lr 2/(λmin+λmax) = {th.lr_best:.3g}"
-                f" → error ×{th.rate_gd:.3f} a step<br>"
-                f"Polyak's heavy ball: lr {th.polyak_lr:.3g}, ρ {th.polyak_rho:.3g}"
-                f" → ×{th.rate_heavy_ball:.3f} a step")
+                f"GD stable for lr &lt; 2/λmax = {th.lr_stable:.3g}<br>"
+                f"GD's best lr 2/(λmin+λmax) = {th.lr_best:.3g}: error ×{th.rate_gd:.3f} a step<br>"
+                f"Polyak's heavy ball lr {th.polyak_lr:.3g}, ρ {th.polyak_rho:.3g}: ×{th.rate_heavy_ball:.3f} a step")
 
 
 class BoundOverlay:
