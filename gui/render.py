@@ -101,6 +101,9 @@ def render_command(args) -> int:
     view = args.view or "window"
     options = animation_options(args, view, width, height) if fmt in (".gif", ".mp4") else None
     scene = scene_from_args(args)
+    if scene.mode == "classification":  # decision regions + curves, trained headless
+        from gui.render_classification import render_classification
+        return render_classification(args, scene, fmt, width, height, view)
     from gui.app import build_window, make_application
     from gui.caption import band_height, caption_for
     from gui.export import export_plot_svg, export_widget_svg, save_image
