@@ -11,7 +11,7 @@ optional ``video`` extra).
   step is put back afterwards.
 * **GIF.** One global palette, made once from the first and the last frame (the last
   holds every trail) plus the runs' exact colours; each frame is mapped to it through
-  a 64x64x64 lookup table (one NumPy gather per frame). Only the rectangle that changed
+  a 64x64x64 lookup table filled as colours appear (one NumPy gather per frame). Only the rectangle that changed
   since the previous frame is written, with unchanged pixels transparent, so a 300-frame
   animation costs little more than its first frame. Frames are streamed to disk as they
   are made (Pillow's ``GifImagePlugin.getdata`` encodes each one), so memory does not
@@ -265,31 +265,40 @@ def build_palette(samples: list[np.ndarray], exact=()) -> np.ndarray:
     return colors, len(fixed)
 
 
-def palette_lut(colors: np.ndarray, exact: int = 0) -> np.ndarray:
-    """For each of the 2^18 colours with 6 bits per channel, the index of the nearest
-    palette colour (distance weighted 2:4:3 for R:G:B, roughly as the eye weighs them).
-    The first ``exact`` palette colours own their bin outright, so white stays 255
-    white and a trail keeps its exact colour."""
-    levels = np.round(np.arange(64) * 255.0 / 63.0).astype(np.int32)
-    r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
-    bins = np.stack([r.ravel(), g.ravel(), b.ravel()], axis=1)
-    weights = np.array([2, 4, 3], dtype=np.int32)
-    pal = colors.astype(np.int32)
-    lut = np.empty(len(bins), np.uint8)
-    chunk = 8192
-    for i in range(0, len(bins), chunk):
-        d = bins[i:i + chunk, None, :] - pal[None, :, :]
-        lut[i:i + chunk] = np.argmin((d * d * weights).sum(axis=2), axis=1)
-    for i in range(exact - 1, -1, -1):  # earlier (run) colours win a shared bin
-        r, g, b = (int(v) >> 2 for v in colors[i])
-        lut[(r << 12) | (g << 6) | b] = i
-    return lut
+class PaletteIndex:
+    """Palette index of every pixel, through a lookup table over the 2^18 colours with 6
+    bits per channel. A bin is filled the first time a frame uses it (nearest palette
+    colour, distance weighted 2:4:3 for R:G:B, roughly as the eye weighs them): frames
+    share their colours, so after the first frame almost nothing is left to compute
+    (the full table would cost ~4 s). The first ``exact`` palette colours own their bin
+    outright, so white stays 255 white and a trail keeps its exact colour."""
 
+    WEIGHTS = np.array([2, 4, 3], dtype=np.int32)
+    LEVELS = np.round(np.arange(64) * 255.0 / 63.0).astype(np.int32)  # bin centres, 0 and 255 included
 
-def index_frame(px: np.ndarray, lut: np.ndarray) -> np.ndarray:
-    """Palette indices of a (h, w) 0xffRRGGBB frame."""
-    key = ((px >> 6) & 0x3F000) | ((px >> 4) & 0xFC0) | ((px >> 2) & 0x3F)
-    return lut[key]
+    def __init__(self, colors: np.ndarray, exact: int = 0):
+        self.colors = colors.astype(np.int32)
+        self.lut = np.full(1 << 18, -1, dtype=np.int16)
+        for i in range(exact - 1, -1, -1):  # earlier (run) colours win a shared bin
+            r, g, b = (int(v) >> 2 for v in self.colors[i])
+            self.lut[(r << 12) | (g << 6) | b] = i
+
+    def _fill(self, keys: np.ndarray) -> None:
+        lv = self.LEVELS
+        bins = np.stack([lv[keys >> 12], lv[(keys >> 6) & 63], lv[keys & 63]], axis=1)
+        for i in range(0, len(keys), 4096):
+            d = bins[i:i + 4096, None, :] - self.colors[None, :, :]
+            self.lut[keys[i:i + 4096]] = np.argmin((d * d * self.WEIGHTS).sum(axis=2), axis=1)
+
+    def __call__(self, px: np.ndarray) -> np.ndarray:
+        """Palette indices (uint8) of a (h, w) 0xffRRGGBB frame."""
+        key = ((px >> 6) & 0x3F000) | ((px >> 4) & 0xFC0) | ((px >> 2) & 0x3F)
+        idx = self.lut[key]
+        missing = idx < 0
+        if missing.any():
+            self._fill(np.unique(key[missing]).astype(np.int64))
+            idx = self.lut[key]
+        return idx.astype(np.uint8)
 
 
 def frame_delays(count: int, fps: float, hold: float = 0.0) -> list[int]:
@@ -330,13 +339,13 @@ class GifWriter:
         self.loop, self.exact = loop, tuple(exact_colors)
         self.tmp = _temp_beside(path, ".gif")
         self.fh = open(self.tmp, "wb")
-        self.lut = None
+        self.index = None
         self.prev = None
         self.count = 0
 
     def start(self, samples: list[QtGui.QImage]) -> None:
         colors, exact = build_palette([image_rgb(s) for s in samples], self.exact)
-        self.lut = palette_lut(colors, exact)
+        self.index = PaletteIndex(colors, exact)
         table = np.zeros((256, 3), np.uint8)
         table[:255] = colors
         table[TRANSPARENT] = (255, 255, 255)
@@ -348,9 +357,9 @@ class GifWriter:
     def add(self, image: QtGui.QImage) -> None:
         from PIL import GifImagePlugin, Image
 
-        if self.lut is None:
+        if self.index is None:
             self.start([image])
-        idx = index_frame(image_rgb32(image), self.lut)
+        idx = self.index(image_rgb32(image))
         delay = self.delays[min(self.count, len(self.delays) - 1)] * 10
         params = {"duration": delay, "disposal": 1}
         if self.prev is None:
