@@ -37,12 +37,15 @@ class AnimationDialog(QtWidgets.QDialog):
         for key in VIEWS:
             self.view.addItem(VIEW_TITLES[key], key)
         self.view.setCurrentIndex(max(self.view.findData(str(s.value(KEY + "view", "surface"))), 0))
-        form.addRow("View", self.view)
+        self.view.setToolTip("A plot is drawn by a copy of it laid out at the size below; "
+                             "the whole window is drawn as it is and scaled to fit")
+        form.addRow("View", _left(self.view))
 
         self.width_box, self.height_box = (QtWidgets.QSpinBox() for _ in range(2))
         for box, key, default in ((self.width_box, "width", 800), (self.height_box, "height", 600)):
             box.setRange(MIN_SIZE, MAX_SIZE)
             box.setSuffix(" px")
+            box.setMinimumWidth(100)
             box.setValue(_int(s.value(KEY + key, default), default))
         size = QtWidgets.QHBoxLayout()
         size.addWidget(self.width_box)
@@ -52,6 +55,7 @@ class AnimationDialog(QtWidgets.QDialog):
         self.window_size.setToolTip("The window's own size: drawn 1:1")
         self.window_size.clicked.connect(self._window_size)
         size.addWidget(self.window_size)
+        size.addStretch(1)
         form.addRow("Size", size)
 
         steps = window.controller.scene.steps
@@ -67,6 +71,7 @@ class AnimationDialog(QtWidgets.QDialog):
         frames.addWidget(self.every)
         frames.addWidget(self.spaced)
         frames.addWidget(self.count)
+        frames.addStretch(1)
         form.addRow("Frames", frames)
 
         self.fps = QtWidgets.QDoubleSpinBox()
@@ -74,14 +79,14 @@ class AnimationDialog(QtWidgets.QDialog):
         self.fps.setDecimals(0)
         self.fps.setValue(min(_float(s.value(KEY + "fps", 30.0), 30.0), self.fps.maximum()))
         self.fps.setSuffix(" frames/s")
-        form.addRow("Speed", self.fps)
+        form.addRow("Speed", _left(self.fps))
         self.hold = QtWidgets.QDoubleSpinBox()
         self.hold.setRange(0.0, 60.0)
         self.hold.setSingleStep(0.5)
         self.hold.setSuffix(" s")
         self.hold.setValue(_float(s.value(KEY + "hold", 1.5), 1.5))
         self.hold.setToolTip("How long the last frame (the whole paths) stays before the loop starts again")
-        form.addRow("Hold the end", self.hold)
+        form.addRow("Hold the end", _left(self.hold))
         self.loop = QtWidgets.QCheckBox("Loop forever (else play once)")
         self.loop.setChecked(str(s.value(KEY + "loop", "true")).lower() == "true")
         self.loop.setVisible(fmt == "gif")
@@ -128,6 +133,14 @@ class AnimationDialog(QtWidgets.QDialog):
                            ("loop", "true" if opts.loop else "false")):
             s.setValue(KEY + key, value)
         return opts
+
+
+def _left(widget: QtWidgets.QWidget) -> QtWidgets.QHBoxLayout:
+    widget.setMinimumWidth(120)
+    row = QtWidgets.QHBoxLayout()
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
 
 
 def _int(value, default: int) -> int:

@@ -521,3 +521,35 @@ def test_trajectories_json_holds_the_scene_and_every_row(window, tmp_path):
         assert [[r["x"], r["y"]] for r in entry["rows"]] == tr.xs.tolist()
         assert entry["diverged_at"] == tr.diverged_at
     assert [p.name for p in tmp_path.iterdir()] == ["runs.json"]
+
+
+def test_menu_actions_through_their_dialogs(window, qtbot, tmp_path, monkeypatch):
+    """File > Export > Animation (GIF)…, Trajectories… and Window… with the dialogs answered."""
+    from PySide6 import QtWidgets
+
+    from gui import export_anim_ui
+
+    answers = iter([str(tmp_path / "anim.gif"), str(tmp_path / "runs.csv"), str(tmp_path / "win.svg")])
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getSaveFileName", lambda *a, **k: (next(answers), ""))
+
+    def accept(dialog):
+        dialog.view.setCurrentIndex(dialog.view.findData("loss"))
+        dialog.width_box.setValue(300)
+        dialog.height_box.setValue(200)
+        dialog.spaced.setChecked(True)
+        dialog.count.setValue(9)
+        return QtWidgets.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(export_anim_ui.AnimationDialog, "exec", accept)
+    window.commands.by_name["export_gif"].trigger()
+    job = window.exporter.job
+    with qtbot.waitSignal(job.finished, timeout=30_000):
+        pass
+    size, frames = gif_frames(tmp_path / "anim.gif")
+    assert size == (300, 200) and len(frames) == 9
+    dialog = export_anim_ui.AnimationDialog(window, "gif")  # the choices are remembered
+    assert dialog.view.currentData() == "loss" and dialog.spaced.isChecked() and dialog.count.value() == 9
+    window.commands.by_name["export_data"].trigger()
+    assert (tmp_path / "runs.csv").read_text().startswith("run,label,optimizer,schedule,step")
+    window.commands.by_name["export_window"].trigger()
+    assert ET.parse(tmp_path / "win.svg").getroot().tag.endswith("svg")
