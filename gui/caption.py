@@ -190,20 +190,32 @@ class CaptionLayout:
         return img
 
     def svg(self, top: float) -> str:
-        """The band as SVG elements (text as ``<text>``, so it stays editable)."""
+        """The band as SVG elements: one ``<text>`` per stretch of one colour and weight on
+        a line (each placed by its own x: SVG Tiny renderers such as Qt's ignore a
+        ``<tspan>``'s x), so it stays text that an editor can change."""
         out = [f'<g class="caption" font-family="{SVG_FAMILY}">',
                f'<rect x="0" y="{top:.2f}" width="{self.width:.2f}" height="{self.height:.2f}" fill="#ffffff"/>',
                f'<line x1="{MARGIN_PX * self.scale:.2f}" y1="{top + 0.5:.2f}" '
                f'x2="{self.width - MARGIN_PX * self.scale:.2f}" y2="{top + 0.5:.2f}" stroke="{RULE}"/>']
+        lines: dict[float, list[list[_Piece]]] = {}
         for p in self.pieces:
             if p.kind == "swatch":
                 out.append(f'<rect x="{p.x:.2f}" y="{top + p.y:.2f}" width="{p.w:.2f}" height="{p.h:.2f}" '
                            f'fill="{html.escape(p.color)}"/>')
+                continue
+            runs = lines.setdefault(round(p.y, 2), [])
+            last = runs[-1][-1] if runs else None
+            if last is not None and last.style == p.style and last.color == p.color:
+                runs[-1].append(p)
             else:
-                f = self.fonts[p.style]
+                runs.append([p])
+        for y, runs in lines.items():
+            for run in runs:
+                f = self.fonts[run[0].style]
                 weight = ' font-weight="bold"' if f.bold() else ""
-                out.append(f'<text x="{p.x:.2f}" y="{top + p.y:.2f}" font-size="{f.pixelSize()}" '
-                           f'fill="{p.color}"{weight}>{html.escape(p.text)}</text>')
+                words = html.escape(" ".join(p.text for p in run))
+                out.append(f'<text x="{run[0].x:.2f}" y="{top + y:.2f}" font-size="{f.pixelSize()}" '
+                           f'fill="{run[0].color}"{weight} xml:space="preserve">{words}</text>')
         out.append("</g>")
         return "\n".join(out)
 
