@@ -24,6 +24,7 @@ GRID_3D = 120  # vertices per side: ~10 ms a frame under llvmpipe (200 x 200: ~1
 NO_GL_TEXT = ("3-D view needs OpenGL, which this display does not provide (e.g. offscreen rendering). "
               "Everything else works.")
 NO_GL_PLATFORMS = ("offscreen", "minimal", "vnc")
+HINT = "Drag to rotate, wheel to zoom, Ctrl+drag to pan."
 
 
 def opengl_problem() -> str:
@@ -175,7 +176,7 @@ class Surface3DView(QtWidgets.QWidget):
         self.heads = gl.GLScatterPlotItem(pxMode=True)
         self.heads.setGLOptions(on_top)
         view.addItem(self.heads)
-        self.label.setText("Drag to rotate, wheel to zoom, Ctrl+drag to pan.")
+        self.label.setText(HINT)
         self.label.setFont(theme.font(10))
         self.label.setForegroundRole(QtGui.QPalette.ColorRole.PlaceholderText)
         self.gl = view  # before it is shown: showing it re-enters showEvent
@@ -198,6 +199,7 @@ class Surface3DView(QtWidgets.QWidget):
             self.gl.hide()
             return
         self.gl.show()
+        self.label.setText(HINT)
         if self._dirty["surface"]:
             self._draw_surface()
             self._dirty["paths"] = True
