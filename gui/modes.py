@@ -143,7 +143,7 @@ class ModeSwitch(QtCore.QObject):
         """Whether the lecturer keeps the controls dock open (it is hidden in classification
         mode, which has its own column, and while presenting)."""
         if self.mode == "surface" and not self.presenting:
-            self._controls_visible = self.window.controls_dock.isVisible()
+            self._controls_visible = not self.window.controls_dock.isHidden()
 
     def sync_chrome(self) -> None:
         """Toolbars, docks and commands of the visible mode (none of them while presenting)."""

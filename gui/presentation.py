@@ -54,8 +54,10 @@ class LecturerNotes(QtWidgets.QWidget):
     """The note of the scene on screen and where the playlist stands, for the laptop."""
 
     def __init__(self, window):
-        super().__init__(None, QtCore.Qt.WindowType.Tool | QtCore.Qt.WindowType.WindowStaysOnTopHint)
-        self.window = window
+        # its own top-level window (owned by the main one, so it goes with it): it can sit
+        # on the laptop's screen while the main window fills the projector
+        super().__init__(window, QtCore.Qt.WindowType.Window | QtCore.Qt.WindowType.Tool)
+        self.main = window
         self.setWindowTitle("Lecturer notes — Optimizer Playground")
         self.resize(520, 420)
         lay = QtWidgets.QVBoxLayout(self)
@@ -69,7 +71,7 @@ class LecturerNotes(QtWidgets.QWidget):
         lay.addWidget(hint)
 
     def refresh(self) -> None:
-        presets = self.window.presets
+        presets = self.main.presets
         title, note = presets.scene_note()
         self.view.setHtml(note_html(title, note, f"<p style='margin:0 0 6px 0'>{presets.position_text()}</p>"))
         keys = presets.keys()

@@ -44,8 +44,8 @@ def restore(window, open_last: bool) -> None:
     else:
         window.fit_to_screen()
     state = store.value(store.STATE)
-    if isinstance(state, QtCore.QByteArray) and not state.isEmpty():
-        window.restoreState(state)
+    if isinstance(state, QtCore.QByteArray) and not state.isEmpty() and window.restoreState(state):
+        window.modes.remember_controls()
     window.remember_layout = True
     path = store.autosave_path()
     if open_last and store.flag(store.REOPEN_LAST, True) and os.path.isfile(path):
