@@ -324,15 +324,18 @@ class SweepView(QtWidgets.QWidget):
         for e, curve in self.results:
             if e.key == shade_key:
                 self._draw_regions(curve, ceiling)
+        missing = []  # optimizers with no point to draw (none reached the tolerance)
         for (e, curve), y in zip(self.results, ys):
             x = np.log10(curve.lrs)
             with np.errstate(invalid="ignore"):
                 blown = curve.diverged | (y > cap)
             y = np.where(blown, np.nan, y)
-            item = pg.PlotDataItem(x, y, pen=theme.pen(e.color, 2.0), symbol="o", symbolSize=4,
-                                   symbolPen=None, symbolBrush=pg.mkBrush(e.color), connect="finite")
-            plot.addItem(item)
-            self.points.append((e, curve, x, y))
+            if np.isfinite(y).any():
+                plot.addItem(pg.PlotDataItem(x, y, pen=theme.pen(e.color, 2.0), symbol="o", symbolSize=4,
+                                             symbolPen=None, symbolBrush=pg.mkBrush(e.color), connect="finite"))
+                self.points.append((e, curve, x, y))
+            else:
+                missing.append(e.label)
             if blown.any():
                 plot.addItem(pg.ScatterPlotItem(x[blown], np.full(int(blown.sum()), top), symbol="x", size=7,
                                                 pen=pg.mkPen(e.color), brush=None))
@@ -352,6 +355,9 @@ class SweepView(QtWidgets.QWidget):
                                          label="start", labelOpts={"position": 0.03, "color": theme.MUTED,
                                                                    "anchors": [(0, 1), (0, 1)]}))
         self._draw_theory()
+        if missing:
+            what = "reached the tolerance" if metric == STEPS else "ended below 100× the start"
+            self.status.setText(self.status.text() + f"<br>no rate of {', '.join(missing)} {what}")
 
     def _draw_regions(self, curve, top) -> None:
         for region, lo, hi in curve.spans():
@@ -413,7 +419,7 @@ class SweepView(QtWidgets.QWidget):
         if curve.steps_to_tol is not None and np.isfinite(curve.steps_to_tol[i]):
             what += f", reached the tolerance at step {int(curve.steps_to_tol[i])}"
         self.readout.setText(f"<b style='color:{e.color}'>{e.label}</b>: lr = {curve.lrs[i]:.3g} → {what} "
-                             f"({curve.region[i]}) — click to use this lr")
+                             f"({curve.region[i]}): click to use it")
 
     def _clicked(self, event) -> None:
         if event.button() != QtCore.Qt.MouseButton.LeftButton:
