@@ -243,7 +243,7 @@ class BoundOverlay:
         self.curves: list[pg.PlotCurveItem] = []
         self.bounds: dict[int, np.ndarray] = {}  # run index -> bound on f(x_T) - f*, T = 1..steps
         self.reason = ""
-        self.note = NoteItem(loss_plot.plot.vb, (1, 0), size=9)
+        self.note = NoteItem(loss_plot.plot.vb, (0, 1), size=9)  # bottom left: curves start top left and fall
         c = controller
         loss_plot.curvesChanged.connect(self.update)
         c.selectionChanged.connect(lambda _i: self.update())
