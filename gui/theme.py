@@ -8,9 +8,9 @@ anything drawn after a switch follows it, and :mod:`gui.restyle` updates what wa
 drawn before (axes, labels, legends, heat maps, contours, curves, Qt panels).
 
 Pens are not antialiased by default: NOTES.md measured wide *path* strokes in Qt's
-raster engine at a fifth of the frame rate. Trails are stroked as separate segments
-instead (``drawLines``), which benchmarks/bench_presentation.py measured to cost the
-same at width 6 as at width 1.
+raster engine at a fifth of the frame rate: that is the stroking of a whole path.
+Trails are stroked as separate segments instead (``drawLines``): at 1920x1080 a 3.5 px
+trail then costs what a 1 px one does (benchmarks/bench_presentation.py).
 """
 
 from __future__ import annotations

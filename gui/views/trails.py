@@ -45,9 +45,9 @@ class RunItems:
 
     def __init__(self, plot: pg.PlotItem):
         self.trail = pg.PlotCurveItem()
-        # wide pens stroked as separate segments (drawLines): in Qt's raster engine that
-        # costs the same at width 6 as at width 1, a stroked path ~5x more
-        # (benchmarks/bench_presentation.py)
+        # wide pens stroked as separate segments (drawLines): in Qt's raster engine a 3.5 px
+        # trail then costs what a 1 px one does; stroking it as one path is up to 2x slower,
+        # antialiased 20-40x (benchmarks/bench_presentation.py)
         self.trail.setSegmentedLineMode("on")
         self.polyak = pg.PlotCurveItem()
         self.dots = pg.ScatterPlotItem(size=DOT_SIZE, pxMode=True)
