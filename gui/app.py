@@ -109,8 +109,7 @@ def main(preset=None, session=None) -> int:
     restyle.switch([], name=name if name in theme.THEMES else "light")  # before the window: drawn in it at once
     controller, window = build_window(scene)
     if preset:
-        window.presets.current = preset
-        window.presets.refresh_note()
+        window.presets.mark(preset)
     if session:
         window.sessions.path = os.path.abspath(session)
         settings.add_recent(window.sessions.path)

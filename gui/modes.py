@@ -116,8 +116,7 @@ class ModeSwitch(QtCore.QObject):
         controller.message.disconnect(messages.append)
         controller.message.connect(self.notify)
         self.classification = controller
-        self.pane = ClassificationPane(controller)
-        self.stack.addWidget(self.pane)
+        self.pane = _build_in_base_style(lambda: ClassificationPane(controller), self.stack.addWidget)
         return True
 
     # -- switching ----------------------------------------------------------------------------
@@ -156,6 +155,7 @@ class ModeSwitch(QtCore.QObject):
             side = self.pane.findChild(QtWidgets.QScrollArea)
             if side is not None:  # the pane's own controls column
                 side.setVisible(not self.presenting)
+            self.pane.transport.setVisible(not self.presenting)  # the keys play, step and reset
         bar = w.statusBar()
         for label in ("step_label", "fps_label"):  # permanent widgets: shown and hidden by us
             if hasattr(bar, label):
@@ -203,6 +203,30 @@ class ModeSwitch(QtCore.QObject):
             self.set_mode("surface")
         self.update_title()
         return True
+
+
+def _build_in_base_style(make, place):
+    """Views read the theme while they are built, but not all of it (fixed axis widths,
+    Qt labels): build in the light 1x style, then restyle to the current one like the
+    rest of the window, so nothing is scaled twice or not at all. ``place`` puts it in its
+    parent first: a new parent re-resolves the fonts of its labels."""
+    from gui import restyle, theme
+
+    name, scale = theme.THEME, theme.SCALE
+    if (name, scale) == ("light", 1.0):
+        widget = make()
+        place(widget)
+        return widget
+    theme.use_theme("light")
+    theme.set_scale(1.0)
+    try:
+        widget = make()
+    finally:
+        theme.use_theme(name)
+        theme.set_scale(scale)
+    place(widget)
+    restyle.restyle([widget], theme.THEMES["light"], 1.0, label_root=widget)
+    return widget
 
 
 def _hide_for_message(label, bar) -> None:

@@ -125,7 +125,7 @@ class Presentation(QtCore.QObject):
 
     def set_theme(self, name: str, remember: bool = True) -> None:
         if name != theme.THEME:
-            restyle.switch(self.roots(), name=name)
+            restyle.switch(self.roots(), name=name, label_root=self.window.centralWidget())
             self.blank.setPalette(_window_palette(theme.palette_of()["blank"]))
             refresh_views(self.window)
         action = self.theme_actions.get(name)
@@ -160,7 +160,7 @@ class Presentation(QtCore.QObject):
         w.presets.dock.hide()
         w.set_inspector_visible(False)
         w.modes.sync_chrome()
-        restyle.switch(self.roots(), scale=PRESENTATION_SCALE)
+        restyle.switch(self.roots(), scale=PRESENTATION_SCALE, label_root=w.centralWidget())
         w.statusBar().setStyleSheet(f"QStatusBar, QStatusBar QLabel {{ font-size: {STATUS_PT * 2}pt; }}")
         self._fill_screen()
         w.showFullScreen()
@@ -196,7 +196,7 @@ class Presentation(QtCore.QObject):
         self.notes.hide()
         self.active = False
         w.modes.presenting = False
-        restyle.switch(self.roots(), scale=1.0)
+        restyle.switch(self.roots(), scale=1.0, label_root=w.centralWidget())
         w.statusBar().setStyleSheet(s.get("status_sheet", ""))
         w.setWindowState(s.get("window_state", QtCore.Qt.WindowState.WindowNoState))
         if not (s.get("window_state", 0) & QtCore.Qt.WindowState.WindowFullScreen):

@@ -75,7 +75,8 @@ class Presets(QtCore.QObject):
         self.window = window
         self.titles = dict(list_presets())
         self.playlists = load_playlists()
-        self.current: str | None = None  # the preset on screen (None after edits to another file)
+        self.current: str | None = None  # the preset on screen in the visible mode (None: a file)
+        self._by_mode: dict[str, str | None] = {}
         key = store.text(store.PLAYLIST, DEFAULT_PLAYLIST)
         self.playlist = key if key in self.playlists else next(iter(self.playlists), DEFAULT_PLAYLIST)
         self.browser: PresetBrowser | None = None
@@ -90,7 +91,8 @@ class Presets(QtCore.QObject):
         self.dock.hide()  # shown with a scene that has a note
         self.show_notes = True  # the lecturer's choice (View > Lecturer's note)
         window.controller.sceneChanged.connect(self.refresh_note)
-        window.modes.modeChanged.connect(lambda _m: self.refresh_note())
+        window.modes.modeChanged.connect(self._mode_changed)
+        window.sessions.opened.connect(lambda _path: self._forget())
 
     # -- menus -----------------------------------------------------------------------------
 
@@ -136,12 +138,26 @@ class Presets(QtCore.QObject):
             return False
         if not self.window.sessions.show_scene(scene, f"{key}.json"):
             return False
-        self.current = key
+        self.current = self._by_mode[scene.mode] = key
         self.window.sessions.path = None  # Ctrl+S asks: a preset is not the lecturer's file
         self.refresh_note()
         self.window.statusBar().showMessage(f"preset: {scene.title}" + self.position_text(), 8000)
         self.loaded.emit(key)
         return True
+
+    def mark(self, key: str) -> None:
+        """Preset ``key`` is on screen (opened from the command line)."""
+        self.current = self._by_mode[self.window.modes.mode] = key
+        self.refresh_note()
+
+    def _mode_changed(self, mode: str) -> None:
+        self.current = self._by_mode.get(mode)
+        self.refresh_note()
+
+    def _forget(self) -> None:
+        """A session file is on screen now, not a preset."""
+        self.current = self._by_mode[self.window.modes.mode] = None
+        self.refresh_note()
 
     def keys(self) -> list[str]:
         return self.playlists.get(self.playlist, ("", []))[1]
@@ -221,13 +237,13 @@ class PresetBrowser(QtWidgets.QDialog):
         self.presets = presets
         self.setWindowTitle("Presets")
         self.setModal(False)
-        self.resize(980, 620)
+        self.resize(1100, 640)
         lay = QtWidgets.QHBoxLayout(self)
         split = QtWidgets.QSplitter()
         lay.addWidget(split)
         self.tree = QtWidgets.QTreeWidget()
         self.tree.setHeaderHidden(True)
-        self.tree.setMinimumWidth(360)
+        self.tree.setMinimumWidth(440)
         for title, keys in [*presets.playlists.values(), ("All presets", list(presets.titles))]:
             top = QtWidgets.QTreeWidgetItem([title])
             top.setFlags(top.flags() & ~QtCore.Qt.ItemFlag.ItemIsSelectable)
@@ -237,7 +253,7 @@ class PresetBrowser(QtWidgets.QDialog):
             for k, preset in enumerate(keys, 1):
                 child = QtWidgets.QTreeWidgetItem([f"{k}. {presets.titles.get(preset, preset)}"])
                 child.setData(0, QtCore.Qt.ItemDataRole.UserRole, preset)
-                child.setToolTip(0, preset)
+                child.setToolTip(0, f"{presets.titles.get(preset, preset)}  ({preset})")
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
         self.tree.topLevelItem(0).setExpanded(True)
@@ -254,7 +270,7 @@ class PresetBrowser(QtWidgets.QDialog):
         buttons.rejected.connect(self.hide)
         rl.addWidget(buttons)
         split.addWidget(right)
-        split.setSizes([380, 600])
+        split.setSizes([460, 640])
         self.tree.currentItemChanged.connect(self._show)
         self.tree.itemDoubleClicked.connect(lambda item, _c: self._load())
         self.load_button.setEnabled(False)

@@ -3,8 +3,9 @@
 Views read :mod:`gui.theme` whenever they draw, so whatever they draw after the switch
 follows it. What they drew before (axes, titles, legends, heat maps, contour lines,
 curves, text) is walked here once and mapped from the old theme's colours to the new
-one's (only the theme's own inks: run colours are never touched), with fonts, pens and
-markers scaled by ``new scale / old scale``. Qt panels follow the application palette.
+one's (only the theme's own inks: run colours are never touched), with fonts and pens
+scaled by ``new scale / old scale`` (the trails' markers scale themselves, gui.views.trails).
+Qt panels follow the application palette.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from gui.panels.runs import RunsPanel
 HEAT_PREFIX = "playground-heat-"
 
 
-def switch(roots, name: str | None = None, scale: float | None = None) -> None:
-    """Make ``name``/``scale`` current and restyle every plot under ``roots`` (widgets)."""
+def switch(roots, name: str | None = None, scale: float | None = None, label_root=None) -> None:
+    """Make ``name``/``scale`` current and restyle every plot under ``roots`` (widgets);
+    Qt labels under ``label_root`` (the plots' titles and legends) are scaled too."""
     old_theme = theme.palette_of()
     old_scale = theme.SCALE
     if name is not None and name != theme.THEME:
@@ -29,7 +31,7 @@ def switch(roots, name: str | None = None, scale: float | None = None) -> None:
         apply_palette()
     if scale is not None and scale != theme.SCALE:
         theme.set_scale(scale)
-    restyle(roots, old_theme, old_scale)
+    restyle(roots, old_theme, old_scale, label_root)
 
 
 def apply_palette() -> None:
@@ -134,12 +136,11 @@ def _text_color(value, cmap: dict):
 # -- the walk --------------------------------------------------------------------------------------
 
 
-def restyle(roots, old: dict, old_scale: float) -> None:
+def restyle(roots, old: dict, old_scale: float, label_root=None) -> None:
     new = theme.palette_of()
     cmap = color_map(old, new) if old is not new else {}
     font_f = theme.SCALE / old_scale
     line_f = (1.0 + 0.75 * (theme.SCALE - 1.0)) / (1.0 + 0.75 * (old_scale - 1.0))
-    marker_f = (1.0 + 0.6 * (theme.SCALE - 1.0)) / (1.0 + 0.6 * (old_scale - 1.0))
     views = []
     for root in roots:
         if root is None:
@@ -154,7 +155,61 @@ def restyle(roots, old: dict, old_scale: float) -> None:
     for view in dict.fromkeys(views):
         view.setBackground(theme.BACKGROUND)
         for item in view.scene().items():
-            _restyle_item(item, cmap, font_f, line_f, marker_f)
+            _restyle_item(item, cmap, font_f, line_f)
+    if label_root is not None:
+        _scale_labels(label_root, font_f, old_scale)
+
+
+_PT_ALL = re.compile(r"font-size:\s*([0-9.]+)pt")
+
+
+def _scaled_pts(text: str, factor: float) -> str:
+    return _PT_ALL.sub(lambda m: f"font-size:{max(round(float(m.group(1)) * factor), 6)}pt", text)
+
+
+def _in_scroll_area(w: QtWidgets.QWidget, root: QtWidgets.QWidget) -> bool:
+    p = w.parentWidget()
+    while p is not None and p is not root:
+        if isinstance(p, QtWidgets.QScrollArea):
+            return True
+        p = p.parentWidget()
+    return False
+
+
+def _scale_labels(root: QtWidgets.QWidget, factor: float, old_scale: float) -> None:
+    """Titles and legends the views draw as Qt labels (classification mode): their size
+    goes in their style sheet, which survives the re-polish a theme switch does (a
+    setFont would be undone by the application style sheet), and their rich text's
+    font sizes are scaled in place."""
+    for w in root.findChildren(QtWidgets.QLabel):
+        if _in_scroll_area(w, root):
+            continue  # the controls columns (hidden while presenting) keep their size
+        base = w.property(BASE_PT)
+        if base is None:
+            base = (w.font().pointSizeF() if w.font().pointSizeF() > 0 else 10.0) / old_scale
+            w.setProperty(BASE_PT, base)
+        sheet = _strip_scale(w.styleSheet())
+        if theme.SCALE != 1.0:
+            pt = max(round(float(base) * theme.SCALE), 6)
+            sheet += f"{SCALE_MARK} QLabel {{ font-size: {pt}pt; }}" if "{" in sheet else \
+                f"{SCALE_MARK} font-size: {pt}pt;"
+        if sheet != w.styleSheet():
+            w.setStyleSheet(sheet)
+        text = w.text()
+        if factor != 1.0 and "font-size" in text:
+            w.setText(_scaled_pts(text, factor))
+            light = w.property(LIGHT_TEXT)
+            if light is not None:
+                w.setProperty(LIGHT_TEXT, _scaled_pts(light, factor))
+
+
+BASE_PT = "playground_base_pt"
+SCALE_MARK = " /*playground-scale*/"
+
+
+def _strip_scale(sheet: str) -> str:
+    k = sheet.find(SCALE_MARK)
+    return sheet if k < 0 else sheet[:k]
 
 
 # hard-coded light-theme colours in the panels' style sheets and rich text, and what the
@@ -177,7 +232,7 @@ def _restyle_widgets(root: QtWidgets.QWidget, old: dict, new: dict) -> None:
     for w in [root, *root.findChildren(QtWidgets.QWidget)]:
         sheet = w.property(LIGHT_SHEET)
         if sheet is None:
-            sheet = w.styleSheet()
+            sheet = _strip_scale(w.styleSheet())
             if sheet and _HEX.search(sheet):
                 w.setProperty(LIGHT_SHEET, sheet)
             else:
@@ -193,7 +248,7 @@ def _restyle_widgets(root: QtWidgets.QWidget, old: dict, new: dict) -> None:
             w.setText(_darken(light) if dark else light)
 
 
-def _restyle_item(item, cmap: dict, font_f: float, line_f: float, marker_f: float) -> None:
+def _restyle_item(item, cmap: dict, font_f: float, line_f: float) -> None:
     if isinstance(item, pg.AxisItem):
         _restyle_axis(item, cmap, font_f, line_f)
     elif isinstance(item, pg.LabelItem):
@@ -233,13 +288,6 @@ def _restyle_item(item, cmap: dict, font_f: float, line_f: float, marker_f: floa
         pen = _new_pen(item.pen, cmap, line_f)
         if pen is not None:
             item.setPen(pen)
-    elif isinstance(item, pg.ScatterPlotItem):
-        if marker_f != 1.0:
-            sizes = item.data["size"]
-            if len(sizes):
-                item.setSize(sizes * marker_f * (sizes > 0) + sizes * (sizes <= 0))
-            if item.opts.get("size", 0) > 0:
-                item.opts["size"] = item.opts["size"] * marker_f
     elif isinstance(item, pg.LegendItem):
         item.opts["labelTextColor"] = theme.INK
         size = item.opts.get("labelTextSize")
@@ -280,12 +328,16 @@ def _restyle_axis(axis: pg.AxisItem, cmap: dict, font_f: float, line_f: float) -
     if font_f != 1.0:
         # the tick labels' room: pyqtgraph measures it from the text it drew last time
         axis.textWidth, axis.textHeight = 30, 18  # pyqtgraph's starting values
-        if axis.fixedWidth is not None:  # a colour bar's axis has a fixed width
-            axis.fixedWidth = round(axis.fixedWidth * font_f)
-        if axis.fixedHeight is not None:
-            axis.fixedHeight = round(axis.fixedHeight * font_f)
+        # fixed sizes (a colour bar's axis, plots lined up on one step axis) were chosen for
+        # 1x fonts: scaled from that, with a little room for the larger tick numbers
+        room = 1.1 if theme.SCALE > 1.0 else 1.0
+        for attr in ("fixedWidth", "fixedHeight"):
+            base_attr = f"_playground_base_{attr}"
+            if getattr(axis, attr) is not None:
+                base = axis.__dict__.setdefault(base_attr, getattr(axis, attr))  # set for 1x by the view
+                setattr(axis, attr, round(base * theme.SCALE * room))
         axis._adjustSize()
-        _pad_ticks(axis, theme.SCALE > 1.0)
+        _pad_ticks(axis, theme.SCALE > 1.0 and axis.fixedWidth is None)
         axis.picture = None
         axis.update()
 
