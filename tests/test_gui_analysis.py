@@ -88,7 +88,7 @@ def test_the_sweep_follows_the_scene_only_while_shown(qtbot):
     assert len(sweep.results) == 3  # hidden: no work
     show_tab(qtbot, win, AnalysisTabs.SWEEP, lambda: len(sweep.results) == 2)
     # the steps to tolerance measure uses the same runs
-    sweep.metric.setCurrentText("steps to tolerance")
+    sweep.measure.setCurrentText("steps to tolerance")
     _entry, curve, _x, y = sweep.points[0]
     reached = np.isfinite(y)
     assert reached.any() and np.all(y[reached] <= c.scene.steps)
@@ -205,3 +205,25 @@ def test_3d_heights_are_finite_and_bounded(surface):
     f = s.value_at(np.column_stack([np.linspace(*s.view[:2], 50), np.zeros(50)]))
     order = np.argsort(f)
     assert np.all(np.diff(h.z(f[order])) >= -1e-12)
+
+
+def test_no_attribute_of_the_tabs_hides_a_qt_method(qtbot):
+    """An attribute named like a Qt virtual (``self.metric`` once held a combo box) is
+    called by Qt in its place: a font change then crashed the interpreter."""
+    from gui.views.theory import NoteItem
+
+    win = make_window(qtbot)
+    tabs = win.analysis
+    widgets = [tabs, tabs.sweep, tabs.basins, tabs.surface3d, win.hyper_controls.knobs["lr"],
+               win.hyper_controls.knobs["lr"].slider, tabs.sweep.lo]
+    for w in widgets:
+        qt_base = next(k for k in type(w).__mro__ if k.__module__.startswith("PySide6"))
+        clashes = [name for name, v in vars(w).items()
+                   if hasattr(qt_base, name) and not isinstance(v, QtCore.SignalInstance)]
+        assert clashes == [], (type(w).__name__, clashes)
+    note = win.theory.eigen.note
+    assert isinstance(note, NoteItem)
+    assert [n for n, v in vars(note).items()
+            if hasattr(QtWidgets.QGraphicsWidget, n) and not isinstance(v, QtCore.SignalInstance)] == []
+    for w in widgets[:3]:
+        w.setFont(w.font())  # what a theme switch's style sheet does to every widget

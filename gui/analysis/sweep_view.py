@@ -99,9 +99,9 @@ class SweepView(QtWidgets.QWidget):
         self.steps.setRange(1, MAX_STEPS)
         self.steps.setValue(controller.scene.steps)
         form_row(form, "steps", self.steps, "Steps of every run (the scene's by default)")
-        self.metric = QtWidgets.QComboBox()
-        self.metric.addItems([FINAL, STEPS])
-        form_row(form, "measure", self.metric, "final loss f(x_T) - f*, or the first step with f - f* <= tol")
+        self.measure = QtWidgets.QComboBox()
+        self.measure.addItems([FINAL, STEPS])
+        form_row(form, "measure", self.measure, "final loss f(x_T) - f*, or the first step with f - f* <= tol")
         self.tol = NumberEdit(1e-6, 0.0, 1e12)
         form_row(form, "tolerance", self.tol, "f - f* <= tol counts as arrived (steps to tolerance)")
         self.shade = QtWidgets.QComboBox()
@@ -141,7 +141,7 @@ class SweepView(QtWidgets.QWidget):
         self.steps.valueChanged.connect(self._steps_edited)
         self.count.valueChanged.connect(lambda _v: self.mark_dirty())
         self.tol.valueChanged.connect(lambda _v: self.mark_dirty())
-        self.metric.currentIndexChanged.connect(lambda _i: self.draw())
+        self.measure.currentIndexChanged.connect(lambda _i: self.draw())
         self.shade.currentIndexChanged.connect(lambda _i: self.draw())
         c = controller
         for signal in (c.sceneChanged, c.runsChanged, c.settingsChanged):
@@ -288,7 +288,7 @@ class SweepView(QtWidgets.QWidget):
         plot = self.plot
         plot.clear()
         self.points = []
-        metric = self.metric.currentText()
+        metric = self.measure.currentText()
         shade_key = self._shade_choice()
         steps = self.steps.value()
         plot.setTitle(f"{'Final loss' if metric == FINAL else 'Steps to the tolerance'} after {steps} steps, "
