@@ -121,6 +121,7 @@ class Surface3DView(QtWidgets.QWidget):
         self.heights = None
         self.paths: list = []
         self._dirty = {"surface": True, "paths": True}
+        self._drawn_theme = None
         self._layout = QtWidgets.QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.label = QtWidgets.QLabel("The 3-D view is made when this tab is first shown.")
@@ -200,6 +201,8 @@ class Surface3DView(QtWidgets.QWidget):
             return
         self.gl.show()
         self.label.setText(HINT)
+        if self._drawn_theme != theme.THEME:  # colours and background follow a theme switch
+            self._dirty["surface"] = True
         if self._dirty["surface"]:
             self._draw_surface()
             self._dirty["paths"] = True
@@ -211,6 +214,7 @@ class Surface3DView(QtWidgets.QWidget):
 
     def _draw_surface(self) -> None:
         self._dirty["surface"] = False
+        self._drawn_theme = theme.THEME
         s = self.controller.surface
         self.heights = h = HeightMap(s)
         self.gl.setBackgroundColor(theme.BACKGROUND)
@@ -224,7 +228,8 @@ class Surface3DView(QtWidgets.QWidget):
         segs = isolines(h.xs, h.ys, Zraw, levels_for(Zraw, scale.zmin, scale.use_log))
         if len(segs):
             z = h.z(s.value_at(segs)) + 0.006 * h.height
-            self.contours.setData(pos=np.column_stack([segs, z]))
+            ink = (0.85, 0.88, 0.95, 0.4) if theme.THEME == "dark" else (0.15, 0.17, 0.25, 0.45)
+            self.contours.setData(pos=np.column_stack([segs, z]), color=ink)
         else:
             self.contours.setData(pos=np.zeros((0, 3)))
         x0, x1, y0, y1 = s.view
