@@ -29,9 +29,6 @@ from PySide6 import QtCore, QtGui
 BODY_PX = 14          # caption text at 1x (the export scale multiplies it)
 TITLE_PX = 15
 MARGIN_PX = 10
-INK = "#222222"
-MUTED = "#666666"
-RULE = "#d0d0d0"
 FAMILY = "DejaVu Sans"
 SVG_FAMILY = "DejaVu Sans, Verdana, Arial, sans-serif"
 
@@ -81,6 +78,15 @@ def caption_for(controller) -> Caption:
 # -- layout --------------------------------------------------------------------------------------
 
 
+def colors() -> dict[str, str]:
+    """The caption's colours in the current theme (a dark figure gets a dark band)."""
+    from gui import theme
+    t = theme.palette_of()
+    back = QtGui.QColor(t["background"])
+    rule = back.darker(125) if back.lightness() > 128 else back.lighter(250)
+    return {"ink": t["ink"], "muted": t["muted"], "background": t["background"], "rule": rule.name()}
+
+
 @dataclass(frozen=True)
 class _Piece:
     kind: str        # "text" or "swatch"
@@ -89,7 +95,7 @@ class _Piece:
     w: float
     h: float
     text: str = ""
-    color: str = INK
+    color: str = "#222222"
     style: str = "body"   # body | title | label
 
 
@@ -98,6 +104,7 @@ class CaptionLayout:
 
     def __init__(self, caption: Caption, width: float, scale: float = 1.0):
         self.caption, self.width, self.scale = caption, float(width), float(scale)
+        self.colors = colors()
         self.fonts = {"body": self._font(BODY_PX), "title": self._font(TITLE_PX, bold=True),
                       "label": self._font(BODY_PX)}
         self.metrics = {k: QtGui.QFontMetricsF(f) for k, f in self.fonts.items()}
@@ -113,6 +120,7 @@ class CaptionLayout:
 
     def _lay_out(self) -> None:
         c, s = self.caption, self.scale
+        ink, muted = self.colors["ink"], self.colors["muted"]
         margin = MARGIN_PX * s
         right = self.width - margin
         body = self.metrics["body"]
@@ -136,27 +144,27 @@ class CaptionLayout:
         if c.title:
             m = self.metrics["title"]
             baseline = y + m.ascent()
-            _, baseline = flow(c.title.split(), "title", INK, margin, baseline)
+            _, baseline = flow(c.title.split(), "title", ink, margin, baseline)
             y = baseline + m.descent() + 0.35 * line_h
         baseline = y + body.ascent()
-        x, baseline = flow(["Surface"], "label", MUTED, margin, baseline)
-        x, baseline = flow(c.surface.split(), "body", INK, x + space, baseline)
+        x, baseline = flow(["Surface"], "label", muted, margin, baseline)
+        x, baseline = flow(c.surface.split(), "body", ink, x + space, baseline)
         baseline += line_h
         x = margin
         for color, name, spec in c.runs:
             # a run's name (as in the legend) in ink, its spec muted; an entry starts a new
             # line rather than break, unless it is longer than a line by itself
-            words = [(w, INK) for w in name.split()] + [(w, MUTED if name else INK) for w in spec.split()]
+            words = [(w, ink) for w in name.split()] + [(w, muted if name else ink) for w in spec.split()]
             width = sw + sum(body.horizontalAdvance(w) + space for w, _c in words)
             if x > margin and x + width > right:
                 x, baseline = margin, baseline + line_h
             self.pieces.append(_Piece("swatch", x, baseline - sw, sw, sw, color=color))
             x += sw + space
-            for w, ink in words:
-                x, baseline = flow([w], "body", ink, x, baseline)
+            for w, color_w in words:
+                x, baseline = flow([w], "body", color_w, x, baseline)
             x += gap - space
         baseline += line_h
-        x, baseline = flow(c.settings.split(), "body", MUTED, margin, baseline)
+        x, baseline = flow(c.settings.split(), "body", muted, margin, baseline)
         self.height = float(round(baseline + body.descent() + margin))
 
     # -- painting ------------------------------------------------------------------------------
@@ -164,8 +172,9 @@ class CaptionLayout:
     def paint(self, painter: QtGui.QPainter, top: float = 0.0, left: float = 0.0) -> None:
         painter.save()
         try:
-            painter.fillRect(QtCore.QRectF(left, top, self.width, self.height), QtGui.QColor("white"))
-            painter.setPen(QtGui.QPen(QtGui.QColor(RULE), max(1.0, self.scale)))
+            painter.fillRect(QtCore.QRectF(left, top, self.width, self.height),
+                             QtGui.QColor(self.colors["background"]))
+            painter.setPen(QtGui.QPen(QtGui.QColor(self.colors["rule"]), max(1.0, self.scale)))
             painter.drawLine(QtCore.QPointF(left + MARGIN_PX * self.scale, top + 0.5),
                              QtCore.QPointF(left + self.width - MARGIN_PX * self.scale, top + 0.5))
             painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
@@ -181,7 +190,7 @@ class CaptionLayout:
 
     def image(self) -> QtGui.QImage:
         img = QtGui.QImage(int(round(self.width)), int(self.height), QtGui.QImage.Format.Format_RGB32)
-        img.fill(QtGui.QColor("white"))
+        img.fill(QtGui.QColor(self.colors["background"]))
         painter = QtGui.QPainter(img)
         try:
             self.paint(painter)
@@ -194,9 +203,10 @@ class CaptionLayout:
         a line (each placed by its own x: SVG Tiny renderers such as Qt's ignore a
         ``<tspan>``'s x), so it stays text that an editor can change."""
         out = [f'<g class="caption" font-family="{SVG_FAMILY}">',
-               f'<rect x="0" y="{top:.2f}" width="{self.width:.2f}" height="{self.height:.2f}" fill="#ffffff"/>',
+               f'<rect x="0" y="{top:.2f}" width="{self.width:.2f}" height="{self.height:.2f}" '
+               f'fill="{self.colors["background"]}"/>',
                f'<line x1="{MARGIN_PX * self.scale:.2f}" y1="{top + 0.5:.2f}" '
-               f'x2="{self.width - MARGIN_PX * self.scale:.2f}" y2="{top + 0.5:.2f}" stroke="{RULE}"/>']
+               f'x2="{self.width - MARGIN_PX * self.scale:.2f}" y2="{top + 0.5:.2f}" stroke="{self.colors["rule"]}"/>']
         lines: dict[float, list[list[_Piece]]] = {}
         for p in self.pieces:
             if p.kind == "swatch":
@@ -233,7 +243,7 @@ def with_caption(image: QtGui.QImage, caption: Caption | None, scale: float = 1.
         return image
     layout = CaptionLayout(caption, image.width(), scale)
     out = QtGui.QImage(image.width(), image.height() + int(layout.height), QtGui.QImage.Format.Format_RGB32)
-    out.fill(QtGui.QColor("white"))
+    out.fill(QtGui.QColor(layout.colors["background"]))
     painter = QtGui.QPainter(out)
     try:
         painter.drawImage(0, 0, image)

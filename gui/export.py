@@ -46,7 +46,8 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage
     image = QtGui.QImage(int(size.width() * scale), int(size.height() * scale),
                          QtGui.QImage.Format.Format_ARGB32_Premultiplied)
     image.setDevicePixelRatio(scale)
-    image.fill(QtGui.QColor("white"))
+    from gui import theme
+    image.fill(QtGui.QColor(theme.palette_of()["background"]))
     painter = QtGui.QPainter(image)
     try:
         QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)

@@ -109,6 +109,9 @@ class FrameSource:
         self._counter_font = QtGui.QFont("DejaVu Sans")
         self._counter_font.setPixelSize(14)
         self.restore_step = controller.step
+        from gui import theme
+        self._background = QtGui.QColor(theme.palette_of()["background"])
+        self._counter_color = QtGui.QColor(theme.palette_of()["muted"])
         self._image = QtGui.QImage(self.width, self.height, QtGui.QImage.Format.Format_RGB32)
 
     def frame(self, k: int) -> QtGui.QImage:
@@ -117,7 +120,7 @@ class FrameSource:
         if self.before_frame is not None:
             self.before_frame()
         image = self._image
-        image.fill(QtGui.QColor("white"))
+        image.fill(self._background)
         painter = QtGui.QPainter(image)
         try:
             painter.setRenderHint(QtGui.QPainter.RenderHint.TextAntialiasing, True)
@@ -150,7 +153,7 @@ class FrameSource:
         """The step in the bottom-right corner, where the plots leave room (below the
         colour bar, right of the axis title)."""
         painter.setFont(self._counter_font)
-        painter.setPen(QtGui.QColor("#444444"))
+        painter.setPen(self._counter_color)
         text = f"t = {k}"
         fm = QtGui.QFontMetricsF(self._counter_font)
         w = fm.horizontalAdvance(f"t = {self.controller.scene.steps}")
@@ -451,7 +454,9 @@ def make_writer(path: str, options: AnimationOptions, count: int, exact_colors=(
 
 def run_colors(controller) -> list[str]:
     from gui import theme
-    return [r.color for r in controller.runs if r.visible] + ["#ffffff", theme.INK, theme.MUTED, "#000000"]
+    t = theme.palette_of()
+    return [r.color for r in controller.runs if r.visible] + [t["background"], t["ink"], t["muted"],
+                                                               "#ffffff", "#000000"]
 
 
 class Animation:
