@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager, nullcontext
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
@@ -40,8 +41,38 @@ def settings() -> QtCore.QSettings:
 _RENDER_FLAGS = QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.RenderFlag.DrawWindowBackground
 
 
+@contextmanager
+def drawn_for_export(widget: QtWidgets.QWidget):
+    """The plots inside ``widget`` draw for an export while this lasts: no device-pixel
+    caches (axes, heat map and contours are cached as 1x pixmaps on screen, which a 2x
+    or 4x image, or an SVG, would only upscale) and scatter symbols drawn as shapes,
+    not stamped from pyqtgraph's 1x symbol atlas; curves antialiased."""
+    views = widget.findChildren(QtWidgets.QGraphicsView)
+    if isinstance(widget, QtWidgets.QGraphicsView):
+        views.append(widget)
+    cached, exporting = [], []
+    none = QtWidgets.QGraphicsItem.CacheMode.NoCache
+    for view in views:
+        scene = view.scene()
+        for item in scene.items() if scene is not None else ():
+            if item.cacheMode() != none:
+                cached.append((item, item.cacheMode()))
+                item.setCacheMode(none)
+            if hasattr(item, "setExportMode"):
+                item.setExportMode(True, {"antialias": True, "resolutionScale": 1.0})
+                exporting.append(item)
+    try:
+        yield
+    finally:
+        for item in exporting:
+            item.setExportMode(False)
+        for item, mode in cached:
+            item.setCacheMode(mode)
+
+
 def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage:
-    """The widget drawn at ``scale`` (2: twice the pixels, same layout)."""
+    """The widget drawn at ``scale`` (2: twice the pixels, same layout; at 1x it is
+    drawn as on screen, above that for export, see :func:`drawn_for_export`)."""
     size = widget.size()
     image = QtGui.QImage(int(size.width() * scale), int(size.height() * scale),
                          QtGui.QImage.Format.Format_ARGB32_Premultiplied)
@@ -50,7 +81,8 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage
     image.fill(QtGui.QColor(theme.palette_of()["background"]))
     painter = QtGui.QPainter(image)
     try:
-        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
+        with drawn_for_export(widget) if scale > 1.0 else nullcontext():
+            QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
     finally:
         painter.end()
     image.setDevicePixelRatio(1.0)
@@ -93,7 +125,8 @@ def export_widget_svg(widget, path: str, title: str = "Optimizer Playground",
     gen.setDescription(caption.plain() if caption else "Optimizer Playground")
     painter = QtGui.QPainter(gen)
     try:
-        QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
+        with drawn_for_export(widget):  # vectors, not cached pixmaps
+            QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
         if band is not None:
             band.paint(painter, top=size.height())
     finally:
