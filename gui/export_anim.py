@@ -189,7 +189,9 @@ def view_source(controller, view: str, width: int, height: int, caption: Caption
     copy = PlaygroundController(controller.current_scene())
     widget = cls(copy)
     widget.setAttribute(QtCore.Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    overlay = _theory_overlay(view, widget, copy)
     source = FrameSource(copy, widget, width, height, caption, owned=(widget, copy), counter=counter)
+    source.keep = overlay  # drawn with the copy, so alive as long as it
     widget.resize(width, source.body_height)
     widget.show()
     _settle(widget)
@@ -200,6 +202,16 @@ def view_source(controller, view: str, width: int, height: int, caption: Caption
             _settle(widget)
         widget.refresh_grid()  # the heat map over exactly the range shown
     return source
+
+
+def _theory_overlay(view: str, widget, controller):
+    """The window's theory overlay of this view (gui.views.theory), on the copy too."""
+    try:
+        from gui.views import theory
+    except ImportError:
+        return None
+    cls = {"surface": getattr(theory, "EigenOverlay", None), "loss": getattr(theory, "BoundOverlay", None)}.get(view)
+    return cls(widget, controller) if cls is not None else None
 
 
 def window_source(window, width: int, height: int, caption: Caption | None = None,
