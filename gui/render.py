@@ -79,12 +79,6 @@ def scene_from_args(args) -> Scene:
                  seed=parse_int(args.seed or 0, "seed", 0, 2**31 - 1))
 
 
-def caption_text(controller) -> str:
-    """The caption as plain text (gui.caption lays it out under the image)."""
-    from gui.caption import caption_for
-    return caption_for(controller).plain()
-
-
 def animation_options(args, view: str, width: int, height: int):
     from gui.export_anim import MAX_FRAMES, AnimationOptions
     from main import parse_float, parse_int
