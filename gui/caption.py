@@ -53,6 +53,17 @@ def _num(v: float) -> str:
     return f"{v:.6g}"
 
 
+def _optimizer_spec(optimizer) -> str:
+    """The run's spec with its learning rate always shown (a spec leaves out defaults,
+    but the rate is what a reader of a slide looks for first); still a valid spec."""
+    spec = optimizer.spec()
+    lr = optimizer.params.get("lr")
+    if lr is None or ":lr=" in spec or ",lr=" in spec:
+        return spec
+    key, _, rest = spec.partition(":")
+    return f"{key}:lr={lr:g}" + (f",{rest}" if rest else "")
+
+
 def caption_for(controller) -> Caption:
     """The caption of the controller's scene (visible runs only: the figure's runs)."""
     scene = controller.scene
@@ -66,7 +77,7 @@ def caption_for(controller) -> Caption:
     shared = len(schedules) == 1
     items = []
     for r in runs:
-        spec = r.optimizer.spec() + ("" if shared else f" · {r.schedule.spec()}")
+        spec = _optimizer_spec(r.optimizer) + ("" if shared else f" · {r.schedule.spec()}")
         items.append((r.color, r.name, spec))
     start = ", ".join(_num(v) for v in controller.start)
     parts = [f"{scene.steps} steps", f"start ({start})", f"noise {_num(scene.noise)}", f"seed {scene.seed}"]
