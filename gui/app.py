@@ -128,11 +128,13 @@ def main(preset=None, session=None) -> int:
 
 
 def _exit_after_first_paint(window) -> None:
-    """For the start-up benchmark: quit right after the surface is painted once."""
+    """For the start-up benchmark: quit right after the first paint of the mode shown."""
     from PySide6 import QtCore, QtWidgets
 
     def check():
-        if window.contour.frames.frames > 0:
+        painted = window.contour.frames.frames > 0 if window.modes.mode == "surface" else \
+            window.modes.pane is not None and window.modes.pane.isVisible()
+        if painted:
             print("first-paint", flush=True)
             QtWidgets.QApplication.instance().quit()
         else:
