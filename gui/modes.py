@@ -32,6 +32,7 @@ class ModeSwitch(QtCore.QObject):
         self.pane = None
         self._controls_visible = True
         self.presenting = False  # presentation mode keeps the chrome hidden whatever the mode
+        self.refusal = ""  # why the last classification scene was refused before its mode existed
         self.stack = QtWidgets.QStackedWidget()
         self.stack.addWidget(window.takeCentralWidget())
         window.setCentralWidget(self.stack)
@@ -111,7 +112,8 @@ class ModeSwitch(QtCore.QObject):
         controller.message.connect(messages.append)
         if scene is not None and not controller.set_scene(scene):
             controller.deleteLater()
-            self.notify(messages[-1] if messages else "this classification scene was refused")
+            self.refusal = messages[-1] if messages else "this classification scene was refused"
+            self.notify(self.refusal)
             return False
         controller.message.disconnect(messages.append)
         controller.message.connect(self.notify)

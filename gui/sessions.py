@@ -120,6 +120,7 @@ class SessionFiles(QtCore.QObject):
         controller refuses gets the same single message as a bad file."""
         modes = self.window.modes
         messages: list[str] = []
+        modes.refusal = ""
         controllers = [self.window.controller] + ([modes.classification] if modes.classification else [])
         for c in controllers:
             c.message.connect(messages.append)
@@ -129,7 +130,8 @@ class SessionFiles(QtCore.QObject):
             for c in controllers:
                 c.message.disconnect(messages.append)
         if not ok:
-            self.refuse(path or scene.title or "scene", messages[-1] if messages else "refused", notice)
+            reason = messages[-1] if messages else modes.refusal or "the scene was refused"
+            self.refuse(path or scene.title or "scene", reason, notice)
             return False
         if scene.mode == "surface":
             QtCore.QTimer.singleShot(0, lambda: restore_zoom(self.window, scene))

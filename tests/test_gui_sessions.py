@@ -197,8 +197,16 @@ def test_a_classification_file_the_problem_refuses_keeps_the_scene(window, tmp_p
     path.write_text(json.dumps(data))
     before = window.controller.current_scene()
     assert not window.sessions.open_path(str(path))
-    assert "batch" in window.sessions.last_error
+    assert "batch_size=5000" in window.sessions.last_error  # the problem's own reason, named
     assert window.modes.mode == "surface" and window.controller.current_scene() == before
+
+    assert window.presets.load("mixup")  # classification mode exists now: its controller refuses
+    shown = window.modes.classification.scene
+    data.update(batch_size=0, runs=[{"optimizer": "newton"}])
+    path.write_text(json.dumps(data))
+    assert not window.sessions.open_path(str(path))
+    assert "run 1" in window.sessions.last_error and "newton" in window.sessions.last_error
+    assert window.modes.mode == "classification" and window.modes.classification.scene == shown
 
 
 # -- drag and drop, recent files, settings ---------------------------------------------------------------
