@@ -103,10 +103,9 @@ def build_window(scene=None):
 def main(preset=None, session=None) -> int:
     scene = load_scene(preset, session)  # refuse bad input before any window appears
     app = make_application()
-    from gui import restyle, settings, shell, theme
+    from gui import settings, shell
 
-    name = settings.text(settings.THEME, "light")
-    restyle.switch([], name=name if name in theme.THEMES else "light")  # before the window: drawn in it at once
+    shell.apply_saved_theme()  # before the window: it is drawn in it at once
     controller, window = build_window(scene)
     if preset:
         window.presets.mark(preset)

@@ -35,6 +35,17 @@ def install(window) -> None:
     window.presentation.install_actions(commands, menus["view"])
 
 
+def apply_saved_theme() -> str:
+    """The theme of the last run, made current before a window is built (views then draw
+    in it from the start)."""
+    from gui import restyle, theme
+
+    name = store.text(store.THEME, "light")
+    name = name if name in theme.THEMES else "light"
+    restyle.switch([], name=name)
+    return name
+
+
 def restore(window, open_last: bool) -> None:
     """Geometry and dock layout of the last run, and (``open_last``) the scene that was
     on screen when it closed."""

@@ -145,6 +145,19 @@ def test_theme_switch_changes_backgrounds_heat_map_and_panels(window):
     assert axis.textPen().color().lightness() < 80
 
 
+def test_the_theme_is_remembered_for_the_next_start(window, qtbot):
+    from gui import shell
+
+    QTest.keyClick(window, Key.Key_T)
+    restyle.switch([], name="light")  # as a fresh process would start
+    assert shell.apply_saved_theme() == "dark"  # what gui.app.main does before building the window
+    again = MainWindow(PlaygroundController(default_scene()))
+    qtbot.addWidget(again)
+    assert again.contour.backgroundBrush().color().lightness() < 60
+    assert again.contour.colorbar.colorMap().name == "playground-heat-dark"
+    assert again.commands.by_name["theme_dark"].isChecked()
+
+
 def test_presets_menu_browser_and_note(window):
     titles = [a.text() for a in window.menuBar().actions()]
     assert "&Presets" in titles and titles.index("&Presets") == titles.index("&Help") - 1
