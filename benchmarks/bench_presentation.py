@@ -17,6 +17,11 @@ each with the last ~60 frames of the run (late: 940+ rows) and the first 60; and
 pixmap cache at Qt's default 10 MB vs the app's 256 MB (gui.app.PIXMAP_CACHE_KB).
 
     .venv/bin/python benchmarks/bench_presentation.py [--quick]
+
+Measured (2-core box, offscreen, load ~2; frames/s early / late): zigzag: thin 1 px
+122 / 52, separate segments 3.5 px 125 / 51 (used), stroked path 86 / 30, stroked path
+antialiased 2.7 / 2.0, segments antialiased 90 / 37. The 10 MB pixmap cache: 57 instead
+of 159 frames/s on the optimizer-race preset, 30 instead of 51 late in the race scene.
 """
 
 from __future__ import annotations
