@@ -238,3 +238,20 @@ def refresh_views(window) -> None:
         trails._legend_key = None  # re-lay the legend out in the new font
     contour.rebuild_runs()
     contour.refresh_grid()
+    QtCore.QTimer.singleShot(0, lambda: drop_cached_pictures(window))
+    QtCore.QTimer.singleShot(150, lambda: drop_cached_pictures(window))  # after the window manager's resize
+
+
+def drop_cached_pictures(window) -> None:
+    """Items painted from a device pixmap (axes, heat map, contours) keep the picture of
+    the full-screen layout when the window comes back to the same size it had before
+    (measured: the map drawn shifted by half a view). Re-draw them once."""
+    import pyqtgraph as pg
+    import shiboken6
+
+    if not shiboken6.isValid(window):  # closed in the meantime
+        return
+    for view in window.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if item.cacheMode() != QtWidgets.QGraphicsItem.CacheMode.NoCache:
+                item.update()
