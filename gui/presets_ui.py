@@ -125,7 +125,9 @@ class Presets(QtCore.QObject):
             action.triggered.connect(lambda _=False, k=key: self.set_playlist(k))
         self.note_action = commands._add(view_menu, "note", "Lecturer's note", "F6", self.toggle_note,
                                          checkable=True)
+        self.note_action.blockSignals(True)  # checked: notes are shown when a scene has one
         self.note_action.setChecked(True)
+        self.note_action.blockSignals(False)
         self.dock.closed.connect(lambda: self.note_action.setChecked(False))
 
     # -- loading -------------------------------------------------------------------------------
@@ -207,9 +209,11 @@ class Presets(QtCore.QObject):
         presenting = getattr(self.window, "presentation", None) is not None and self.window.presentation.active
         if presenting:
             self.window.presentation.notes.refresh()
-        elif self.show_notes and (note or title) and not self.dock.isVisible():
+        elif self.show_notes and note and not self.dock.isVisible():
             self.dock.show()
             self.window.resizeDocks([self.dock], [NOTE_HEIGHT], QtCore.Qt.Orientation.Vertical)
+        elif not note:
+            self.dock.hide()  # the plots get the room back
 
     def toggle_note(self, on: bool) -> None:
         presentation = getattr(self.window, "presentation", None)
