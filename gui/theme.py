@@ -184,14 +184,23 @@ def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
         plot.setLabel(side, text, color=INK, **{"font-size": f"{LABEL_PT}pt"})
 
 
+_SWATCHES: dict[tuple[str, int], QtGui.QIcon] = {}
+
+
 def swatch_icon(color: str, size: int = 16) -> QtGui.QIcon:
-    pix = QtGui.QPixmap(size, size)
-    pix.fill(QtGui.QColor(color))
-    painter = QtGui.QPainter(pix)
-    painter.setPen(QtGui.QColor(INK))
-    painter.drawRect(0, 0, size - 1, size - 1)
-    painter.end()
-    return QtGui.QIcon(pix)
+    """One icon per colour, kept: a new pixmap on every refresh of the runs list would
+    fill Qt's pixmap cache (each pixmap has its own cache key) while sliders move."""
+    key = (str(color).upper(), size)
+    icon = _SWATCHES.get(key)
+    if icon is None:
+        pix = QtGui.QPixmap(size, size)
+        pix.fill(QtGui.QColor(color))
+        painter = QtGui.QPainter(pix)
+        painter.setPen(QtGui.QColor(INK))
+        painter.drawRect(0, 0, size - 1, size - 1)
+        painter.end()
+        icon = _SWATCHES[key] = QtGui.QIcon(pix)
+    return icon
 
 
 APP_STYLE = """

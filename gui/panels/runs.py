@@ -100,8 +100,11 @@ class RunsPanel(QtWidgets.QWidget):
         if status == "diverged":
             text += f"  ✗ diverged at {c.traces[i].diverged_at}"
         with QtCore.QSignalBlocker(self.list):
-            item.setText(text)
-            item.setIcon(theme.swatch_icon(run.color))
+            if item.text() != text:
+                item.setText(text)
+            if item.data(QtCore.Qt.ItemDataRole.UserRole) != run.color:
+                item.setIcon(theme.swatch_icon(run.color))
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, run.color)
             item.setCheckState(QtCore.Qt.CheckState.Checked if run.visible else QtCore.Qt.CheckState.Unchecked)
             item.setForeground(QtGui.QColor("#B00020" if status == "diverged" else theme.INK))
             item.setToolTip(f"{run.optimizer.spec()}  schedule {run.schedule.spec()}")
