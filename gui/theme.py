@@ -184,13 +184,13 @@ def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
         plot.setLabel(side, text, color=INK, **{"font-size": f"{LABEL_PT}pt"})
 
 
-_SWATCHES: dict[tuple[str, int], QtGui.QIcon] = {}
+_SWATCHES: dict[tuple[str, int, str], QtGui.QIcon] = {}
 
 
 def swatch_icon(color: str, size: int = 16) -> QtGui.QIcon:
     """One icon per colour, kept: a new pixmap on every refresh of the runs list would
     fill Qt's pixmap cache (each pixmap has its own cache key) while sliders move."""
-    key = (str(color).upper(), size)
+    key = (str(color).upper(), size, INK)  # the border follows the theme
     icon = _SWATCHES.get(key)
     if icon is None:
         pix = QtGui.QPixmap(size, size)

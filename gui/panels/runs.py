@@ -102,9 +102,10 @@ class RunsPanel(QtWidgets.QWidget):
         with QtCore.QSignalBlocker(self.list):
             if item.text() != text:
                 item.setText(text)
-            if item.data(QtCore.Qt.ItemDataRole.UserRole) != run.color:
+            swatch = f"{run.color}/{theme.INK}"
+            if item.data(QtCore.Qt.ItemDataRole.UserRole) != swatch:
                 item.setIcon(theme.swatch_icon(run.color))
-                item.setData(QtCore.Qt.ItemDataRole.UserRole, run.color)
+                item.setData(QtCore.Qt.ItemDataRole.UserRole, swatch)
             item.setCheckState(QtCore.Qt.CheckState.Checked if run.visible else QtCore.Qt.CheckState.Unchecked)
             item.setForeground(QtGui.QColor("#B00020" if status == "diverged" else theme.INK))
             item.setToolTip(f"{run.optimizer.spec()}  schedule {run.schedule.spec()}")
