@@ -326,17 +326,25 @@ class ContourView(pg.GraphicsLayoutWidget):
     def _fit_legend_box(self) -> None:
         """As many equal columns as the widest entry allows (a legend wider than the
         plot would be cut), a smaller font when that still needs more than three rows,
-        and a box exactly as tall as the legend."""
+        and a box exactly as tall as the legend. Re-fitted only when the entries, their
+        text lengths (roughly) or the width changed: a slider moving "lr 0.05" to
+        "lr 0.0505" must not re-measure the legend twice on every move."""
         items = self.legend.items
-        for pt in (theme.LABEL_PT, theme.LABEL_PT - 2):
-            self._legend_font(pt)
-            entries = [sample.width() + label.width() + 24 for sample, label in items]
-            widest = max(entries, default=200.0)
-            cols = int(max(1, min(4, (self.width() - 20) // max(widest, 1.0))))
-            if -(-len(items) // cols) <= 3:
-                break
-        if cols != self.legend.columnCount:
-            self.legend.setColumnCount(cols)
+        key = (len(items), int(self.width()), theme.LABEL_PT, theme.INK,
+               max((len(label.text) for _s, label in items), default=0) // 4)
+        if key != getattr(self, "_legend_fit", None):
+            self._legend_fit = key
+            for pt in (theme.LABEL_PT, theme.LABEL_PT - 2):
+                self._legend_font(pt)
+                entries = [sample.width() + label.width() + 24 for sample, label in items]
+                widest = max(entries, default=200.0)
+                cols = int(max(1, min(4, (self.width() - 20) // max(widest, 1.0))))
+                if -(-len(items) // cols) <= 3:
+                    break
+            if cols != self.legend.columnCount:
+                self.legend.setColumnCount(cols)
+        else:
+            self._legend_font(int(str(self.legend.opts.get("labelTextSize", "12pt")).rstrip("pt") or 12))
         height = max(self.legend.height(), 4.0)
         if abs(self.legend_box.maximumHeight() - height) > 0.5:
             self.legend_box.setMinimumHeight(height)
@@ -344,11 +352,14 @@ class ContourView(pg.GraphicsLayoutWidget):
 
     def _legend_font(self, pt: int) -> None:
         size = f"{pt}pt"
+        changed = False
         for _sample, label in self.legend.items:
             if label.opts.get("size") != size:
                 label.setText(label.text, size=size, color=theme.INK)
-        self.legend.opts["labelTextSize"] = size
-        self.legend.updateSize()
+                changed = True
+        if changed or self.legend.opts.get("labelTextSize") != size:
+            self.legend.opts["labelTextSize"] = size
+            self.legend.updateSize()
 
     def _step_changed(self, step: int) -> None:
         c = self.controller
