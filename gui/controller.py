@@ -1,5 +1,9 @@
 """The one object that owns the scene, the runs' paths and the animation timer.
 
+Its methods live in three modules, one idea each: this one (the scene, the surface,
+the paths and the settings that move every path), :mod:`gui.run_edits` (adding,
+removing and tuning runs) and :mod:`gui.playback` (the timer that reveals the paths).
+
 Paths are pure functions of the scene (Distill style): any change recomputes the
 whole path of the runs it affects (engine.runner.run, ~2 ms per 1000 steps), and
 the views redraw up to the current step at once. Playing only *reveals* the
@@ -13,20 +17,17 @@ not parse, a rule that fails) are caught at this boundary, reported through
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import replace
 
 from PySide6 import QtCore
 
 from engine.hyper import HyperError
-from engine.registry import OPTIMIZERS, hypers_for
 from engine.runner import run
-from engine.session import MAX_RUNS, MAX_STEPS, PALETTE, RunConfig, Scene
-from engine.spec import OptimizerSpec, ScheduleSpec, split_spec
+from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.spec import OptimizerSpec, split_spec
 from engine.trace import polyak_average
+from gui.playback import SPEED_MAX, SPEED_MIN, TICK_MS, PlaybackMixin  # noqa: F401 - re-exported
+from gui.run_edits import RunEditsMixin
 
-SPEED_MIN, SPEED_MAX = 1.0, 5000.0
-TICK_MS = 16  # ~60 Hz
 DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a run has none
 
 # Display toggles (Scene.display) and their defaults: views read them through display().
@@ -54,7 +55,7 @@ def default_scene() -> Scene:
                  title="Five optimizers on an ill-conditioned quadratic")
 
 
-class PlaygroundController(QtCore.QObject):
+class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
     sceneChanged = QtCore.Signal()            # surface and runs replaced: redraw everything
     tracesChanged = QtCore.Signal(list)       # the paths of these run indices were recomputed
     stepChanged = QtCore.Signal(int)
@@ -72,14 +73,9 @@ class PlaygroundController(QtCore.QObject):
         self.surface = None
         self.traces: list = []
         self.step = 0
-        self._pos = 0.0
-        self._last_tick = 0.0
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
-        self._timer = QtCore.QTimer(self)
-        self._timer.setTimerType(QtCore.Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(TICK_MS)
-        self._timer.timeout.connect(self._tick)
+        self._init_playback()
         if not self.set_scene(scene or default_scene()):
             self.set_scene(default_scene())
 
@@ -92,15 +88,6 @@ class PlaygroundController(QtCore.QObject):
     @property
     def selected(self) -> int:
         return self.scene.selected
-
-    @property
-    def playing(self) -> bool:
-        return self._timer.isActive()
-
-    @property
-    def last_step(self) -> int:
-        """Where playing stops: the last row of the longest path."""
-        return max((len(tr.xs) - 1 for tr in self.traces), default=0)
 
     @property
     def start(self) -> tuple[float, ...]:
@@ -220,10 +207,6 @@ class PlaygroundController(QtCore.QObject):
         self.tracesChanged.emit(list(indices))
         return True
 
-    def _clamp_step(self) -> None:
-        if self.step > self.scene.steps:
-            self._set_step(self.scene.steps)
-
     # -- the whole scene ------------------------------------------------------------------------
 
     def set_scene(self, scene: Scene) -> bool:
@@ -303,170 +286,6 @@ class PlaygroundController(QtCore.QObject):
         self.stepChanged.emit(self.step)
         return True
 
-    # -- runs -----------------------------------------------------------------------------------
-
-    def _free_color(self) -> str:
-        used = {r.color.upper() for r in self.runs}
-        for c in PALETTE:
-            if c.upper() not in used:
-                return c
-        return PALETTE[len(self.runs) % len(PALETTE)]
-
-    def add_run(self, key: str, **values) -> bool:
-        if len(self.runs) >= MAX_RUNS:
-            self.message.emit(f"at most {MAX_RUNS} runs in a scene")
-            return False
-        try:
-            if "lr" not in values and self.surface.default_lr and "lr" in {h.name for h in hypers_for(key)}:
-                if OPTIMIZERS[key].family == "gradient descent":
-                    values["lr"] = self.surface.default_lr
-            optimizer = OptimizerSpec.make(key, **values)
-        except HyperError as err:
-            self.message.emit(str(err))
-            return False
-        cfg = RunConfig(optimizer, color=self._free_color())
-        return self._insert_run(len(self.runs), cfg)
-
-    def _insert_run(self, index: int, cfg: RunConfig) -> bool:
-        runs = list(self.runs)
-        runs.insert(index, cfg)
-        scene = self.scene.replace(runs=tuple(runs), selected=index)
-        self.traces.insert(index, None)
-        tr = self._compute(index, scene=scene)
-        if tr is None:
-            self.traces.pop(index)
-            return False
-        self._states.clear()
-        self._polyak.clear()
-        self._store(index, tr)
-        self.scene = scene
-        self._report_divergence([index])
-        self.runsChanged.emit()
-        self.selectionChanged.emit(index)
-        return True
-
-    def duplicate_run(self, i: int) -> bool:
-        if not self._valid(i):
-            return False
-        if len(self.runs) >= MAX_RUNS:
-            self.message.emit(f"at most {MAX_RUNS} runs in a scene")
-            return False
-        cfg = self.runs[i]
-        copy = RunConfig(cfg.optimizer, cfg.schedule, self._free_color(), True, "", cfg.polyak)
-        return self._insert_run(i + 1, copy)
-
-    def remove_run(self, i: int) -> bool:
-        if not self._valid(i):
-            return False
-        runs = list(self.runs)
-        runs.pop(i)
-        self.traces.pop(i)
-        self._states.clear()
-        self._polyak.clear()
-        selected = min(self.selected if self.selected < i else max(self.selected - 1, 0), max(len(runs) - 1, 0))
-        self.scene = self.scene.replace(runs=tuple(runs), selected=selected)
-        self.runsChanged.emit()
-        self.selectionChanged.emit(selected)
-        return True
-
-    def _valid(self, i: int) -> bool:
-        if 0 <= i < len(self.runs):
-            return True
-        self.message.emit(f"there is no run {i + 1}")
-        return False
-
-    def _set_run(self, i: int, cfg: RunConfig) -> None:
-        runs = list(self.runs)
-        runs[i] = cfg
-        self.scene = self.scene.replace(runs=tuple(runs))
-
-    def set_run_visible(self, i: int, on: bool) -> None:
-        if self._valid(i) and self.runs[i].visible != bool(on):
-            self._set_run(i, replace(self.runs[i], visible=bool(on)))
-            self.runChanged.emit(i)
-
-    def set_run_color(self, i: int, color: str) -> None:
-        if self._valid(i):
-            self._set_run(i, replace(self.runs[i], color=str(color)))
-            self.runChanged.emit(i)
-
-    def set_run_polyak(self, i: int, a: float) -> None:
-        if self._valid(i) and 0.0 <= a < 1.0:
-            self._set_run(i, replace(self.runs[i], polyak=float(a)))
-            self._polyak.pop(i, None)
-            self.runChanged.emit(i)
-
-    def select_run(self, i: int) -> None:
-        if self._valid(i) and i != self.selected:
-            self.scene = self.scene.replace(selected=i)
-            self.selectionChanged.emit(i)
-
-    def set_hyper(self, i: int, name: str, value) -> bool:
-        """One knob of run ``i``; with the "same learning rate" flag an lr goes to every run."""
-        if not self._valid(i):
-            return False
-        targets = [i]
-        if name == "lr" and self.display("same_lr"):
-            targets = [j for j, r in enumerate(self.runs)
-                       if "lr" in {h.name for h in hypers_for(r.optimizer.key, r.optimizer.params)}]
-        runs = list(self.runs)
-        changed = []
-        for j in targets:
-            try:
-                new = runs[j].optimizer.replace(**{name: value})
-            except HyperError as err:
-                if j == i:
-                    self.message.emit(str(err))
-                    return False
-                continue  # another run's range does not take this lr: leave it alone
-            if new != runs[j].optimizer:
-                runs[j] = replace(runs[j], optimizer=new)
-                changed.append(j)
-        if not changed:
-            return True
-        if not self._apply(self.scene.replace(runs=tuple(runs)), changed):
-            return False
-        for j in changed:
-            self.runChanged.emit(j)
-        return True
-
-    def set_optimizer(self, i: int, spec: OptimizerSpec) -> bool:
-        """Replace run ``i``'s optimizer (another rule or many knobs at once)."""
-        if not self._valid(i):
-            return False
-        runs = list(self.runs)
-        runs[i] = replace(runs[i], optimizer=spec)
-        if not self._apply(self.scene.replace(runs=tuple(runs)), [i]):
-            return False
-        self.runChanged.emit(i)
-        return True
-
-    def set_schedule(self, i: int, spec) -> bool:
-        if not self._valid(i):
-            return False
-        try:
-            schedule = spec if isinstance(spec, ScheduleSpec) else ScheduleSpec.parse(str(spec))
-        except HyperError as err:
-            self.message.emit(str(err))
-            return False
-        runs = list(self.runs)
-        runs[i] = replace(runs[i], schedule=schedule)
-        if not self._apply(self.scene.replace(runs=tuple(runs)), [i]):
-            return False
-        self.runChanged.emit(i)
-        return True
-
-    def set_schedule_param(self, i: int, name: str, value) -> bool:
-        if not self._valid(i):
-            return False
-        sched = self.runs[i].schedule
-        try:
-            new = ScheduleSpec.make(sched.key, **{**sched.params, name: value})
-        except HyperError as err:
-            self.message.emit(str(err))
-            return False
-        return new == sched or self.set_schedule(i, new)
-
     # -- scene settings that move every path ---------------------------------------------------
 
     def _set_all(self, **changes) -> bool:
@@ -516,24 +335,6 @@ class PlaygroundController(QtCore.QObject):
             return False
         return self._set_all(steps=n)
 
-    def set_speed(self, v) -> None:
-        try:
-            v = float(v)
-        except (TypeError, ValueError):
-            return
-        if not math.isfinite(v):
-            return
-        v = min(max(v, SPEED_MIN), SPEED_MAX)
-        if v != self.scene.speed:
-            self.scene = self.scene.replace(speed=v)
-            self.settingsChanged.emit()
-
-    def faster(self) -> None:
-        self.set_speed(self.scene.speed * 2.0)
-
-    def slower(self) -> None:
-        self.set_speed(self.scene.speed / 2.0)
-
     def set_display(self, key: str, value) -> None:
         if self.display(key) == value:
             return
@@ -543,63 +344,3 @@ class PlaygroundController(QtCore.QObject):
         if key == "polyak":
             self._polyak.clear()
         self.displayChanged.emit(key, value)
-
-    # -- the animation ---------------------------------------------------------------------------
-
-    def _set_step(self, k: int) -> None:
-        k = int(min(max(k, 0), self.scene.steps))
-        self._pos = float(k)
-        if k != self.step:
-            self.step = k
-            self.stepChanged.emit(k)
-
-    def seek(self, k: int) -> None:
-        """Show the paths up to step ``k`` (the time slider)."""
-        self._set_step(k)
-
-    def play(self) -> None:
-        if self.playing:
-            return
-        if self.step >= self.last_step:
-            self._set_step(0)
-        self._pos = float(self.step)
-        self._last_tick = time.perf_counter()
-        self._timer.start()
-        self.playingChanged.emit(True)
-
-    def pause(self) -> None:
-        if self._timer.isActive():
-            self._timer.stop()
-            self.playingChanged.emit(False)
-
-    def toggle_play(self) -> None:
-        self.pause() if self.playing else self.play()
-
-    def step_once(self) -> None:
-        self.pause()
-        self._set_step(self.step + 1)
-
-    def step_back(self) -> None:
-        self.pause()
-        self._set_step(self.step - 1)
-
-    def reset(self) -> None:
-        self.pause()
-        self._set_step(0)
-
-    def jump_to_end(self) -> None:
-        self.pause()
-        self._set_step(self.scene.steps)
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        dt = min(now - self._last_tick, 0.1)  # a stalled frame must not jump ahead by seconds
-        self._last_tick = now
-        end = self.last_step
-        self._pos = min(self._pos + self.scene.speed * dt, float(end))
-        k = int(self._pos)
-        if k != self.step:
-            self.step = k
-            self.stepChanged.emit(k)
-        if k >= end:
-            self.pause()
