@@ -177,7 +177,7 @@ class Presentation(QtCore.QObject):
         w.presets.note_action.blockSignals(True)
         w.presets.note_action.setChecked(self.notes.isVisible())
         w.presets.note_action.blockSignals(False)
-        w.statusBar().showMessage("presentation: PgDown/PgUp presets, B blank, F6 lecturer notes, Esc leaves", 5000)
+        w.statusBar().showMessage("PgDn/PgUp presets · B blank · F6 notes · Esc", 5000)
 
     def _fill_screen(self) -> None:
         """Without a window manager (Xvfb, some kiosk setups) full screen changes nothing:
