@@ -7,19 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from engine import run_edits as edits
 from engine.hyper import HyperError
 from engine.registry import OPTIMIZERS, hypers_for
-from engine.session import MAX_RUNS, PALETTE, RunConfig
-from engine.spec import OptimizerSpec, ScheduleSpec
+from engine.session import MAX_RUNS, RunConfig
+from engine.spec import OptimizerSpec
 
 
 class RunEditsMixin:
     def _free_color(self) -> str:
-        used = {r.color.upper() for r in self.runs}
-        for c in PALETTE:
-            if c.upper() not in used:
-                return c
-        return PALETTE[len(self.runs) % len(PALETTE)]
+        return edits.free_color(self.runs)
 
     def add_run(self, key: str, **values) -> bool:
         if len(self.runs) >= MAX_RUNS:
@@ -60,9 +57,7 @@ class RunEditsMixin:
         if len(self.runs) >= MAX_RUNS:
             self.message.emit(f"at most {MAX_RUNS} runs in a scene")
             return False
-        cfg = self.runs[i]
-        copy = RunConfig(cfg.optimizer, cfg.schedule, self._free_color(), True, "", cfg.polyak)
-        return self._insert_run(i + 1, copy)
+        return self._insert_run(i + 1, edits.duplicate(self.runs[i], self._free_color()))
 
     def remove_run(self, i: int) -> bool:
         if not self._valid(i):
@@ -114,23 +109,11 @@ class RunEditsMixin:
         """One knob of run ``i``; with the "same learning rate" flag an lr goes to every run."""
         if not self._valid(i):
             return False
-        targets = [i]
-        if name == "lr" and self.display("same_lr"):
-            targets = [j for j, r in enumerate(self.runs)
-                       if "lr" in {h.name for h in hypers_for(r.optimizer.key, r.optimizer.params)}]
-        runs = list(self.runs)
-        changed = []
-        for j in targets:
-            try:
-                new = runs[j].optimizer.replace(**{name: value})
-            except HyperError as err:
-                if j == i:
-                    self.message.emit(str(err))
-                    return False
-                continue  # another run's range does not take this lr: leave it alone
-            if new != runs[j].optimizer:
-                runs[j] = replace(runs[j], optimizer=new)
-                changed.append(j)
+        try:
+            runs, changed = edits.with_hyper(self.runs, i, name, value, bool(self.display("same_lr")))
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
         if not changed:
             return True
         if not self._apply(self.scene.replace(runs=tuple(runs)), changed):
@@ -154,13 +137,11 @@ class RunEditsMixin:
         if not self._valid(i):
             return False
         try:
-            schedule = spec if isinstance(spec, ScheduleSpec) else ScheduleSpec.parse(str(spec))
+            runs = edits.with_schedule(self.runs, i, spec)
         except HyperError as err:
             self.message.emit(str(err))
             return False
-        runs = list(self.runs)
-        runs[i] = replace(runs[i], schedule=schedule)
-        if not self._apply(self.scene.replace(runs=tuple(runs)), [i]):
+        if not self._apply(self.scene.replace(runs=runs), [i]):
             return False
         self.runChanged.emit(i)
         return True
@@ -168,10 +149,9 @@ class RunEditsMixin:
     def set_schedule_param(self, i: int, name: str, value) -> bool:
         if not self._valid(i):
             return False
-        sched = self.runs[i].schedule
         try:
-            new = ScheduleSpec.make(sched.key, **{**sched.params, name: value})
+            new = edits.schedule_with_param(self.runs[i], name, value)
         except HyperError as err:
             self.message.emit(str(err))
             return False
-        return new == sched or self.set_schedule(i, new)
+        return new == self.runs[i].schedule or self.set_schedule(i, new)

@@ -25,10 +25,11 @@ from dataclasses import replace
 
 from PySide6 import QtCore
 
+from engine import run_edits as edits
 from engine.hyper import HyperError
 from engine.registry import hypers_for
 from engine.session import MAX_RUNS, MAX_STEPS, PALETTE, RunConfig, Scene
-from engine.spec import OptimizerSpec, ScheduleSpec, split_spec
+from engine.spec import OptimizerSpec, split_spec
 from engine.training import check_optimizer_fits, problem_from_scene, state_memory
 
 from .blas import limit_blas_threads
@@ -273,8 +274,7 @@ class ClassificationController(QtCore.QObject):
         return False
 
     def _free_color(self) -> str:
-        used = {r.color.upper() for r in self.runs}
-        return next((c for c in PALETTE if c.upper() not in used), PALETTE[len(self.runs) % len(PALETTE)])
+        return edits.free_color(self.runs)
 
     def _with_runs(self, runs, selected=None) -> bool:
         sel = self.selected if selected is None else selected
@@ -299,9 +299,8 @@ class ClassificationController(QtCore.QObject):
         if len(self.runs) >= MAX_RUNS:
             self.message.emit(f"at most {MAX_RUNS} runs in a scene")
             return False
-        cfg = self.runs[i]
         runs = list(self.runs)
-        runs.insert(i + 1, RunConfig(cfg.optimizer, cfg.schedule, self._free_color(), True, "", cfg.polyak))
+        runs.insert(i + 1, edits.duplicate(self.runs[i], self._free_color()))
         return self._with_runs(runs, selected=i + 1)
 
     def remove_run(self, i: int) -> bool:
@@ -340,20 +339,11 @@ class ClassificationController(QtCore.QObject):
         """One knob of run ``i``; with the "same learning rate" switch an lr goes to every run."""
         if not self._valid(i):
             return False
-        targets = [i]
-        if name == "lr" and self.display("same_lr"):
-            targets = [j for j, r in enumerate(self.runs)
-                       if "lr" in {h.name for h in hypers_for(r.optimizer.key, r.optimizer.params)}]
-        runs = list(self.runs)
-        for j in targets:
-            try:
-                new = runs[j].optimizer.replace(**{name: value})
-            except HyperError as err:
-                if j == i:
-                    self.message.emit(str(err))
-                    return False
-                continue  # another run's range does not take this lr: leave it alone
-            runs[j] = replace(runs[j], optimizer=new)
+        try:
+            runs, _ = edits.with_hyper(self.runs, i, name, value, bool(self.display("same_lr")))
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
         if tuple(runs) == self.runs:
             return True
         return self._with_runs(runs)
@@ -362,24 +352,21 @@ class ClassificationController(QtCore.QObject):
         if not self._valid(i):
             return False
         try:
-            schedule = spec if isinstance(spec, ScheduleSpec) else ScheduleSpec.parse(str(spec))
+            runs = edits.with_schedule(self.runs, i, spec)
         except HyperError as err:
             self.message.emit(str(err))
             return False
-        runs = list(self.runs)
-        runs[i] = replace(runs[i], schedule=schedule)
         return self._with_runs(runs)
 
     def set_schedule_param(self, i: int, name: str, value) -> bool:
         if not self._valid(i):
             return False
-        sched = self.runs[i].schedule
         try:
-            new = ScheduleSpec.make(sched.key, **{**sched.params, name: value})
+            new = edits.schedule_with_param(self.runs[i], name, value)
         except HyperError as err:
             self.message.emit(str(err))
             return False
-        return new == sched or self.set_schedule(i, new)
+        return new == self.runs[i].schedule or self.set_schedule(i, new)
 
     def set_run_polyak(self, i: int, a: float) -> None:
         """Kept in the scene (surface mode draws it); training itself does not use it."""
