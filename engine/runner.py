@@ -24,7 +24,7 @@ import numpy as np
 
 from engine.ops import FLOAT_OPS
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
-from engine.stepper import Update, noise_rows, rule_record
+from engine.stepper import Update, lr_table, noise_rows, rule_record
 from engine.trace import Trace
 
 DIVERGENCE_FACTOR = 1e6
@@ -74,14 +74,6 @@ def _rule_and_hp(spec: OptimizerSpec):
     """(record whose rule steps, hyperparameters as attributes, SAM radius or 0)."""
     sam_rho = float(spec.params["rho_sam"]) if spec.key == "sam" else 0.0
     return rule_record(spec), SimpleNamespace(**spec.params), sam_rho
-
-
-def lr_table(spec: OptimizerSpec, schedule: ScheduleSpec, steps: int) -> np.ndarray:
-    """lr_t for t = 1..steps (0 for rules without a learning rate)."""
-    lr = spec.params.get("lr")
-    if lr is None:
-        return np.zeros(steps)
-    return lr * schedule.multipliers(steps)
 
 
 # -- the float path ---------------------------------------------------------------------------

@@ -69,6 +69,14 @@ def stack_hyperparameters(specs):
     return SimpleNamespace(**out)
 
 
+def lr_table(spec: OptimizerSpec, schedule: ScheduleSpec, steps: int) -> np.ndarray:
+    """lr_t for t = 1..steps (0 for rules without a learning rate)."""
+    lr = spec.params.get("lr")
+    if lr is None:
+        return np.zeros(steps)
+    return lr * schedule.multipliers(steps)
+
+
 def rule_record(spec: OptimizerSpec):
     """The record whose rule steps a run of ``spec`` (SAM steps with its base's rule)."""
     return OPTIMIZERS[spec.params["base"]] if spec.key == "sam" else OPTIMIZERS[spec.key]
@@ -166,7 +174,7 @@ class BatchStepper:
         self.record = self.update.record
         self.X = np.array(starts, dtype=float).reshape(R, objective.dim)
         self.total_steps = int(total_steps)
-        self.lrs = np.stack([_lr_table(o, s, self.total_steps) for o, s in zip(optimizers, schedules)], axis=1)
+        self.lrs = np.stack([lr_table(o, s, self.total_steps) for o, s in zip(optimizers, schedules)], axis=1)
         self.noise = float(noise)
         self._noise = noise_rows(noise, seed, self.total_steps, self.X.shape[1])
         self.state = self.update.init_state(self.X)
@@ -188,10 +196,3 @@ class BatchStepper:
                                                              self.noise, row)
         self.k = k + 1
         return self.X
-
-
-def _lr_table(spec: OptimizerSpec, schedule: ScheduleSpec, steps: int) -> np.ndarray:
-    lr = spec.params.get("lr")
-    if lr is None:
-        return np.zeros(steps)
-    return lr * schedule.multipliers(steps)
