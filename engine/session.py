@@ -18,6 +18,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 
 from engine.hyper import HyperError
+from engine.signals import check_display
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec, SpecError, parse_surface, split_spec
 
 VERSION = 1
@@ -250,6 +251,10 @@ def _validate(data) -> Scene:
         _need(isinstance(value, (bool, int, float, str)) and (not isinstance(value, str) or len(value) <= 200)
               and (not isinstance(value, float) or math.isfinite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
+    try:
+        check_display(display, mode)  # the signal plot's series and x axis (engine.signals)
+    except ValueError as err:
+        raise SessionError(str(err)) from None
     steps = _number(data, "steps", 1, MAX_STEPS, 300, integer=True)
     return Scene(
         mode=mode, surface=surface_spec, formula=formula,

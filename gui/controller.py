@@ -23,6 +23,7 @@ from PySide6 import QtCore
 from engine.hyper import HyperError
 from engine.runner import run
 from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.signals import needs_states
 from engine.spec import OptimizerSpec, split_spec
 from engine.trace import polyak_average
 from gui.playback import SPEED_MAX, SPEED_MIN, TICK_MS, PlaybackMixin  # noqa: F401 - re-exported
@@ -149,7 +150,7 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         if record_states is None:
             # the head overlays read every run's moments: then record them all at once
             record_states = i == scene.selected or any(
-                scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS)
+                scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS) or needs_states(scene.display)
         start = scene.start if scene.start is not None else surface.start
         try:
             return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,

@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtWidgets
 from gui import theme
 from gui.panels.hypers import HyperControls
 from gui.panels.runs import RunsPanel
+from gui.views.signal import ClassificationSignalPlot
 
 from .controller import SPEED_MAX, SPEED_MIN
 from .decision_view import DecisionRegionsView
@@ -135,7 +136,14 @@ class ClassificationPane(QtWidgets.QWidget):
         self.tabs.addTab(self.memory_view, "Optimizer memory")
         split.addWidget(self.tabs)
         self.metrics_view = MetricsView(c)
-        split.addWidget(self.metrics_view)
+        self.signal = ClassificationSignalPlot(c)  # hidden unless the scene names a signal
+        curves = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        curves.addWidget(self.metrics_view)
+        curves.addWidget(self.signal)
+        curves.setStretchFactor(0, 3)
+        curves.setStretchFactor(1, 2)
+        curves.setChildrenCollapsible(False)
+        split.addWidget(curves)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 5)

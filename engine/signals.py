@@ -1,0 +1,344 @@
+"""The signal plot's table: one per-run series that carries a lecture's point.
+
+A loss curve cannot show AdaGrad's shrinking step, Sutskever's momentum schedule
+or how sparse L1 makes the weights; each of those is one number per row of a run.
+``SIGNALS`` is a table of plain records (like ``engine.registry.OPTIMIZERS``) read
+by the GUI's signal plot, the session validator and the tests: a key, a title, the
+y-axis label, log scale or not, the modes it belongs to, and a pure function from
+one run to one value per row (row 0 = the start; NaN where the quantity does not
+exist yet, e.g. a step length before the first step). NumPy only.
+
+``AXES`` are the x axes a signal can be drawn against: updates, gradient
+evaluations (what an update costs in backprop passes) and examples seen (what it
+costs in data). On an axis of updates full batch looks as good as batch 1; per
+example seen it does not.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.ops import FLOAT_OPS
+from engine.optimizers.momentum import momentum_coefficient
+
+NEAR_ZERO = 0.02  # |w| below this counts as "near zero" (weights start at ~0.1-1 here)
+DEFAULT_POLYAK = 0.95  # the averaging a run without its own (polyak = 0) is shown with
+
+
+@dataclass(frozen=True)
+class SurfaceRun:
+    """What a surface signal reads: the run's trace (with ``states`` when the signal
+    says it needs them), its optimizer spec, the surface and its Polyak constant."""
+
+    trace: object
+    optimizer: object
+    surface: object
+    polyak: float = 0.0
+
+
+@dataclass(frozen=True)
+class ClassificationRun:
+    """What a classification signal reads: the weights of every row ``(rows, D)``, the
+    problem (for the model's forward pass and which entries are weights, not biases)
+    and the run's metrics (name -> one value per row)."""
+
+    weights: np.ndarray
+    problem: object
+    metrics: dict
+
+
+@dataclass(frozen=True)
+class Signal:
+    key: str
+    title: str
+    axis: str  # y-axis label, with its unit
+    log: bool
+    modes: tuple[str, ...]
+    series: Callable | None  # (run) -> (rows,) values; None for the histogram
+    kind: str = "line"  # "line" | "histogram" (the weights at the current step)
+    needs_states: bool = False  # the trace must be recorded with optimizer state
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Axis:
+    key: str
+    label: str
+    modes: tuple[str, ...]
+    doc: str
+
+
+# -- surface signals ----------------------------------------------------------------------------
+
+
+def loss_gap(run: SurfaceRun) -> np.ndarray:
+    """f(x_t) - f*; on a surface with no known minimum (the saddle) f(x_t) itself."""
+    fmin = run.surface.min_value
+    loss = np.asarray(run.trace.loss, dtype=float)
+    return loss - fmin if fmin is not None else loss.copy()
+
+
+def distance_to_minimum(run: SurfaceRun) -> np.ndarray:
+    """min over the surface's minima m of ||x_t - m||: how far from the nearest one."""
+    points = [m.point for m in run.surface.minima() if m.kind in ("global", "local")]
+    xs = np.asarray(run.trace.xs, dtype=float)
+    if not points:
+        return np.full(len(xs), np.nan)
+    diff = xs[:, None, :] - np.asarray(points, dtype=float)[None, :, :]
+    return np.sqrt((diff ** 2).sum(axis=2)).min(axis=1)
+
+
+def step_length(run: SurfaceRun) -> np.ndarray:
+    """||x_t - x_{t-1}|| (row 0: NaN, no step yet)."""
+    xs = np.asarray(run.trace.xs, dtype=float)
+    out = np.full(len(xs), np.nan)
+    out[1:] = np.sqrt((np.diff(xs, axis=0) ** 2).sum(axis=1))
+    return out
+
+
+def gradient_norm(run: SurfaceRun) -> np.ndarray:
+    """||g_t||: the gradient at x_t as the next update uses it (noise and coupled weight
+    decay included; the last row is the exact gradient at the end point)."""
+    g = np.asarray(run.trace.grads, dtype=float)
+    return np.sqrt((g ** 2).sum(axis=1))
+
+
+def rule_of(optimizer) -> tuple[str, dict]:
+    """The element-wise rule that actually steps (SAM steps with its base's rule)."""
+    if optimizer.key == "sam":
+        return optimizer.params["base"], optimizer.params
+    return optimizer.key, optimizer.params
+
+
+def per_coordinate_step(optimizer, trace) -> np.ndarray:
+    """lr_t / (sqrt(v_hat) + eps) per row and coordinate ``(rows, D)``: the step one unit
+    of gradient gets on each axis. Rules without a second moment: lr_t. Row 0: NaN.
+    Reads the state by name (``trace.state_names``), as the rules record it."""
+    key, p = rule_of(optimizer)
+    rows, dim = np.shape(trace.xs)
+    lr = np.asarray(trace.lr, dtype=float)[:, None]
+    names = tuple(trace.state_names or ())
+    states = trace.states
+    state = {n: states[:, j, :] for j, n in enumerate(names)} if states is not None else {}
+    t = np.arange(rows, dtype=float)[:, None]
+    with np.errstate(all="ignore"):
+        if key in ("adam", "adamw", "nadam", "radam") and "v" in state:
+            correct = p.get("bias_correction", True)
+            v = state["v_max"] if p.get("amsgrad") and "v_max" in state else state["v"]
+            v_hat = v / (1.0 - p["beta2"] ** t) if correct else v
+            out = lr / (np.sqrt(v_hat) + p["eps"])
+        elif key == "adamax" and "u" in state:
+            out = lr / (1.0 - p["beta1"] ** t) / state["u"]
+        elif key == "adafactor" and "v" in state:
+            out = lr / (np.sqrt(state["v"] / (1.0 - p["beta2"] ** t)) + p["eps"])
+        elif key == "adagrad" and "G" in state:
+            out = lr / (np.sqrt(state["G"]) + p["eps"])
+        elif key == "rmsprop" and "s" in state:
+            out = lr / (np.sqrt(state["s"]) + p["eps"])
+        elif key == "adadelta" and "s" in state:
+            # update t scales by u from before it (u_{t-1}) over s after it (s_t)
+            u_prev = np.vstack([state["u"][:1], state["u"][:-1]])
+            out = lr * np.sqrt(u_prev + p["eps"]) / np.sqrt(state["s"] + p["eps"])
+        else:
+            out = np.broadcast_to(lr, (rows, dim)).copy()
+    out = np.asarray(out, dtype=float).reshape(rows, dim)
+    out[0] = np.nan
+    return out
+
+
+def effective_step(run: SurfaceRun) -> np.ndarray:
+    """One number per row: the geometric mean over coordinates of lr_t / (sqrt(v_hat) + eps).
+
+    Why the geometric mean and not both coordinates: a race of five runs would need ten
+    curves, and the lecture's point (AdaGrad's step only shrinks, RMSProp's settles,
+    SGD's stays at lr_t) is the size of the step, which every coordinate shares. The
+    geometric mean is the scalar lr that sweeps the same area as the diagonal
+    preconditioner (its determinant to the 1/D), so it is exactly lr_t for SGD and it
+    does not let one huge coordinate hide the other. How the step differs between the
+    axes is what the adaptive-box overlay (A) and the inspector show.
+    """
+    per = per_coordinate_step(run.optimizer, run.trace)
+    with np.errstate(all="ignore"):
+        return np.exp(np.log(per).mean(axis=1))
+
+
+def momentum_series(run: SurfaceRun) -> np.ndarray:
+    """mu_t of update t: momentum / nesterov's rho (Sutskever's schedule when it is on),
+    RMSProp's momentum, and beta1 for the Adam family, whose first moment is momentum
+    written as an average; 0 for SGD; NaN for rules with no momentum at all."""
+    key, p = rule_of(run.optimizer)
+    rows = len(run.trace.xs)
+    out = np.full(rows, np.nan)
+    if key in ("momentum", "nesterov"):
+        from types import SimpleNamespace
+        hp = SimpleNamespace(**p)
+        # the rule's own function, so the plot shows the schedule the run used
+        out[1:] = [float(momentum_coefficient(hp, t, FLOAT_OPS)) for t in range(1, rows)]
+    elif key == "sgd":
+        out[1:] = 0.0
+    elif key == "rmsprop":
+        out[1:] = float(p.get("momentum", 0.0))
+    elif key in ("adam", "adamw", "nadam", "radam", "adamax", "lion"):
+        out[1:] = float(p["beta1"])
+    return out
+
+
+def polyak_loss(run: SurfaceRun) -> np.ndarray:
+    """f(xbar_t) - f* of the Polyak average xbar <- a xbar + (1 - a) x (seed 004), with the
+    run's own a, or 0.95 when it has none, so the average can be compared with the iterate."""
+    from engine.trace import polyak_average
+    a = run.polyak or DEFAULT_POLYAK
+    xbar = polyak_average(run.trace.xs, a)
+    with np.errstate(all="ignore"):
+        loss = np.asarray(run.surface.value_at(xbar), dtype=float)
+    fmin = run.surface.min_value
+    return loss - fmin if fmin is not None else loss
+
+
+# -- classification signals ---------------------------------------------------------------------
+
+
+def _weights_only(run: ClassificationRun) -> np.ndarray:
+    """The entries of weight matrices (biases excluded), as the regularizer sees them."""
+    W = np.asarray(run.weights, dtype=float)
+    mask = np.asarray(run.problem.model.weight_mask) > 0
+    return W[:, mask]
+
+
+def weight_l1(run: ClassificationRun) -> np.ndarray:
+    return np.abs(_weights_only(run)).sum(axis=1)
+
+
+def weight_l2(run: ClassificationRun) -> np.ndarray:
+    return np.sqrt((_weights_only(run) ** 2).sum(axis=1))
+
+
+def near_zero_share(run: ClassificationRun) -> np.ndarray:
+    """Share of weights with |w| < NEAR_ZERO: L1 drives many to zero, L2 only shrinks them."""
+    W = _weights_only(run)
+    if W.shape[1] == 0:
+        return np.full(len(W), np.nan)
+    return (np.abs(W) < NEAR_ZERO).mean(axis=1)
+
+
+def mean_confidence(run: ClassificationRun) -> np.ndarray:
+    """Mean over validation points of the largest softmax probability (the SVM's scores
+    go through the same softmax): label smoothing keeps it away from 1."""
+    return np.asarray(run.problem.confidence(np.asarray(run.weights, dtype=float)), dtype=float)
+
+
+def validation_accuracy(run: ClassificationRun) -> np.ndarray:
+    return np.asarray(run.metrics.get("val_acc", ()), dtype=float)
+
+
+def weights_at(run: ClassificationRun, row: int) -> np.ndarray:
+    """The histogram's data: the weight-matrix entries at ``row``."""
+    return _weights_only(run)[row]
+
+
+S, C = ("surface",), ("classification",)
+
+SIGNALS: dict[str, Signal] = {s.key: s for s in (
+    Signal("loss_gap", "Loss − f*", "f(x_t) − f*", True, S, loss_gap,
+           doc="the gap to the lowest known minimum (the loss itself where none is known)"),
+    Signal("distance", "Distance to the nearest minimum", "‖x_t − x*‖", True, S, distance_to_minimum),
+    Signal("step_length", "Step length", "‖x_t − x_{t−1}‖", True, S, step_length),
+    Signal("effective_lr", "Effective step per coordinate", "lr_t / (√v̂ + ε)", True, S, effective_step,
+           needs_states=True, doc="geometric mean over the coordinates; lr_t for rules without v"),
+    Signal("momentum", "Momentum μ_t", "μ_t", False, S, momentum_series),
+    Signal("grad_norm", "Gradient norm", "‖g_t‖", True, S, gradient_norm),
+    Signal("polyak_loss", "Loss of the Polyak average", "f(x̄_t) − f*", True, S, polyak_loss),
+    Signal("weight_l1", "‖W‖₁", "Σ|w|", False, C, weight_l1),
+    Signal("weight_l2", "‖W‖₂", "√Σw²", False, C, weight_l2),
+    Signal("near_zero", f"Share of weights near zero (|w| < {NEAR_ZERO:g})", "share", False, C,
+           near_zero_share),
+    Signal("weight_histogram", "Weight histogram", "count", False, C, None, kind="histogram",
+           doc="the weights at the current step"),
+    Signal("confidence", "Mean confidence (validation)", "mean max p", False, C, mean_confidence),
+    Signal("val_acc", "Validation accuracy", "accuracy", False, C, validation_accuracy),
+)}
+
+NONE = "none"
+
+AXES: dict[str, Axis] = {a.key: a for a in (
+    Axis("updates", "updates t", S + C, "one point per update"),
+    Axis("grad_evals", "gradient evaluations", S + C,
+         "SAM takes two gradients per update (one at the perturbed point); every other rule one. "
+         "A line search (BFGS, L-BFGS) evaluates f, not its gradient, so it adds none"),
+    Axis("examples", "examples seen", C, "batch size × updates (full batch: every training point per update)"),
+)}
+
+# SPEC section 9 spells the gradient axis out; sessions may use either name.
+AXIS_ALIASES = {"gradient_evaluations": "grad_evals"}
+
+
+def signals_for(mode: str) -> list[Signal]:
+    return [s for s in SIGNALS.values() if mode in s.modes]
+
+
+def axes_for(mode: str) -> list[Axis]:
+    return [a for a in AXES.values() if mode in a.modes]
+
+
+def axis_key(name) -> str:
+    return AXIS_ALIASES.get(name, name)
+
+
+def check_display(display: dict, mode: str) -> None:
+    """Refuse an unknown ``display.signal`` / ``display.signal_axis`` with a message naming
+    the field and what is accepted (raises ValueError)."""
+    signal = display.get("signal", NONE)
+    keys = [NONE] + [s.key for s in signals_for(mode)]
+    if signal not in keys:
+        raise ValueError(f"field 'display.signal': {signal!r} is not a {mode} signal "
+                         f"(accepted: {', '.join(keys)})")
+    axis = axis_key(display.get("signal_axis", "updates"))
+    names = [a.key for a in axes_for(mode)]
+    if axis not in names:
+        raise ValueError(f"field 'display.signal_axis': {display.get('signal_axis')!r} is not an axis of "
+                         f"{mode} mode (accepted: {', '.join(names)})")
+
+
+def grad_evals_per_update(optimizer) -> int:
+    """Gradient evaluations one update takes: SAM's ascent step costs a second one."""
+    return 2 if optimizer.key == "sam" else 1
+
+
+def axis_values(axis: str, rows: int, optimizer, examples_per_update: int = 1) -> np.ndarray:
+    """The x coordinate of rows 0..rows-1 on ``axis`` (row 0 is 0 on every axis)."""
+    t = np.arange(rows, dtype=float)
+    axis = axis_key(axis)
+    if axis == "grad_evals":
+        return t * grad_evals_per_update(optimizer)
+    if axis == "examples":
+        return t * float(examples_per_update)
+    return t
+
+
+def compute(key: str, run) -> np.ndarray:
+    """The series of signal ``key`` for one run (a SurfaceRun or a ClassificationRun)."""
+    record = SIGNALS[key]
+    if record.series is None:
+        raise ValueError(f"signal {key!r} is a histogram, not a series")
+    values = np.asarray(record.series(run), dtype=float)
+    return values if values.ndim == 1 else values.reshape(-1)
+
+
+def histogram_edges(samples, bins: int = 40) -> np.ndarray:
+    """Shared bin edges for the histograms of several runs, symmetric around 0 so that
+    'near zero' sits in the middle bin pair."""
+    finite = [np.abs(s[np.isfinite(s)]) for s in samples if np.size(s)]
+    top = max((float(f.max()) for f in finite if f.size), default=1.0)
+    top = top if top > 0 and math.isfinite(top) else 1.0
+    return np.linspace(-top, top, bins + 1)
+
+
+def needs_states(display: dict) -> bool:
+    """Whether the scene's signal reads optimizer state (the controller then records it
+    for every run at once instead of recomputing each run a second time)."""
+    record = SIGNALS.get(display.get("signal", NONE))
+    return record is not None and record.needs_states

@@ -1,0 +1,415 @@
+"""The signal plot: one per-run series from ``engine.signals`` (the quantity that carries
+a lecture's point: AdaGrad's effective step, Sutskever's mu_t, the Polyak average's
+loss, how sparse the weights are ...), against updates, gradient evaluations or
+examples seen.
+
+The choice is the scene's ``display.signal`` / ``display.signal_axis``: presets set
+it, the combo boxes in the plot's header and the View menu change it through the
+controller, sessions save it. With no signal (``"none"``, the default) the plot hides
+itself, so scenes that do not ask for one keep their look.
+
+Cheap by construction: the series are computed once per path change (surface mode)
+or for the new rows only (classification); a frame only slices arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from engine import signals as S
+from gui import theme
+
+NONE_TEXT = "(no signal plot)"
+
+
+class SignalPlot(QtWidgets.QWidget):
+    """Header (signal and x-axis combo boxes) over one plot; a subclass per mode feeds it
+    ``self.series``: per run ``(x, y, rows)`` finite points in plot coordinates."""
+
+    mode = "surface"
+
+    def __init__(self, controller, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        header = QtWidgets.QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 0)
+        self.signal_box = QtWidgets.QComboBox()
+        self.signal_box.setToolTip("The series this plot shows for every run (View > Signal plot)")
+        self.signal_box.addItem(NONE_TEXT, S.NONE)
+        for record in S.signals_for(self.mode):
+            self.signal_box.addItem(record.title, record.key)
+            self.signal_box.setItemData(self.signal_box.count() - 1, record.doc or record.axis,
+                                        QtCore.Qt.ItemDataRole.ToolTipRole)
+        self.axis_box = QtWidgets.QComboBox()
+        self.axis_box.setToolTip("x axis: what a step costs")
+        for axis in S.axes_for(self.mode):
+            self.axis_box.addItem(f"per {axis.label}", axis.key)
+            self.axis_box.setItemData(self.axis_box.count() - 1, axis.doc, QtCore.Qt.ItemDataRole.ToolTipRole)
+        header.addWidget(self.signal_box, 1)
+        header.addWidget(self.axis_box)
+        lay.addLayout(header)
+        self.canvas = pg.PlotWidget()
+        lay.addWidget(self.canvas, 1)
+        self.plot = self.canvas.getPlotItem()
+        theme.style_plot(self.plot, bottom="updates t")
+        self.plot.vb.setMouseEnabled(x=True, y=False)
+        self.plot.disableAutoRange()
+        self.curves: list[pg.PlotCurveItem] = []
+        self.series: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.shown: list[int] = []
+        self.signal_box.activated.connect(
+            lambda i: controller.set_display("signal", self.signal_box.itemData(i)))
+        self.axis_box.activated.connect(
+            lambda i: controller.set_display("signal_axis", self.axis_box.itemData(i)))
+
+    # -- what is chosen -----------------------------------------------------------------------
+
+    def signal_key(self) -> str:
+        key = self.controller.display("signal", S.NONE)
+        record = S.SIGNALS.get(key)
+        return key if record is not None and self.mode in record.modes else S.NONE
+
+    def axis_key(self) -> str:
+        key = S.axis_key(self.controller.display("signal_axis", "updates"))
+        axis = S.AXES.get(key)
+        return key if axis is not None and self.mode in axis.modes else "updates"
+
+    def record(self) -> S.Signal | None:
+        return S.SIGNALS.get(self.signal_key())
+
+    def _sync_header(self) -> None:
+        for box, key in ((self.signal_box, self.signal_key()), (self.axis_box, self.axis_key())):
+            i = box.findData(key)
+            if i >= 0 and box.currentIndex() != i:
+                with QtCore.QSignalBlocker(box):
+                    box.setCurrentIndex(i)
+        self.setVisible(self.signal_key() != S.NONE)
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _ensure_curves(self, n: int) -> None:
+        while len(self.curves) < n:
+            curve = pg.PlotCurveItem()
+            self.plot.addItem(curve)
+            self.curves.append(curve)
+        while len(self.curves) > n:
+            self.plot.removeItem(self.curves.pop())
+
+    def _restyle(self) -> None:
+        c = self.controller
+        for i, run in enumerate(c.runs[: len(self.curves)]):
+            self.curves[i].setPen(theme.pen(run.color, 2.0 if i == c.selected else 1.2))
+            self.curves[i].setZValue(1 if i == c.selected else 0)
+            self.curves[i].setVisible(run.visible)
+
+    def _axes(self, record: S.Signal, log: bool, x_max: float) -> None:
+        axis = S.AXES[self.axis_key()]
+        theme.set_label(self.plot, "bottom", axis.label)
+        theme.set_label(self.plot, "left", record.axis)
+        theme.set_log_axis(self.plot, "left", log)
+        theme.set_x_range(self.plot, 0.0, max(float(x_max), 1.0))
+
+    def _fit_y(self, ranged) -> None:
+        c = self.controller
+        lows, highs = [], []
+        for v, run in zip(ranged, c.runs):
+            v = v[np.isfinite(v)]
+            if run.visible and v.size:
+                lows.append(float(v.min()))
+                highs.append(float(v.max()))
+        if lows:
+            theme.settle_range(self.plot, min(lows), max(highs))
+
+    def _clear(self) -> None:
+        for curve in self.curves:
+            curve.setData([], [])
+        empty = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=int))
+        self.series = [empty] * len(self.curves)
+        self.shown = [0] * len(self.curves)
+
+    def draw(self, step: int) -> None:
+        """Each run's points up to ``step``: a slice, nothing computed."""
+        for i, (curve, (x, y, rows)) in enumerate(zip(self.curves, self.series)):
+            n = int(np.searchsorted(rows, step, side="right"))
+            if n != self.shown[i]:
+                curve.setData(x[:n], y[:n])
+                self.shown[i] = n
+
+    def _set_series(self, raw_x, raw_y, log: bool, raw_rows=None) -> None:
+        """Finite points only (row 0 of a step length is NaN; validation rows are sparse),
+        in plot coordinates (log10 once here, not per frame). ``raw_rows``: the row of each
+        value when it is not its position (thinned weight paths)."""
+        self.series = []
+        for j, (x, y) in enumerate(zip(raw_x, raw_y)):
+            y = np.asarray(y, dtype=float)
+            if log:
+                with np.errstate(all="ignore"):
+                    y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)
+            keep = np.isfinite(y) & np.isfinite(x)
+            rows = np.flatnonzero(keep) if raw_rows is None else np.asarray(raw_rows[j])[keep]
+            self.series.append((np.asarray(x, dtype=float)[keep], y[keep], rows))
+        self.shown = [-1] * len(self.series)
+
+
+def use_log(record: S.Signal, values) -> bool:
+    """A log axis where the record asks for one and every value is positive (loss on the
+    saddle goes negative: then linear)."""
+    if not record.log:
+        return False
+    finite = [v[np.isfinite(v)] for v in values]
+    return any(f.size for f in finite) and all(float(f.min()) > 0 for f in finite if f.size)
+
+
+class SurfaceSignalPlot(SignalPlot):
+    """Surface mode: the series of every run's precomputed path, revealed with the step."""
+
+    mode = "surface"
+
+    def __init__(self, controller, parent=None):
+        super().__init__(controller, parent)
+        c = controller
+        c.sceneChanged.connect(self.rebuild)
+        c.runsChanged.connect(self.rebuild)
+        c.tracesChanged.connect(lambda _indices: self.recompute())
+        c.runChanged.connect(lambda _i: self._changed_style())
+        c.selectionChanged.connect(lambda _i: self._restyle())
+        c.stepChanged.connect(self.draw)
+        c.settingsChanged.connect(self.recompute)
+        c.displayChanged.connect(self._display_changed)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        self._ensure_curves(len(self.controller.runs))
+        self._restyle()
+        self.recompute()
+
+    def _changed_style(self) -> None:
+        self._restyle()
+        self.recompute()  # a run shown or hidden changes the y range
+
+    def _display_changed(self, key: str, _value) -> None:
+        if key in ("signal", "signal_axis", "polyak"):
+            self.recompute()
+
+    def runs_data(self) -> list:
+        """Per run the input of a surface signal (with optimizer state when it needs it)."""
+        c = self.controller
+        record = self.record()
+        out = []
+        for i, run in enumerate(c.runs):
+            trace = c.traces[i]
+            if record is not None and record.needs_states and trace.states is None:
+                trace = c.states_trace(i) or trace
+            out.append(S.SurfaceRun(trace, run.optimizer, c.surface, run.polyak))
+        return out
+
+    def recompute(self) -> None:
+        self._sync_header()
+        record = self.record()
+        c = self.controller
+        if record is None or record.series is None:
+            self._clear()
+            return
+        axis = self.axis_key()
+        values, xs, ranged = [], [], []
+        for i, data in enumerate(self.runs_data()):
+            try:
+                y = S.compute(record.key, data)
+            except Exception as err:  # noqa: BLE001 - a signal that fails must not take the plot down
+                c.notify(f"signal {record.title!r}: {err}")
+                y = np.full(len(data.trace.xs), np.nan)
+            values.append(y)
+            xs.append(S.axis_values(axis, len(y), data.optimizer))
+            ranged.append(y[: self._sane_rows(i)])
+        log = use_log(record, ranged)
+        self._set_series(xs, values, log)
+        with np.errstate(all="ignore"):
+            ranged = [np.log10(np.where(v > 0, v, np.nan)) if log else v for v in ranged]
+        per = max((S.grad_evals_per_update(r.optimizer) for r in c.runs), default=1) if axis == "grad_evals" else 1
+        self._axes(record, log, c.scene.steps * per)
+        self._fit_y(ranged)
+        self.draw(c.step)
+
+    def _sane_rows(self, i: int) -> int:
+        """The rows that set the y range: a diverged run's only while it is in the view (a
+        step length of 1e30 after it left would flatten every other curve)."""
+        c = self.controller
+        xs = c.traces[i].xs
+        if c.status(i) != "diverged":
+            return len(xs)
+        view = np.asarray(c.surface.view, dtype=float).reshape(-1, 2)
+        with np.errstate(invalid="ignore"):
+            inside = np.all((xs >= view[:, 0]) & (xs <= view[:, 1]), axis=1)
+        return int(np.argmin(inside)) if not inside.all() else len(xs)
+
+
+def signal_menu(parent: QtWidgets.QMenu, active) -> QtWidgets.QMenu:
+    """View > Signal plot: the visible mode's signals and x axes, ticked as the scene has
+    them; ``active()`` is the visible mode's controller. Filled when opened, so it always
+    lists the current mode's table."""
+    menu = parent.addMenu("Signal plot")
+
+    def fill():
+        menu.clear()
+        c = active()
+        mode = c.scene.mode
+        signal = c.display("signal", S.NONE)
+        axis = S.axis_key(c.display("signal_axis", "updates"))
+        group = QtGui.QActionGroup(menu)
+        for key, text in [(S.NONE, "None")] + [(r.key, r.title) for r in S.signals_for(mode)]:
+            action = menu.addAction(text)
+            action.setCheckable(True)
+            action.setChecked(key == signal)
+            action.setActionGroup(group)
+            action.triggered.connect(lambda _=False, k=key: active().set_display("signal", k))
+        menu.addSeparator()
+        axes = QtGui.QActionGroup(menu)
+        for a in S.axes_for(mode):
+            action = menu.addAction(f"x axis: {a.label}")
+            action.setCheckable(True)
+            action.setChecked(a.key == axis)
+            action.setActionGroup(axes)
+            action.setToolTip(a.doc)
+            action.triggered.connect(lambda _=False, k=a.key: active().set_display("signal_axis", k))
+
+    menu.aboutToShow.connect(fill)
+    fill()
+    return menu
+
+
+class ClassificationSignalPlot(SignalPlot):
+    """Classification mode: the series grow while the race trains. Weight signals are
+    computed on each run's kept weight rows (gui.classification.live.WeightPath: every
+    row, then every 2nd, 4th ... on long runs), only for rows not seen before; the
+    histogram shows every run's weights at the latest step."""
+
+    mode = "classification"
+    REDRAW_MS = 200  # a handful of redraws a second: the signal moves slowly
+
+    def __init__(self, controller, parent=None):
+        super().__init__(controller, parent)
+        from gui.classification.plotting import Throttle
+
+        c = controller
+        self._cache: list[tuple[np.ndarray, np.ndarray]] = []
+        self.bars: list[pg.PlotCurveItem] = []
+        self.throttle = Throttle(self.REDRAW_MS, self.refresh, self)
+        c.restarted.connect(self.rebuild)
+        c.runsChanged.connect(self.rebuild)
+        c.runChanged.connect(lambda _i: self._restyle())
+        c.selectionChanged.connect(lambda _i: self._restyle())
+        c.progressed.connect(lambda _s: self.throttle.request())
+        c.displayChanged.connect(self._display_changed)
+        self.rebuild()
+
+    def _display_changed(self, key: str, _value) -> None:
+        if key in ("signal", "signal_axis"):
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        n = len(self.controller.runs)
+        self._ensure_curves(n)
+        while len(self.bars) < n:
+            bar = pg.PlotCurveItem()
+            self.plot.addItem(bar)
+            self.bars.append(bar)
+        while len(self.bars) > n:
+            self.plot.removeItem(self.bars.pop())
+        self._cache = [(np.zeros(0, dtype=int), np.zeros(0)) for _ in range(n)]
+        self._restyle()
+        self.refresh()
+
+    def _restyle(self) -> None:
+        super()._restyle()
+        c = self.controller
+        for i, run in enumerate(c.runs[: len(self.bars)]):
+            self.bars[i].setPen(theme.pen(run.color, 2.0 if i == c.selected else 1.2))
+            self.bars[i].setVisible(run.visible)
+
+    def _per_update(self, i: int) -> float:
+        c = self.controller
+        axis = self.axis_key()
+        if axis == "grad_evals":
+            return float(S.grad_evals_per_update(c.runs[i].optimizer))
+        if axis == "examples":
+            problem = c.problem
+            n = problem.dataset.n_train
+            b = problem.batch_size
+            return float(b if 0 < b < n else n)  # full batch: every training point per update
+        return 1.0
+
+    def refresh(self) -> None:
+        self._sync_header()
+        c = self.controller
+        record = self.record()
+        trainer = getattr(c, "trainer", None)
+        if record is None or trainer is None or not c.runs:
+            self._clear()
+            for bar in self.bars:
+                bar.setVisible(False)
+            return
+        if record.kind == "histogram":
+            self._histogram(record)
+            return
+        for bar in self.bars:
+            bar.setVisible(False)
+        xs, values, all_rows = [], [], []
+        for i in range(len(c.runs)):
+            rows, y = self._rows_and_values(record, i, trainer)
+            xs.append(rows * self._per_update(i))
+            values.append(y)
+            all_rows.append(rows)
+        self._set_series(xs, values, False, all_rows)
+        per = max((self._per_update(i) for i in range(len(c.runs))), default=1.0)
+        self._axes(record, False, c.scene.steps * per)
+        if record.key in ("val_acc", "confidence", "near_zero"):
+            theme.settle_range(self.plot, 0.0, 1.0)
+        else:
+            self._fit_y(values)
+        self.draw(c.step)
+
+    def _rows_and_values(self, record: S.Signal, i: int, trainer) -> tuple[np.ndarray, np.ndarray]:
+        if record.key == "val_acc":  # a metric the trainer records for every row already
+            y = np.asarray(self.controller.metric(i, "val_acc"), dtype=float)
+            return np.arange(len(y), dtype=float), y
+        rows, weights = trainer.paths[i].trajectory()
+        rows = np.asarray(rows, dtype=int)
+        done_rows, done = self._cache[i]
+        keep = np.isin(done_rows, rows)  # a thinned path drops every other row
+        done_rows, done = done_rows[keep], done[keep]
+        new = ~np.isin(rows, done_rows)
+        if new.any():
+            fresh = S.compute(record.key, S.ClassificationRun(weights[new], self.controller.problem, {}))
+            done_rows = np.concatenate([done_rows, rows[new]])
+            done = np.concatenate([done, fresh])
+            order = np.argsort(done_rows, kind="stable")
+            done_rows, done = done_rows[order], done[order]
+        self._cache[i] = (done_rows, done)
+        return done_rows.astype(float), done
+
+    def _histogram(self, record: S.Signal) -> None:
+        c = self.controller
+        for curve in self.curves:
+            curve.setData([], [])
+        samples = []
+        for i in range(len(c.runs)):
+            w = c.weights(i)
+            samples.append(S.weights_at(S.ClassificationRun(np.asarray(w)[None, :], c.problem, {}), 0)
+                           if w is not None else np.zeros(0))
+        edges = S.histogram_edges(samples)
+        top = 1.0
+        for bar, w, run in zip(self.bars, samples, c.runs):
+            counts, _ = np.histogram(w[np.isfinite(w)], bins=edges)
+            bar.setData(edges, counts.astype(float), stepMode="center")
+            bar.setVisible(run.visible)
+            top = max(top, float(counts.max()) if counts.size else 0.0)
+        theme.set_label(self.plot, "bottom", "weight w")
+        theme.set_label(self.plot, "left", record.axis)
+        theme.set_log_axis(self.plot, "left", False)
+        self.plot.setXRange(float(edges[0]), float(edges[-1]), padding=0.02)
+        theme.settle_range(self.plot, 0.0, top)
