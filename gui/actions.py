@@ -87,7 +87,7 @@ class WindowActions:
             action.setChecked(bool(c.display(key)))
         self._add(view, "thick", "Thick trails (for projectors)", "W",
                   lambda on: c.set_display("trail_width", 2.0 if on else 1.0), checkable=True)
-        signal_menu(view, self.active)
+        self.signal_menu = signal_menu(view, self.active)
         view.addSeparator()
         self._add(view, "zoom", "Reset zoom", "Home", window.contour.reset_zoom)
         self._add(view, "fit", "Zoom to the paths", "F", window.contour.fit_paths)

@@ -88,7 +88,9 @@ class SignalPlot(QtWidgets.QWidget):
             if i >= 0 and box.currentIndex() != i:
                 with QtCore.QSignalBlocker(box):
                     box.setCurrentIndex(i)
-        self.setVisible(self.signal_key() != S.NONE)
+        record = self.record()
+        self.axis_box.setEnabled(record is not None and record.kind != "histogram")
+        self.setVisible(record is not None)
 
     # -- drawing ------------------------------------------------------------------------------
 
@@ -252,7 +254,8 @@ def signal_menu(parent: QtWidgets.QMenu, active) -> QtWidgets.QMenu:
     """View > Signal plot: the visible mode's signals and x axes, ticked as the scene has
     them; ``active()`` is the visible mode's controller. Filled when opened, so it always
     lists the current mode's table."""
-    menu = parent.addMenu("Signal plot")
+    menu = QtWidgets.QMenu("Signal plot", parent)  # parented: it lives as long as the View menu
+    parent.addMenu(menu)
 
     def fill():
         menu.clear()
