@@ -20,6 +20,7 @@ import math
 
 from PySide6 import QtCore
 
+from engine.endings import ending_of
 from engine.hyper import HyperError
 from engine.runner import run
 from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
@@ -76,6 +77,7 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         self.step = 0
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
+        self._endings: dict[int, tuple] = {}
         self._init_playback()
         if not self.set_scene(scene or default_scene()):
             self.set_scene(default_scene())
@@ -110,17 +112,22 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         return min(self.step, len(self.traces[i].xs) - 1)
 
     def status(self, i: int) -> str:
-        """'' while running, 'diverged' or 'stopped' once a run ended before the last step."""
-        tr = self.traces[i]
-        if tr.diverged_at is None:
+        """'' while running; once a run ended before its last step or left the view for
+        good: 'diverged', 'escaped' (off a surface with no minimum: the saddle's success),
+        'left' (out of the view, still finite) or 'stopped' (converged early)."""
+        ending = self.ending(i)
+        if ending is None:
             return ""
-        # The engine also stops a run whose loss underflows to exactly 0 (L-BFGS on a
-        # quadratic): ending at the minimum is convergence, not divergence.
-        fmin = self.surface.min_value
-        last = float(tr.loss[-1])
-        if fmin is not None and math.isfinite(last) and abs(last - fmin) <= 1e-12 * (1.0 + abs(float(tr.loss[0]))):
-            return "stopped"
-        return "diverged"
+        return "stopped" if ending.kind == "converged" else ending.kind
+
+    def ending(self, i: int):
+        """How run ``i`` ends (engine.endings.Ending) or None; cached per path."""
+        tr = self.traces[i]
+        cached = self._endings.get(i)
+        if cached is None or cached[0] is not tr or cached[1] is not self.surface:
+            cached = (tr, self.surface, ending_of(tr, self.surface))
+            self._endings[i] = cached
+        return cached[2]
 
     def states_trace(self, i: int):
         """Run ``i`` recomputed with its optimizer state at every row (cached)."""

@@ -65,8 +65,9 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
             tr = c.traces[i]
             t = c.row(i)
             value = fmt(tr.loss[t])
-            if c.status(i) == "diverged" and t == len(tr.xs) - 1:
-                value = "diverged"
+            ending = c.ending(i)
+            if ending is not None and ending.kind in ("diverged", "escaped") and c.step >= ending.step:
+                value = ending.kind
             # the run's own name when it has one ("lr = 0.4 (just right)"), else the rule's
             name = html.escape(run.name or (run.optimizer.record.title if run.optimizer.key != "sam" else run.label))
             parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")

@@ -26,6 +26,7 @@ from dataclasses import replace
 from PySide6 import QtCore
 
 from engine import run_edits as edits
+from engine.endings import Ending
 from engine.hyper import HyperError
 from engine.registry import hypers_for
 from engine.session import MAX_RUNS, MAX_STEPS, PALETTE, RunConfig, Scene
@@ -131,6 +132,11 @@ class ClassificationController(QtCore.QObject):
         """'' while training, 'diverged' once run ``i`` stopped on a non-finite loss."""
         run = self.trainer.runs[i] if self.trainer is not None and i < len(self.trainer.runs) else None
         return "diverged" if run is not None and run.diverged_at is not None else ""
+
+    def ending(self, i: int) -> Ending | None:
+        """How run ``i`` ended (the runs list reads it as in surface mode), or None."""
+        step = self.diverged_at(i) if i < len(self.runs) else None
+        return None if step is None else Ending("diverged", step, None, f"diverged at step {step}")
 
     def diverged_at(self, i: int) -> int | None:
         return self.trainer.runs[i].diverged_at if self.trainer is not None else None

@@ -95,10 +95,11 @@ class RunsPanel(QtWidgets.QWidget):
             return
         c = self.controller
         run = c.runs[i]
-        status = c.status(i)
+        ending = c.ending(i)
         text = f"{i + 1}  {run.label}"
-        if status == "diverged":
-            text += f"  ✗ diverged at {c.traces[i].diverged_at}"
+        if ending is not None and ending.kind != "converged":
+            # the same words as the map (escaping a saddle is no failure: no red, no X)
+            text += f"  {'↗' if ending.kind == 'escaped' else '✗'} {ending.text}"
         with QtCore.QSignalBlocker(self.list):
             if item.text() != text:
                 item.setText(text)
@@ -107,7 +108,7 @@ class RunsPanel(QtWidgets.QWidget):
                 item.setIcon(theme.swatch_icon(run.color))
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, swatch)
             item.setCheckState(QtCore.Qt.CheckState.Checked if run.visible else QtCore.Qt.CheckState.Unchecked)
-            item.setForeground(QtGui.QColor("#B00020" if status == "diverged" else theme.INK))
+            item.setForeground(QtGui.QColor("#B00020" if ending is not None and ending.failed else theme.INK))
             item.setToolTip(f"{run.optimizer.spec()}  schedule {run.schedule.spec()}")
 
     def _show_selection(self, i: int) -> None:

@@ -240,14 +240,9 @@ class SurfaceSignalPlot(SignalPlot):
     def _sane_rows(self, i: int) -> int:
         """The rows that set the y range: a diverged run's only while it is in the view (a
         step length of 1e30 after it left would flatten every other curve)."""
-        c = self.controller
-        xs = c.traces[i].xs
-        if c.status(i) != "diverged":
-            return len(xs)
-        view = np.asarray(c.surface.view, dtype=float).reshape(-1, 2)
-        with np.errstate(invalid="ignore"):
-            inside = np.all((xs >= view[:, 0]) & (xs <= view[:, 1]), axis=1)
-        return int(np.argmin(inside)) if not inside.all() else len(xs)
+        ending = self.controller.ending(i)
+        rows = len(self.controller.traces[i].xs)
+        return rows if ending is None or ending.exit_row is None else ending.exit_row + 1
 
 
 def signal_menu(parent: QtWidgets.QMenu, active) -> QtWidgets.QMenu:
