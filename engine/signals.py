@@ -245,27 +245,31 @@ S, C = ("surface",), ("classification",)
 SIGNALS: dict[str, Signal] = {s.key: s for s in (
     Signal("loss_gap", "Loss − f*", "f(x_t) − f*", True, S, loss_gap,
            doc="the gap to the lowest known minimum (the loss itself where none is known)"),
-    Signal("distance", "Distance to the nearest minimum", "‖x_t − x*‖", True, S, distance_to_minimum),
+    Signal("distance", "Distance to minimum", "‖x_t − x*‖", True, S, distance_to_minimum,
+           doc="to the nearest of the surface's minima"),
     Signal("step_length", "Step length", "‖x_t − x_{t−1}‖", True, S, step_length),
-    Signal("effective_lr", "Effective step per coordinate", "lr_t / (√v̂ + ε)", True, S, effective_step,
-           needs_states=True, doc="geometric mean over the coordinates; lr_t for rules without v"),
-    Signal("momentum", "Momentum μ_t", "μ_t", False, S, momentum_series),
+    Signal("effective_lr", "Effective step", "lr_eff", True, S, effective_step, needs_states=True,
+           doc="lr_t / (√v̂ + ε) per coordinate, geometric mean over the coordinates; lr_t for rules without v"),
+    Signal("momentum", "Momentum μ_t", "μ_t", False, S, momentum_series,
+           doc="rho of momentum and Nesterov (Sutskever's schedule when on), beta1 for the Adam family"),
     Signal("grad_norm", "Gradient norm", "‖g_t‖", True, S, gradient_norm),
-    Signal("polyak_loss", "Loss of the Polyak average", "f(x̄_t) − f*", True, S, polyak_loss),
-    Signal("weight_l1", "‖W‖₁", "Σ|w|", False, C, weight_l1),
-    Signal("weight_l2", "‖W‖₂", "√Σw²", False, C, weight_l2),
-    Signal("near_zero", f"Share of weights near zero (|w| < {NEAR_ZERO:g})", "share", False, C,
-           near_zero_share),
+    Signal("polyak_loss", "Polyak average's loss", "f(x̄_t) − f*", True, S, polyak_loss,
+           doc="the loss at the averaged iterate x̄ <- a x̄ + (1 − a) x (a = the run's, or 0.95)"),
+    Signal("weight_l1", "‖W‖₁", "Σ|w|", False, C, weight_l1, doc="weight matrices only, no biases"),
+    Signal("weight_l2", "‖W‖₂", "√Σw²", False, C, weight_l2, doc="weight matrices only, no biases"),
+    Signal("near_zero", "Weights near zero", f"share |w| < {NEAR_ZERO:g}", False, C, near_zero_share,
+           doc=f"share of the weight-matrix entries with |w| < {NEAR_ZERO:g}"),
     Signal("weight_histogram", "Weight histogram", "count", False, C, None, kind="histogram",
-           doc="the weights at the current step"),
-    Signal("confidence", "Mean confidence (validation)", "mean max p", False, C, mean_confidence),
+           doc="every run's weights at the current step"),
+    Signal("confidence", "Mean confidence", "mean max p", False, C, mean_confidence,
+           doc="mean over validation points of the largest softmax probability"),
     Signal("val_acc", "Validation accuracy", "accuracy", False, C, validation_accuracy),
 )}
 
 NONE = "none"
 
 AXES: dict[str, Axis] = {a.key: a for a in (
-    Axis("updates", "updates t", S + C, "one point per update"),
+    Axis("updates", "updates", S + C, "one point per update"),
     Axis("grad_evals", "gradient evaluations", S + C,
          "SAM takes two gradients per update (one at the perturbed point); every other rule one. "
          "A line search (BFGS, L-BFGS) evaluates f, not its gradient, so it adds none"),

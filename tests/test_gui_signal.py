@@ -74,7 +74,7 @@ def test_view_menu_lists_the_signals_of_the_mode(window):
     menu.aboutToShow.emit()
     texts = [a.text() for a in menu.actions()]
     assert "Momentum μ_t" in texts and "Weight histogram" not in texts
-    next(a for a in menu.actions() if a.text() == "Distance to the nearest minimum").trigger()
+    next(a for a in menu.actions() if a.text() == "Distance to minimum").trigger()
     assert window.controller.display("signal") == "distance"
 
 

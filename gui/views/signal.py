@@ -43,20 +43,27 @@ class SignalPlot(QtWidgets.QWidget):
         self.signal_box.addItem(NONE_TEXT, S.NONE)
         for record in S.signals_for(self.mode):
             self.signal_box.addItem(record.title, record.key)
-            self.signal_box.setItemData(self.signal_box.count() - 1, record.doc or record.axis,
+            self.signal_box.setItemData(self.signal_box.count() - 1, f"{record.axis}: {record.doc}" if record.doc
+                                        else record.axis,
                                         QtCore.Qt.ItemDataRole.ToolTipRole)
         self.axis_box = QtWidgets.QComboBox()
         self.axis_box.setToolTip("x axis: what a step costs")
         for axis in S.axes_for(self.mode):
-            self.axis_box.addItem(f"per {axis.label}", axis.key)
+            self.axis_box.addItem(axis.label, axis.key)
             self.axis_box.setItemData(self.axis_box.count() - 1, axis.doc, QtCore.Qt.ItemDataRole.ToolTipRole)
-        header.addWidget(self.signal_box, 1)
-        header.addWidget(self.axis_box)
+        for box in (self.signal_box, self.axis_box):
+            # long titles at presentation size must never widen the plots' column: elide
+            box.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(6)
+            box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        header.addWidget(self.signal_box, 3)
+        header.addWidget(self.axis_box, 2)
         lay.addLayout(header)
+        self._scale_header()
         self.canvas = pg.PlotWidget()
         lay.addWidget(self.canvas, 1)
         self.plot = self.canvas.getPlotItem()
-        theme.style_plot(self.plot, bottom="updates t")
+        theme.style_plot(self.plot, bottom="updates")
         self.plot.vb.setMouseEnabled(x=True, y=False)
         self.plot.disableAutoRange()
         self.curves: list[pg.PlotCurveItem] = []
@@ -66,6 +73,20 @@ class SignalPlot(QtWidgets.QWidget):
             lambda i: controller.set_display("signal", self.signal_box.itemData(i)))
         self.axis_box.activated.connect(
             lambda i: controller.set_display("signal_axis", self.axis_box.itemData(i)))
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() in (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.StyleChange):
+            self._scale_header()
+
+    def _scale_header(self) -> None:
+        """The signal's name is this plot's title: as large as the other plots' titles, also
+        in presentation mode (theme.SCALE), where the combo boxes would otherwise stay small."""
+        pt = max(round(theme.BASE_TITLE_PT * theme.SCALE * 0.85), 8)
+        sheet = f"QComboBox {{ font-size: {pt}pt; color: {theme.INK}; }}"
+        for box in (self.signal_box, self.axis_box):
+            if box.styleSheet() != sheet:
+                box.setStyleSheet(sheet)
 
     # -- what is chosen -----------------------------------------------------------------------
 
