@@ -195,6 +195,8 @@ class SurfaceSignalPlot(SignalPlot):
 
     def __init__(self, controller, parent=None):
         super().__init__(controller, parent)
+        self._cache: dict[int, tuple] = {}  # run -> ((signal, trace, optimizer, surface, polyak), series)
+        self._ranged: list[np.ndarray] = []  # per run the values that set the y range
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -212,8 +214,11 @@ class SurfaceSignalPlot(SignalPlot):
         self.recompute()
 
     def _changed_style(self) -> None:
+        """A colour, label or visibility: no series changes (a knob's new path comes with
+        tracesChanged), but a run shown or hidden changes the y range."""
         self._restyle()
-        self.recompute()  # a run shown or hidden changes the y range
+        if self.record() is not None:
+            self._fit_y(self._ranged)
 
     def _display_changed(self, key: str, _value) -> None:
         if key in ("signal", "signal_axis", "polyak"):
@@ -240,21 +245,32 @@ class SurfaceSignalPlot(SignalPlot):
             return
         axis = self.axis_key()
         values, xs, ranged = [], [], []
+        cache = {}
         for i, data in enumerate(self.runs_data()):
-            try:
-                y = S.compute(record.key, data)
-            except Exception as err:  # noqa: BLE001 - a signal that fails must not take the plot down
-                c.notify(f"signal {record.title!r}: {err}")
-                y = np.full(len(data.trace.xs), np.nan)
+            # a slider moves one run: the others keep their series (same trace object)
+            key = (record.key, data.trace, data.optimizer, data.surface, data.polyak)
+            old = self._cache.get(i)
+            if old is not None and old[0][1] is key[1] and old[0][3] is key[3] \
+                    and (old[0][0], old[0][2], old[0][4]) == (key[0], key[2], key[4]):
+                y = old[1]
+            else:
+                try:
+                    y = S.compute(record.key, data)
+                except Exception as err:  # noqa: BLE001 - a signal that fails must not take the plot down
+                    c.notify(f"signal {record.title!r}: {err}")
+                    y = np.full(len(data.trace.xs), np.nan)
+            cache[i] = (key, y)
             values.append(y)
             xs.append(S.axis_values(axis, len(y), data.optimizer))
             ranged.append(y[: self._sane_rows(i)])
+        self._cache = cache
         log = use_log(record, ranged)
         self._set_series(xs, values, log)
         with np.errstate(all="ignore"):
             ranged = [np.log10(np.where(v > 0, v, np.nan)) if log else v for v in ranged]
         per = max((S.grad_evals_per_update(r.optimizer) for r in c.runs), default=1) if axis == "grad_evals" else 1
         self._axes(record, log, c.scene.steps * per)
+        self._ranged = ranged
         self._fit_y(ranged)
         self.draw(c.step)
 
