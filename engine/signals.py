@@ -19,11 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 
 from engine.ops import FLOAT_OPS
 from engine.optimizers.momentum import momentum_coefficient
+from engine.trace import polyak_average
 
 NEAR_ZERO = 0.02  # |w| below this counts as "near zero" (weights start at ~0.1-1 here)
 DEFAULT_POLYAK = 0.95  # the averaging a run without its own (polyak = 0) is shown with
@@ -174,7 +176,6 @@ def momentum_series(run: SurfaceRun) -> np.ndarray:
     rows = len(run.trace.xs)
     out = np.full(rows, np.nan)
     if key in ("momentum", "nesterov"):
-        from types import SimpleNamespace
         hp = SimpleNamespace(**p)
         # the rule's own function, so the plot shows the schedule the run used
         out[1:] = [float(momentum_coefficient(hp, t, FLOAT_OPS)) for t in range(1, rows)]
@@ -190,7 +191,6 @@ def momentum_series(run: SurfaceRun) -> np.ndarray:
 def polyak_loss(run: SurfaceRun) -> np.ndarray:
     """f(xbar_t) - f* of the Polyak average xbar <- a xbar + (1 - a) x (seed 004), with the
     run's own a, or 0.95 when it has none, so the average can be compared with the iterate."""
-    from engine.trace import polyak_average
     a = run.polyak or DEFAULT_POLYAK
     xbar = polyak_average(run.trace.xs, a)
     with np.errstate(all="ignore"):

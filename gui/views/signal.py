@@ -20,6 +20,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import signals as S
 from gui import theme
+from gui.classification.plotting import Throttle
 
 NONE_TEXT = "(no signal plot)"
 
@@ -328,8 +329,6 @@ class ClassificationSignalPlot(SignalPlot):
 
     def __init__(self, controller, parent=None):
         super().__init__(controller, parent)
-        from gui.classification.plotting import Throttle
-
         c = controller
         self._cache: list[tuple[np.ndarray, np.ndarray]] = []
         self.bars: list[pg.PlotCurveItem] = []
