@@ -17,12 +17,13 @@ run at that step; nothing raises and the other runs go on.
 
 from __future__ import annotations
 
-import math
 from types import SimpleNamespace
 
 import numpy as np
 
 from engine.ops import FLOAT_OPS
+from engine.optimizers.sam import sam_gradient_floats
+from engine.registry import resolve
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.stepper import Update, lr_table, noise_rows, rule_record
 from engine.trace import Trace
@@ -72,8 +73,8 @@ def as_objective(problem):
 
 def _rule_and_hp(spec: OptimizerSpec):
     """(record whose rule steps, hyperparameters as attributes, SAM radius or 0)."""
-    sam_rho = float(spec.params["rho_sam"]) if spec.key == "sam" else 0.0
-    return rule_record(spec), SimpleNamespace(**spec.params), sam_rho
+    record, sam_rho = resolve(spec.key, spec.params)
+    return record, SimpleNamespace(**spec.params), float(sam_rho)
 
 
 # -- the float path ---------------------------------------------------------------------------
@@ -104,7 +105,7 @@ def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, 
     wd = 0.0 if record.decoupled_weight_decay else float(getattr(hp, "weight_decay", 0.0))
     F = FLOAT_OPS
     D = len(x)
-    state = [tuple(record.state_init) for _ in range(D)]
+    state = [record.init(float(x[i]), None, hp) for i in range(D)]
     xs, gs = [x], []
     states = [state] if record_states else None
     diverged = None
@@ -118,13 +119,7 @@ def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, 
                 n = noise_rows[k]
                 g = [g[i] + noise * n[i] for i in range(D)]
             if sam_rho:
-                norm = math.sqrt(sum(gi * gi for gi in g))
-                if norm > 0.0:
-                    # seed 002: the gradient at the worst point of a ball of radius rho
-                    e = sam_rho / norm
-                    g = grad(*[p[i] + e * g[i] for i in range(D)])
-                    if noise_rows is not None:
-                        g = [g[i] + noise * n[i] for i in range(D)]
+                g = sam_gradient_floats(grad, p, g, sam_rho, noise, None if noise_rows is None else n)
             if wd:
                 g = [g[i] + wd * x[i] for i in range(D)]
             gs.append(g)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from engine.hyper import HyperError, validate_values
-from engine.registry import OPTIMIZERS, get_optimizer, hypers_for
+from engine.registry import OPTIMIZERS, get_optimizer, hypers_for, title_for
 from engine.schedules import SCHEDULES
 
 
@@ -69,9 +69,9 @@ class OptimizerSpec:
     def replace(self, **values) -> OptimizerSpec:
         merged = dict(self.params)
         merged.update(values)
-        if self.key == "sam" and "base" in values:
+        if self.record.wraps in values:
             # a new base brings its own hyperparameters: keep only those it accepts
-            names = {h.name for h in hypers_for("sam", merged)}
+            names = {h.name for h in hypers_for(self.key, merged)}
             merged = {k: v for k, v in merged.items() if k in names}
         return OptimizerSpec.make(self.key, **merged)
 
@@ -90,7 +90,7 @@ class OptimizerSpec:
         return self.key + (":" + ",".join(parts) if parts else "")
 
     def label(self) -> str:
-        base = f"{OPTIMIZERS[self.params['base']].title} + SAM" if self.key == "sam" else self.record.title
+        base = title_for(self.key, self.params)
         lr = self.params.get("lr")
         return f"{base} (lr {lr:g})" if lr is not None else base
 

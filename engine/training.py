@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.hyper import HyperError
-from engine.registry import OPTIMIZERS
+from engine.registry import resolve
 from engine.spec import OptimizerSpec, ScheduleSpec, SpecError, split_spec
 from engine.stepper import BatchStepper
 
@@ -179,8 +179,7 @@ def train(problem, runs, steps: int, init_seed: int = 0, keep_weights: bool = Fa
 def state_memory(problem, spec: OptimizerSpec) -> int:
     """Floats of optimizer state per copy of the weights (seed 002: Adam 2 per weight,
     Adafactor rows + columns per matrix)."""
-    record = OPTIMIZERS[spec.params["base"]] if spec.key == "sam" else OPTIMIZERS[spec.key]
-    return record.state_floats(problem.layout, spec.params)
+    return resolve(spec.key, spec.params)[0].state_floats(problem.layout, spec.params)
 
 
 # -- the CLI command -----------------------------------------------------------------------------

@@ -2,6 +2,42 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.optimizers.base import Diagnostics
+
+
+class AdamState(NamedTuple):
+    """torch: m = exp_avg, v = exp_avg_sq, v_max = max_exp_avg_sq."""
+
+    m: object = 0.0
+    v: object = 0.0
+    v_max: object = 0.0
+
+
+class AdamaxState(NamedTuple):
+    """torch: m = exp_avg, u = exp_inf."""
+
+    m: object = 0.0
+    u: object = 0.0
+
+
+class NadamState(NamedTuple):
+    """torch: m = exp_avg, v = exp_avg_sq, P = mu_product (starts at 1)."""
+
+    m: object = 0.0
+    v: object = 0.0
+    P: object = 1.0
+
+
+class RadamState(NamedTuple):
+    """torch: m = exp_avg, v = exp_avg_sq."""
+
+    m: object = 0.0
+    v: object = 0.0
+
 
 def adam(g, x, state, hp, t, lr, ops):
     """Adam (Kingma & Ba 2015; seed 001, 003, 004).
@@ -30,7 +66,7 @@ def adam(g, x, state, hp, t, lr, ops):
         v_hat = v_used / (1.0 - hp.beta2 ** t)
     else:
         m_hat, v_hat = m, v_used
-    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), (m, v, v_max)
+    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), AdamState(m, v, v_max)
 
 
 def adamw(g, x, state, hp, t, lr, ops):
@@ -59,7 +95,7 @@ def adamax(g, x, state, hp, t, lr, ops):
     m, u = state
     m = hp.beta1 * m + (1.0 - hp.beta1) * g
     u = ops.maximum(hp.beta2 * u, ops.abs(g) + hp.eps)
-    return x - lr / (1.0 - hp.beta1 ** t) * m / u, (m, u)
+    return x - lr / (1.0 - hp.beta1 ** t) * m / u, AdamaxState(m, u)
 
 
 def nadam(g, x, state, hp, t, lr, ops):
@@ -84,7 +120,7 @@ def nadam(g, x, state, hp, t, lr, ops):
     v = hp.beta2 * v + (1.0 - hp.beta2) * g * g
     m_hat = mu_next * m / (1.0 - P * mu_next) + (1.0 - mu_t) * g / (1.0 - P)
     v_hat = v / (1.0 - hp.beta2 ** t)
-    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), (m, v, P)
+    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), NadamState(m, v, P)
 
 
 def radam(g, x, state, hp, t, lr, ops):
@@ -116,4 +152,33 @@ def radam(g, x, state, hp, t, lr, ops):
                  / ops.maximum((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t, 1.0))
     adaptive = m_hat * r * ops.sqrt(1.0 - b2t) / (ops.sqrt(v) + hp.eps)
     step = adaptive * ok + m_hat * (1 - ok) if not isinstance(ok, bool) else (adaptive if ok else m_hat)
-    return x - lr * step, (m, v)
+    return x - lr * step, RadamState(m, v)
+
+
+# -- what the GUI shows beside the rule (engine.optimizers.base.Diagnostics) ------------------
+
+
+def _m_hat(state, hp, t):
+    return state.m / (1.0 - hp.beta1 ** t) if getattr(hp, "bias_correction", True) else state.m
+
+
+def adam_diagnostics(state, prev, hp, t, lr):
+    """m_hat, v_hat (v_max's with amsgrad) and lr_eff = lr_t / (sqrt(v_hat) + eps)."""
+    m_hat = _m_hat(state, hp, t)
+    v = state.v_max if getattr(hp, "amsgrad", False) else state.v
+    v_hat = v / (1.0 - hp.beta2 ** t) if getattr(hp, "bias_correction", True) else v
+    hide = () if getattr(hp, "amsgrad", False) else ("v_max",)
+    return Diagnostics((("m_hat", m_hat), ("v_hat", v_hat)), -lr * m_hat, lr / (np.sqrt(v_hat) + hp.eps), hide)
+
+
+def nadam_diagnostics(state, prev, hp, t, lr):
+    """As Adam's; P is bookkeeping of the mu_t schedule, not shown."""
+    m_hat = _m_hat(state, hp, t)
+    v_hat = state.v / (1.0 - hp.beta2 ** t)
+    return Diagnostics((("m_hat", m_hat), ("v_hat", v_hat)), -lr * m_hat, lr / (np.sqrt(v_hat) + hp.eps), ("P",))
+
+
+def adamax_diagnostics(state, prev, hp, t, lr):
+    """m_hat and lr_eff = lr_t / ((1 - beta1^t) u)."""
+    m_hat = _m_hat(state, hp, t)
+    return Diagnostics((("m_hat", m_hat),), -lr * m_hat, lr / (1.0 - hp.beta1 ** t) / state.u)
