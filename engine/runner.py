@@ -22,9 +22,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from engine.ops import FLOAT_OPS
+from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient_floats
 from engine.registry import resolve
-from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.stepper import Update, lr_table, noise_rows, rule_record
 from engine.trace import Trace
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 
 from engine.hyper import HyperError
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec, SpecError, parse_surface, split_spec
+from engine.training import check_spec
 
 VERSION = 1
 MAX_FILE_BYTES = 2_000_000  # a session is a few kB; refuse 50 MB files before reading them
@@ -300,8 +301,4 @@ def _validate_run(i, data) -> RunConfig:
 
 def _check_classification_spec(key, text):
     """Full validation of dataset/model/reg specs when the classification problem is present."""
-    try:
-        from engine.training import check_spec
-    except ImportError:
-        return
     check_spec(key, text)

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from engine.ops import ARRAY_OPS
+from engine.optimizer_spec import OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient
 from engine.registry import resolve
-from engine.spec import OptimizerSpec, ScheduleSpec
 
 
 class StepContext:

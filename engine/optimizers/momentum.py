@@ -6,7 +6,6 @@ works on Python floats (one coordinate) and on (R, D) arrays (R runs) alike.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 from engine.optimizers.base import Diagnostics
@@ -22,9 +21,11 @@ def momentum_coefficient(hp, t, ops):
     """rho for update t: the constant ``momentum`` or Sutskever's schedule (seed 004)
 
         mu_t = min(1 - 2^(-1 - log2(floor(t / 250) + 1)), mu_max)
+
+    ``t`` may be an array of update numbers (with ``ARRAY_OPS``): the whole schedule at once.
     """
     if hp.momentum_schedule == "sutskever":
-        return ops.minimum(1.0 - 2.0 ** (-1.0 - math.log2(t // 250 + 1)), hp.mu_max)
+        return ops.minimum(1.0 - 2.0 ** (-1.0 - ops.log2(t // 250 + 1)), hp.mu_max)
     return hp.momentum
 
 
