@@ -19,7 +19,7 @@ RUN_STEPS = Hyper("steps", 1000, 0, 1_000_000, kind="int", symbol="steps",
                   doc="updates of a run computed without drawing (`trace`, `train`); 0: the start only")
 SEED = Hyper("seed", 0, 0, 2**31 - 1, kind="int", symbol="seed",
              doc="seed of the gradient noise, random search, minibatch order and mixup draws")
-NOISE = Hyper("noise", 0.0, 0.0, 1e3, symbol="sigma", doc="gradient noise: g + sigma N(0, I)")
+NOISE = Hyper("noise", 0.0, 0.0, 1e3, doc="gradient noise: g + sigma N(0, I)")
 SPEED = Hyper("speed", 60.0, 1.0, 5000.0, log=True, symbol="speed", doc="updates per second while playing")
 BATCH_SIZE = Hyper("batch_size", 0, 0, 5000, kind="int", symbol="B",
                    doc="points per update: 1 = pure SGD, n_train (or 0) = full batch")

@@ -186,11 +186,12 @@ def state_memory(problem, spec: OptimizerSpec) -> int:
 
 
 def train_command(args) -> int:
-    from engine.cli_args import UsageError, parse_int, write_output
+    from engine.cli_args import UsageError, parse_value, write_output
+    from engine.limits import BATCH_SIZE, RUN_STEPS, SEED
 
-    steps = parse_int(args.steps, "steps", 0, 1_000_000)
-    seed = parse_int(args.seed, "seed", 0, 2**31 - 1)
-    batch = parse_int(args.batch_size, "batch-size", 0, 1_000_000) if args.batch_size is not None else 0
+    steps = parse_value(args.steps, RUN_STEPS)
+    seed = parse_value(args.seed, SEED)
+    batch = parse_value(args.batch_size, BATCH_SIZE) if args.batch_size is not None else 0
     optimizer = OptimizerSpec.parse(args.optimizer)
     schedule = ScheduleSpec.parse(args.schedule)
     for kind, text in (("dataset", args.dataset), ("model", args.model), ("reg", args.reg)):
