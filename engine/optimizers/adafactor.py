@@ -47,7 +47,7 @@ def adafactor(g, x, state, hp, t, lr, ops):
     (v,) = state
     v = hp.beta2 * v + (1.0 - hp.beta2) * g * g
     v_hat = v / (1.0 - hp.beta2 ** t)
-    return x - lr * g / (ops.sqrt(v_hat) + hp.eps), AdafactorState(v)
+    return x - lr * g / (ops.sqrt(v_hat) + hp.eps), (v,)
 
 
 def has_matrix(layout) -> bool:

@@ -66,7 +66,7 @@ def adam(g, x, state, hp, t, lr, ops):
         v_hat = v_used / (1.0 - hp.beta2 ** t)
     else:
         m_hat, v_hat = m, v_used
-    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), AdamState(m, v, v_max)
+    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), (m, v, v_max)
 
 
 def adamw(g, x, state, hp, t, lr, ops):
@@ -95,7 +95,7 @@ def adamax(g, x, state, hp, t, lr, ops):
     m, u = state
     m = hp.beta1 * m + (1.0 - hp.beta1) * g
     u = ops.maximum(hp.beta2 * u, ops.abs(g) + hp.eps)
-    return x - lr / (1.0 - hp.beta1 ** t) * m / u, AdamaxState(m, u)
+    return x - lr / (1.0 - hp.beta1 ** t) * m / u, (m, u)
 
 
 def nadam(g, x, state, hp, t, lr, ops):
@@ -120,7 +120,7 @@ def nadam(g, x, state, hp, t, lr, ops):
     v = hp.beta2 * v + (1.0 - hp.beta2) * g * g
     m_hat = mu_next * m / (1.0 - P * mu_next) + (1.0 - mu_t) * g / (1.0 - P)
     v_hat = v / (1.0 - hp.beta2 ** t)
-    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), NadamState(m, v, P)
+    return x - lr * m_hat / (ops.sqrt(v_hat) + hp.eps), (m, v, P)
 
 
 def radam(g, x, state, hp, t, lr, ops):
@@ -152,7 +152,7 @@ def radam(g, x, state, hp, t, lr, ops):
                  / ops.maximum((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t, 1.0))
     adaptive = m_hat * r * ops.sqrt(1.0 - b2t) / (ops.sqrt(v) + hp.eps)
     step = adaptive * ok + m_hat * (1 - ok) if not isinstance(ok, bool) else (adaptive if ok else m_hat)
-    return x - lr * step, RadamState(m, v)
+    return x - lr * step, (m, v)
 
 
 # -- what the GUI shows beside the rule (engine.optimizers.base.Diagnostics) ------------------

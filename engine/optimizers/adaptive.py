@@ -41,7 +41,7 @@ def adagrad(g, x, state, hp, t, lr, ops):
     """
     (G,) = state
     G = G + g * g
-    return x - lr * g / (ops.sqrt(G) + hp.eps), AdagradState(G)
+    return x - lr * g / (ops.sqrt(G) + hp.eps), (G,)
 
 
 def rmsprop(g, x, state, hp, t, lr, ops):
@@ -62,8 +62,8 @@ def rmsprop(g, x, state, hp, t, lr, ops):
     d = g / (ops.sqrt(s) + hp.eps)
     b = hp.momentum * b + d
     if hp.nesterov:
-        return x - lr * (d + hp.momentum * b), RmspropState(s, b)
-    return x - lr * b, RmspropState(s, b)
+        return x - lr * (d + hp.momentum * b), (s, b)
+    return x - lr * b, (s, b)
 
 
 def adadelta(g, x, state, hp, t, lr, ops):
@@ -81,7 +81,7 @@ def adadelta(g, x, state, hp, t, lr, ops):
     s = hp.rho * s + (1.0 - hp.rho) * g * g
     d = ops.sqrt(u + hp.eps) / ops.sqrt(s + hp.eps) * g
     u = hp.rho * u + (1.0 - hp.rho) * d * d
-    return x - lr * d, AdadeltaState(s, u)
+    return x - lr * d, (s, u)
 
 
 # -- what the GUI shows beside the rule (engine.optimizers.base.Diagnostics) ------------------

@@ -27,7 +27,7 @@ def lion(g, x, state, hp, t, lr, ops):
     c = hp.beta1 * m + (1.0 - hp.beta1) * g
     x = x - lr * (ops.sign(c) + hp.weight_decay * x)
     m = hp.beta2 * m + (1.0 - hp.beta2) * g
-    return x, LionState(m)
+    return x, (m,)
 
 
 def lion_diagnostics(state, prev, hp, t, lr):

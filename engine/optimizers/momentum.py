@@ -54,9 +54,9 @@ def momentum(g, x, state, hp, t, lr, ops):
     rho = momentum_coefficient(hp, t, ops)
     if hp.form == "velocity":
         v = rho * v - lr * g
-        return x + v, MomentumState(v)
+        return x + v, (v,)
     v = rho * v + g
-    return x - lr * v, MomentumState(v)
+    return x - lr * v, (v,)
 
 
 def nesterov(g, x, state, hp, t, lr, ops):
@@ -74,9 +74,9 @@ def nesterov(g, x, state, hp, t, lr, ops):
     rho = momentum_coefficient(hp, t, ops)
     if hp.form == "lookahead":
         v = rho * v - lr * g
-        return x + v, MomentumState(v)
+        return x + v, (v,)
     v = rho * v + g
-    return x - lr * (g + rho * v), MomentumState(v)
+    return x - lr * (g + rho * v), (v,)
 
 
 def nesterov_lookahead(x, state, hp, t, ops):
