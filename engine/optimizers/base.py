@@ -10,6 +10,11 @@ Every record builds its state with one signature, ``init(X, ctx, hp)``:
 * ``ctx``: the problem as a rule may see it (``engine.stepper.StepContext``: layout,
   exact values, Hessian, reproducible draws), None on the float path;
 * ``hp``: the hyperparameters as attributes (``hp.history`` sizes L-BFGS's memory).
+
+A rule may return its new state as the NamedTuple or as a plain tuple in the same field
+order. The built-in element-wise rules return plain tuples: the float path makes one per
+coordinate per update, and a NamedTuple costs ~0.5 us more each (40 % of a 2-D Adam path).
+Readers never depend on which: traces carry the slots with their names (``state_names``).
 """
 
 from __future__ import annotations
