@@ -23,8 +23,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from engine.ops import FLOAT_OPS
+from engine.ops import ARRAY_OPS
 from engine.optimizers.momentum import momentum_coefficient
+from engine.registry import resolve
 from engine.trace import polyak_average
 
 NEAR_ZERO = 0.02  # |w| below this counts as "near zero" (weights start at ~0.1-1 here)
@@ -111,43 +112,28 @@ def gradient_norm(run: SurfaceRun) -> np.ndarray:
 
 def rule_of(optimizer) -> tuple[str, dict]:
     """The element-wise rule that actually steps (SAM steps with its base's rule)."""
-    if optimizer.key == "sam":
-        return optimizer.params["base"], optimizer.params
-    return optimizer.key, optimizer.params
+    return resolve(optimizer.key, optimizer.params)[0].key, optimizer.params
 
 
 def per_coordinate_step(optimizer, trace) -> np.ndarray:
     """lr_t / (sqrt(v_hat) + eps) per row and coordinate ``(rows, D)``: the step one unit
-    of gradient gets on each axis. Rules without a second moment: lr_t. Row 0: NaN.
-    Reads the state by name (``trace.state_names``), as the rules record it."""
-    key, p = rule_of(optimizer)
+    of gradient gets on each axis, as the stepping rule's record computes it for the
+    inspector (``OptimizerRecord.diagnostics``, its ``scale``), here for every row at
+    once. Rules without a second moment: lr_t. Row 0 (no update yet): NaN."""
+    record, _ = resolve(optimizer.key, optimizer.params)
     rows, dim = np.shape(trace.xs)
     lr = np.asarray(trace.lr, dtype=float)[:, None]
+    out = np.broadcast_to(lr, (rows, dim)).astype(float)
     names = tuple(trace.state_names or ())
-    states = trace.states
-    state = {n: states[:, j, :] for j, n in enumerate(names)} if states is not None else {}
-    t = np.arange(rows, dtype=float)[:, None]
-    with np.errstate(all="ignore"):
-        if key in ("adam", "adamw", "nadam", "radam") and "v" in state:
-            correct = p.get("bias_correction", True)
-            v = state["v_max"] if p.get("amsgrad") and "v_max" in state else state["v"]
-            v_hat = v / (1.0 - p["beta2"] ** t) if correct else v
-            out = lr / (np.sqrt(v_hat) + p["eps"])
-        elif key == "adamax" and "u" in state:
-            out = lr / (1.0 - p["beta1"] ** t) / state["u"]
-        elif key == "adafactor" and "v" in state:
-            out = lr / (np.sqrt(state["v"] / (1.0 - p["beta2"] ** t)) + p["eps"])
-        elif key == "adagrad" and "G" in state:
-            out = lr / (np.sqrt(state["G"]) + p["eps"])
-        elif key == "rmsprop" and "s" in state:
-            out = lr / (np.sqrt(state["s"]) + p["eps"])
-        elif key == "adadelta" and "s" in state:
-            # update t scales by u from before it (u_{t-1}) over s after it (s_t)
-            u_prev = np.vstack([state["u"][:1], state["u"][:-1]])
-            out = lr * np.sqrt(u_prev + p["eps"]) / np.sqrt(state["s"] + p["eps"])
-        else:
-            out = np.broadcast_to(lr, (rows, dim)).copy()
-    out = np.asarray(out, dtype=float).reshape(rows, dim)
+    if record.diagnostics is not None and trace.states is not None and names == record.state_names:
+        slots = [trace.states[:, j, :] for j in range(len(names))]
+        before = [np.vstack([s[:1], s[:-1]]) for s in slots]  # AdaDelta's scale reads u_{t-1}
+        t = np.arange(rows, dtype=float)[:, None]
+        with np.errstate(all="ignore"):
+            diag = record.diagnostics(record.state(*slots), record.state(*before),
+                                      SimpleNamespace(**optimizer.params), t, lr)
+        if diag.scale is not None:
+            out = np.broadcast_to(np.asarray(diag.scale, dtype=float), (rows, dim)).copy()
     out[0] = np.nan
     return out
 
@@ -176,9 +162,9 @@ def momentum_series(run: SurfaceRun) -> np.ndarray:
     rows = len(run.trace.xs)
     out = np.full(rows, np.nan)
     if key in ("momentum", "nesterov"):
-        hp = SimpleNamespace(**p)
-        # the rule's own function, so the plot shows the schedule the run used
-        out[1:] = [float(momentum_coefficient(hp, t, FLOAT_OPS)) for t in range(1, rows)]
+        # the rule's own function over every update at once: the schedule the run used
+        t = np.arange(1, rows, dtype=float)
+        out[1:] = np.broadcast_to(momentum_coefficient(SimpleNamespace(**p), t, ARRAY_OPS), t.shape)
     elif key == "sgd":
         out[1:] = 0.0
     elif key == "rmsprop":

@@ -20,7 +20,6 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import signals as S
 from gui import theme
-from gui.classification.plotting import Throttle
 
 NONE_TEXT = "(no signal plot)"
 
@@ -332,12 +331,17 @@ class ClassificationSignalPlot(SignalPlot):
         c = controller
         self._cache: list[tuple[np.ndarray, np.ndarray]] = []
         self.bars: list[pg.PlotCurveItem] = []
-        self.throttle = Throttle(self.REDRAW_MS, self.refresh, self)
+        # training reports every row; a few redraws a second: the first request starts a
+        # timer, the ones inside it are coalesced into its one refresh
+        self.throttle = QtCore.QTimer(self)
+        self.throttle.setSingleShot(True)
+        self.throttle.setInterval(self.REDRAW_MS)
+        self.throttle.timeout.connect(self.refresh)
         c.restarted.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
         c.runChanged.connect(lambda _i: self._restyle())
         c.selectionChanged.connect(lambda _i: self._restyle())
-        c.progressed.connect(lambda _s: self.throttle.request())
+        c.progressed.connect(lambda _s: self.throttle.isActive() or self.throttle.start())
         c.displayChanged.connect(self._display_changed)
         self.rebuild()
 
