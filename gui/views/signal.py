@@ -163,29 +163,37 @@ class SignalPlot(QtWidgets.QWidget):
                 curve.setData(x[:n], y[:n])
                 self.shown[i] = n
 
-    def _set_series(self, raw_x, raw_y, log: bool, raw_rows=None) -> None:
+    def _set_series(self, raw_x, raw_y, floor: float | None, raw_rows=None) -> None:
         """Finite points only (row 0 of a step length is NaN; validation rows are sparse),
         in plot coordinates (log10 once here, not per frame). ``raw_rows``: the row of each
         value when it is not its position (thinned weight paths)."""
         self.series = []
         for j, (x, y) in enumerate(zip(raw_x, raw_y)):
             y = np.asarray(y, dtype=float)
-            if log:
+            if floor is not None:
                 with np.errstate(all="ignore"):
-                    y = np.where(y > 0, np.log10(np.where(y > 0, y, 1.0)), np.nan)
+                    y = np.log10(np.maximum(y, floor))  # NaN stays NaN
             keep = np.isfinite(y) & np.isfinite(x)
             rows = np.flatnonzero(keep) if raw_rows is None else np.asarray(raw_rows[j])[keep]
             self.series.append((np.asarray(x, dtype=float)[keep], y[keep], rows))
         self.shown = [-1] * len(self.series)
 
 
-def use_log(record: S.Signal, values) -> bool:
-    """A log axis where the record asks for one and every value is positive (loss on the
-    saddle goes negative: then linear)."""
+DECADES = 16  # as the loss plot: below ~1e-16 of the largest value a double has nothing to say
+
+
+def log_floor(record: S.Signal, values) -> float | None:
+    """The floor of a log axis, or None for a linear one: log where the record asks for it
+    and no value is negative (loss on the saddle goes negative: then linear). Exact zeros
+    (Newton landing on the minimum) sit on the floor, 16 decades under the top."""
     if not record.log:
-        return False
+        return None
     finite = [v[np.isfinite(v)] for v in values]
-    return any(f.size for f in finite) and all(float(f.min()) > 0 for f in finite if f.size)
+    finite = [f for f in finite if f.size]
+    if not finite or min(float(f.min()) for f in finite) < 0:
+        return None
+    top = max(float(f.max()) for f in finite)
+    return max(top * 10.0 ** -DECADES, 1e-300) if top > 0 else None
 
 
 class SurfaceSignalPlot(SignalPlot):
@@ -264,10 +272,11 @@ class SurfaceSignalPlot(SignalPlot):
             xs.append(S.axis_values(axis, len(y), data.optimizer))
             ranged.append(y[: self._sane_rows(i)])
         self._cache = cache
-        log = use_log(record, ranged)
-        self._set_series(xs, values, log)
+        floor = log_floor(record, ranged)
+        log = floor is not None
+        self._set_series(xs, values, floor)
         with np.errstate(all="ignore"):
-            ranged = [np.log10(np.where(v > 0, v, np.nan)) if log else v for v in ranged]
+            ranged = [np.log10(np.maximum(v, floor)) if log else v for v in ranged]
         per = max((S.grad_evals_per_update(r.optimizer) for r in c.runs), default=1) if axis == "grad_evals" else 1
         self._axes(record, log, c.scene.steps * per)
         self._ranged = ranged
@@ -402,7 +411,7 @@ class ClassificationSignalPlot(SignalPlot):
             xs.append(rows * self._per_update(i))
             values.append(y)
             all_rows.append(rows)
-        self._set_series(xs, values, False, all_rows)
+        self._set_series(xs, values, None, all_rows)
         per = max((self._per_update(i) for i in range(len(c.runs))), default=1.0)
         self._axes(record, False, c.scene.steps * per)
         if record.key in ("val_acc", "confidence", "near_zero"):
