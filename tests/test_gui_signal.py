@@ -129,3 +129,17 @@ def test_classification_signal_grows_with_training(qtbot):
         S.ClassificationRun(np.asarray(c.weights(0))[None, :], c.problem, {}), 0).size
     assert not pane.signal.axis_box.isEnabled()
     c.pause()
+
+
+def test_log_axis_keeps_a_run_that_lands_exactly_on_the_minimum(qtbot):
+    # Newton lands on sqrt(8) to the last bit: a distance of exactly 0 must not turn the
+    # axis linear (it would flatten GD's straight line of linear convergence)
+    win = MainWindow(PlaygroundController(scene_of("sqrt8", "sgd:lr=0.01", "newton", steps=40, start=(3.0,))))
+    qtbot.addWidget(win)
+    win.show()
+    c = win.controller
+    c.set_display("signal", "distance")
+    c.jump_to_end()
+    assert win.signal.plot.getAxis("left").logMode
+    newton_y = win.signal.curves[1].getData()[1]
+    assert np.all(np.isfinite(newton_y)) and newton_y[-1] < newton_y[0] - 10  # ten decades and more
