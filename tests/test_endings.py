@@ -119,3 +119,17 @@ def test_every_minimum_is_marked_above_the_trails_and_heads(qtbot, surface):
     assert len(win.contour.minima.data) == len(minima) == len(win.contour.minima_outline.data)
     assert win.contour.minima.zValue() > win.contour.trails.items[0].trail.zValue()
     assert win.contour.minima_outline.zValue() > win.contour.trails.heads.zValue()
+
+
+def test_one_dimensional_runs_end_at_the_view_edge_too(qtbot):
+    win = window_on(qtbot, "parabola", ["sgd:lr=0.4", "sgd:lr=1.1"], (2.5,), steps=40)
+    c = win.controller
+    ending = c.ending(1)
+    assert ending.kind == "diverged" and ending.exit_row is not None
+    c.jump_to_end()
+    x, y = win.contour.trails.items[1].trail.getData()
+    x0, x1 = c.surface.view[:2]
+    assert np.all((x >= x0) & (x <= x1))  # on the curve, inside the view
+    assert y[-1] == pytest.approx(float(c.surface.value_at(np.array([[x[-1]]]))[0]))
+    mark = win.contour.trails.items[1]
+    assert mark.label.isVisible() and (mark.label.pos().x(), mark.label.pos().y()) == pytest.approx((x[-1], y[-1]))
