@@ -52,7 +52,8 @@ def test_switching_modes_keeps_each_modes_state(window):
     cc = modes.classification
     assert modes.mode == "classification" and modes.active is cc
     assert modes.stack.currentWidget() is modes.pane
-    assert window.controls_dock.isHidden() and window.playback.isHidden()  # the pane has its own
+    assert window.controls_dock.isHidden()  # the pane has its own controls column
+    assert not window.transport_bar.isHidden() and window.transport_bar.c is cc  # one bar, both modes
     assert not window.commands.by_name["gradient_arrows"].isEnabled()  # surface-only commands
     for _ in range(3):
         QTest.keyClick(window, Key.Key_Right)
@@ -62,7 +63,8 @@ def test_switching_modes_keeps_each_modes_state(window):
     QTest.keyClick(window, Key.Key_1, CTRL)
     assert modes.mode == "surface" and modes.stack.currentIndex() == 0
     assert c.step == 37 and c.selected == 1 and c.display("gradient_arrows") is True
-    assert not window.controls_dock.isHidden() and not window.playback.isHidden()
+    assert not window.controls_dock.isHidden() and not window.transport_bar.isHidden()
+    assert window.transport_bar.c is c and window.statusBar().controller is c
     assert window.commands.by_name["gradient_arrows"].isEnabled()
 
     QTest.keyClick(window, Key.Key_2, CTRL)
@@ -89,8 +91,12 @@ def test_playback_keys_act_on_the_visible_mode(window):
     assert cc.scene.speed == speed
     QTest.keyClick(window, Key.Key_R)
     assert cc.step == 0
+    QTest.keyClick(window, Key.Key_N)
+    QTest.keyClick(window, Key.Key_N)
     QTest.keyClick(window, Key.Key_Left)  # classification only trains forward: said, not raised
-    assert "forward" in window.statusBar().currentMessage()
+    assert cc.step == 2 and "forward" in window.statusBar().currentMessage()
+    QTest.keyClick(window, Key.Key_Home)
+    assert cc.step == 0
     window.modes.set_mode("surface")
     QTest.keyClick(window, Key.Key_Right)
     assert c.step == 1 and cc.step == 0
