@@ -33,8 +33,12 @@ class JumpSlider(QtWidgets.QSlider):
                                               QtWidgets.QStyle.SubControl.SC_SliderGroove, self)
                 span = max(groove.width() - handle.width(), 1)
                 x = pos.x() - groove.x() - handle.width() // 2
-                self.setValue(QtWidgets.QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span,
-                                                                       opt.upsideDown))
+                value = QtWidgets.QStyle.sliderValueFromPosition(self.minimum(), self.maximum(), x, span,
+                                                                 opt.upsideDown)
+                self.setValue(value)
+                if self.value() != value:  # put back (training goes there a tick at a time)
+                    event.accept()
+                    return
         super().mousePressEvent(event)  # now on the handle: a drag goes on from the click
 
 

@@ -148,3 +148,27 @@ def test_render_draws_a_classification_preset_as_regions_and_curves(tmp_path):
     bad = tmp_path / "class.gif"
     assert main.main(["render", "--preset", "mixup", "-o", str(bad)]) == 2
     assert not os.path.exists(bad)
+
+
+def test_the_status_line_shows_each_runs_loss_in_classification_too(window):
+    import re
+
+    window.modes.set_mode("classification")
+    cc = window.modes.classification
+    bar = window.statusBar()
+    QTest.keyClick(window, Key.Key_N)
+    QTest.keyClick(window, Key.Key_N)
+    bar.refresh()
+    text = bar.loss_label.text()
+    assert bar.step_label.text().startswith(f"step 2 / {cc.scene.steps}")
+    for i, run in enumerate(cc.runs):
+        loss = cc.last_metric(i, "train_loss")
+        assert loss is not None and f"{i + 1} {run.optimizer.record.title}</span> {loss:.4g}" in text
+    assert len(re.findall(r"■", text)) == len(cc.runs)
+    cc.set_run_visible(0, False)
+    bar.refresh()
+    assert bar.loss_label.text().count("■") == len(cc.runs) - 1
+    window.modes.set_mode("surface")  # back to the surface's losses
+    c = window.controller
+    assert f"{c.runs[0].optimizer.record.title}</span> " in bar.loss_label.text()
+    assert bar.step_label.text().startswith(f"step {c.step} / {c.scene.steps}")
