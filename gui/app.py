@@ -17,7 +17,7 @@ PIXMAP_CACHE_KB = 256 * 1024
 
 
 def _usage_error(text: str):
-    from main import UsageError
+    from engine.cli_args import UsageError
     return UsageError(text)
 
 

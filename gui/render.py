@@ -23,7 +23,7 @@ MIN_SIZE, MAX_SIZE = 64, 8000
 
 
 def _usage(text: str):
-    from main import UsageError
+    from engine.cli_args import UsageError
     return UsageError(text)
 
 
@@ -50,8 +50,8 @@ def output_format(path: str) -> str:
 
 
 def scene_from_args(args) -> Scene:
+    from engine.cli_args import parse_float, parse_int, parse_start
     from gui.app import load_scene
-    from main import parse_float, parse_int, parse_start
 
     if args.preset or args.session:
         if args.surface or args.optimizer:
@@ -80,8 +80,8 @@ def scene_from_args(args) -> Scene:
 
 
 def animation_options(args, view: str, width: int, height: int):
+    from engine.cli_args import parse_float, parse_int
     from gui.export_anim import MAX_FRAMES, AnimationOptions
-    from main import parse_float, parse_int
 
     frames = parse_int(args.frames, "frames", 1, MAX_FRAMES) if getattr(args, "frames", None) else None
     fps = parse_float(args.fps, "fps", 1.0, 50.0) if getattr(args, "fps", None) else 30.0
