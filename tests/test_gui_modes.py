@@ -97,9 +97,20 @@ def test_playback_keys_act_on_the_visible_mode(window):
     assert cc.step == 2 and "forward" in window.statusBar().currentMessage()
     QTest.keyClick(window, Key.Key_Home)
     assert cc.step == 0
+    QTest.keyClick(window, Key.Key_End)  # trains flat out to the last step, a tick at a time
+    assert cc.playing
+    QTest.keyClick(window, Key.Key_Space)
+    assert not cc.playing
+    QTest.keyClick(window, Key.Key_R)
     window.modes.set_mode("surface")
     QTest.keyClick(window, Key.Key_Right)
     assert c.step == 1 and cc.step == 0
+    QTest.keyClick(window, Key.Key_End)
+    assert c.step == c.scene.steps
+    QTest.keyClick(window, Key.Key_Left)
+    assert c.step == c.scene.steps - 1
+    QTest.keyClick(window, Key.Key_Home)
+    assert c.step == 0
 
 
 def test_presets_open_in_their_own_mode_and_save_saves_the_visible_one(window, tmp_path):
