@@ -326,7 +326,7 @@ def test_default_scene_is_a_fair_race():
 def test_a_tick_takes_what_fits_in_its_budget(pane):
     import time
 
-    from gui.classification.controller import TICK_BUDGET_MS
+    from gui.classification.timeline import TICK_BUDGET_MS
 
     c = pane.controller
     transport, timeline = c.transport, c.timeline

@@ -28,11 +28,10 @@ from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.training import check_optimizer_fits, problem_from_scene, state_memory
 from gui.controller_base import ModeController
-from gui.transport import SPEED_MAX, SPEED_MIN, TICK_MS  # noqa: F401 - re-exported
 
 from .blas import limit_blas_threads
 from .live import LiveTrainer
-from .timeline import TICK_BUDGET_MS, TrainingTimeline  # noqa: F401 - re-exported
+from .timeline import TrainingTimeline
 
 
 def default_scene() -> Scene:
