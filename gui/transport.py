@@ -20,7 +20,9 @@ from typing import Protocol, runtime_checkable
 
 from PySide6 import QtCore
 
-SPEED_MIN, SPEED_MAX = 1.0, 5000.0  # steps per second
+from engine.limits import SPEED
+
+SPEED_MIN, SPEED_MAX = SPEED.lo, SPEED.hi  # steps per second (engine.limits)
 TICK_MS = 16  # ~60 Hz
 FORWARD_ONLY = "classification trains forward only: R goes back to step 0"
 

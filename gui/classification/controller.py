@@ -24,7 +24,8 @@ import math
 from PySide6 import QtCore
 
 from engine.hyper import HyperError
-from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.limits import BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED, STEPS, check
+from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.training import check_optimizer_fits, problem_from_scene, state_memory
 from gui.controller_base import ModeController
@@ -188,37 +189,33 @@ class ClassificationController(ModeController):
     def set_reg(self, spec: str) -> bool:
         return self._set_spec("reg", spec)
 
-    def _number(self, name, value, lo, hi, integer=False):
+    def _limited(self, hyper, value):
+        """``value`` within its record in engine.limits, or None after saying why."""
         try:
-            v = float(value)
-        except (TypeError, ValueError):
-            v = math.nan
-        ok = math.isfinite(v) and lo <= v <= hi and (not integer or v == int(v))
-        if not ok:
-            kind = "a whole number" if integer else "a number"
-            self.message.emit(f"{name}={value!r}: expected {kind} from {lo:g} to {hi:g}")
+            return check(hyper, value, strict=False)
+        except HyperError as err:
+            self.message.emit(str(err))
             return None
-        return int(v) if integer else v
 
     def set_batch_size(self, b) -> bool:
         """Points per update: 1 = pure SGD, 0 (or the training-set size) = full batch."""
-        b = self._number("batch_size", b, 0, 1_000_000, integer=True)
+        b = self._limited(BATCH_SIZE, b)
         return b is not None and self._set_problem(batch_size=b)
 
     def set_label_smoothing(self, eps) -> bool:
-        eps = self._number("label_smoothing", eps, 0.0, 0.5)
-        return eps is not None and self._set_problem(label_smoothing=eps)
+        eps = self._limited(LABEL_SMOOTHING, eps)
+        return eps is not None and self._set_problem(label_smoothing=float(eps))
 
     def set_mixup(self, alpha) -> bool:
-        alpha = self._number("mixup", alpha, 0.0, 4.0)
-        return alpha is not None and self._set_problem(mixup=alpha)
+        alpha = self._limited(MIXUP, alpha)
+        return alpha is not None and self._set_problem(mixup=float(alpha))
 
     def set_seed(self, v) -> bool:
-        seed = self._number("seed", v, 0, 2**31 - 1, integer=True)
+        seed = self._limited(SEED, v)
         return seed is not None and self._set_problem(seed=seed)
 
     def set_steps(self, n) -> bool:
-        n = self._number("steps", n, 1, MAX_STEPS, integer=True)
+        n = self._limited(STEPS, n)
         return n is not None and self._set_problem(steps=n)
 
     # -- how run edits recompute: a new Trainer from step 0 -------------------------------------
