@@ -350,7 +350,7 @@ class ClassificationSignalPlot(SignalPlot):
         c.runsChanged.connect(self.rebuild)
         c.runChanged.connect(lambda _i: self._restyle())
         c.selectionChanged.connect(lambda _i: self._restyle())
-        c.progressed.connect(lambda _s: self.throttle.isActive() or self.throttle.start())
+        c.stepChanged.connect(lambda _s: self.throttle.isActive() or self.throttle.start())
         c.displayChanged.connect(self._display_changed)
         self.rebuild()
 
