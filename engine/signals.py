@@ -65,6 +65,7 @@ class Signal:
     kind: str = "line"  # "line" | "histogram" (the weights at the current step)
     needs_states: bool = False  # the trace must be recorded with optimizer state
     doc: str = ""
+    reference: str | None = None  # another signal drawn faint behind it, to compare with
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,8 @@ SIGNALS: dict[str, Signal] = {s.key: s for s in (
            doc="rho of momentum and Nesterov (Sutskever's schedule when on), beta1 for the Adam family"),
     Signal("grad_norm", "Gradient norm", "‖g_t‖", True, S, gradient_norm),
     Signal("polyak_loss", "Polyak average's loss", "f(x̄_t) − f*", True, S, polyak_loss,
-           doc="the loss at the averaged iterate x̄ <- a x̄ + (1 − a) x (a = the run's, or 0.95)"),
+           doc="the loss at the averaged iterate x̄ <- a x̄ + (1 − a) x (a = the run's, or 0.95); "
+               "faint: the iterate's own", reference="loss_gap"),
     Signal("weight_l1", "‖W‖₁", "Σ|w|", False, C, weight_l1, doc="weight matrices only, no biases"),
     Signal("weight_l2", "‖W‖₂", "√Σw²", False, C, weight_l2, doc="weight matrices only, no biases"),
     Signal("near_zero", "Weights near zero", f"share |w| < {NEAR_ZERO:g}", False, C, near_zero_share,

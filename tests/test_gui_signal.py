@@ -143,3 +143,17 @@ def test_log_axis_keeps_a_run_that_lands_exactly_on_the_minimum(qtbot):
     assert win.signal.plot.getAxis("left").logMode
     newton_y = win.signal.curves[1].getData()[1]
     assert np.all(np.isfinite(newton_y)) and newton_y[-1] < newton_y[0] - 10  # ten decades and more
+
+
+def test_polyak_loss_is_drawn_over_the_iterates_own_loss(window):
+    c, plot = window.controller, window.signal
+    c.set_display("signal", "polyak_loss")
+    c.seek(30)
+    avg = plot.curves[1].getData()[1]
+    faint = plot.faint[1].getData()[1]
+    assert len(avg) == len(faint) == 31  # both follow the step
+    run = S.SurfaceRun(c.traces[1], c.runs[1].optimizer, c.surface)
+    np.testing.assert_allclose(10 ** faint, S.compute("loss_gap", run)[:31], rtol=1e-9)
+    np.testing.assert_allclose(10 ** avg, S.compute("polyak_loss", run)[:31], rtol=1e-9)
+    c.set_display("signal", "grad_norm")
+    assert len(plot.faint_series) == 0

@@ -205,6 +205,8 @@ class SurfaceSignalPlot(SignalPlot):
         super().__init__(controller, parent)
         self._cache: dict[int, tuple] = {}  # run -> ((signal, trace, optimizer, surface, polyak), series)
         self._ranged: list[np.ndarray] = []  # per run the values that set the y range
+        self.faint: list[pg.PlotCurveItem] = []  # a record's reference series, faint
+        self.faint_series: list[tuple] = []
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -250,6 +252,7 @@ class SurfaceSignalPlot(SignalPlot):
         c = self.controller
         if record is None or record.series is None:
             self._clear()
+            self._set_reference([], [], None)
             return
         axis = self.axis_key()
         values, xs, ranged = [], [], []
@@ -272,9 +275,11 @@ class SurfaceSignalPlot(SignalPlot):
             xs.append(S.axis_values(axis, len(y), data.optimizer))
             ranged.append(y[: self._sane_rows(i)])
         self._cache = cache
-        floor = log_floor(record, ranged)
+        faint = self._reference(record, len(values))
+        floor = log_floor(record, ranged + [v[: self._sane_rows(i)] for i, v in enumerate(faint)])
         log = floor is not None
         self._set_series(xs, values, floor)
+        self._set_reference(xs, faint, floor)
         with np.errstate(all="ignore"):
             ranged = [np.log10(np.maximum(v, floor)) if log else v for v in ranged]
         per = max((S.grad_evals_per_update(r.optimizer) for r in c.runs), default=1) if axis == "grad_evals" else 1
@@ -282,6 +287,40 @@ class SurfaceSignalPlot(SignalPlot):
         self._ranged = ranged
         self._fit_y(ranged)
         self.draw(c.step)
+
+    def _reference(self, record: S.Signal, n: int) -> list[np.ndarray]:
+        """The record's reference series per run (the iterate's loss behind the Polyak
+        average's), or none."""
+        if record.reference is None:
+            return []
+        return [S.compute(record.reference, data) for data in self.runs_data()[:n]]
+
+    def _set_reference(self, xs, values, floor) -> None:
+        c = self.controller
+        while len(self.faint) < len(values):
+            curve = pg.PlotCurveItem()
+            curve.setZValue(-1)
+            self.plot.addItem(curve)
+            self.faint.append(curve)
+        self.faint_series = []
+        for i, curve in enumerate(self.faint):
+            if i >= len(values):
+                curve.setData([], [])
+                continue
+            y = np.asarray(values[i], dtype=float)
+            if floor is not None:
+                with np.errstate(all="ignore"):
+                    y = np.log10(np.maximum(y, floor))
+            keep = np.flatnonzero(np.isfinite(y))
+            self.faint_series.append((np.asarray(xs[i])[keep], y[keep], keep))
+            curve.setPen(theme.pen(c.runs[i].color, 1.0, alpha=70))
+            curve.setVisible(c.runs[i].visible)
+
+    def draw(self, step: int) -> None:
+        super().draw(step)
+        for curve, (x, y, rows) in zip(self.faint, self.faint_series):
+            n = int(np.searchsorted(rows, step, side="right"))
+            curve.setData(x[:n], y[:n])
 
     def _sane_rows(self, i: int) -> int:
         """The rows that set the y range: a diverged run's only while it is in the view (a
