@@ -10,13 +10,13 @@ from PySide6 import QtCore, QtWidgets
 from gui import theme
 from gui.panels.hypers import HyperControls
 from gui.panels.runs import RunsPanel
-from gui.views.signal import ClassificationSignalPlot
 
 from .decision_view import DecisionRegionsView
 from .landscape_view import LandscapeView
 from .memory_view import MemoryView
 from .metrics_view import MetricsView
 from .panel import ProblemPanel
+from .signal_view import ClassificationSignalPlot
 
 MESSAGE_MS = 10_000
 
