@@ -29,6 +29,11 @@ class Ending:
     def failed(self) -> bool:
         return self.kind == "diverged"
 
+    @property
+    def symbol(self) -> str:
+        """✗ for a failure only: escaping a saddle is the success, leaving the view news."""
+        return {"diverged": "✗", "escaped": "↗", "left": "→"}.get(self.kind, "✓")
+
 
 def inside_view(xs: np.ndarray, view) -> np.ndarray:
     """Row by row: is the point inside the box (x0, x1[, y0, y1])? NaN is outside."""

@@ -99,7 +99,7 @@ class RunsPanel(QtWidgets.QWidget):
         text = f"{i + 1}  {run.label}"
         if ending is not None and ending.kind != "converged":
             # the same words as the map (escaping a saddle is no failure: no red, no X)
-            text += f"  {'↗' if ending.kind == 'escaped' else '✗'} {ending.text}"
+            text += f"  {ending.symbol} {ending.text}"
         with QtCore.QSignalBlocker(self.list):
             if item.text() != text:
                 item.setText(text)

@@ -235,7 +235,7 @@ class TrailLayer:
         ay = (-0.25 - 1.1 * slot) if points_up else (1.25 + 1.1 * slot)
         items.label.setAnchor((ax, ay))
         items.label.setHtml(f"<span style='color:{theme.INK}; font-size:{theme.LABEL_PT}pt;'>"
-                            f"<b style='color:{run.color}'>{'↗' if ending.kind == 'escaped' else '✗'}</b> "
+                            f"<b style='color:{run.color}'>{ending.symbol}</b> "
                             f"{ending.text}</span>")
         items.label.fill = pg.mkBrush(QtGui.QColor(theme.BACKGROUND))
         items.label.border = pg.mkPen(run.color, width=1.5)
