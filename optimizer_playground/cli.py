@@ -90,6 +90,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("-o", "--output")
 
+    p = sub.add_parser("sweep", help="run one optimizer over a grid of one or two hyperparameters")
+    p.add_argument("--surface", required=True)
+    p.add_argument("--optimizer", required=True)
+    p.add_argument("--vary", action="append", required=True, help="NAME=LO:HI:N[:log]; once or twice")
+    p.add_argument("--steps", required=True)
+    p.add_argument("--start")
+    p.add_argument("--schedule", default="constant")
+    p.add_argument("--noise", default="0")
+    p.add_argument("--seed", default="0")
+    p.add_argument("--tol", default="1e-6")
+    p.add_argument("--formula")
+    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("-o", "--output")
+
     p = sub.add_parser("render", help="draw a scene to PNG, SVG or GIF without a display")
     p.add_argument("--preset")
     p.add_argument("--session")
@@ -170,6 +184,11 @@ def cmd_train(args) -> int:
     return train_command(args)
 
 
+def cmd_sweep(args) -> int:
+    from engine.phase import sweep_command
+    return sweep_command(args)
+
+
 def cmd_render(args) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # SPEC: render needs no display
     try:
@@ -187,7 +206,8 @@ def cmd_gui(args) -> int:
     return gui_main(preset=args.preset, session=args.session)
 
 
-COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "render": cmd_render}
+COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "sweep": cmd_sweep,
+            "render": cmd_render}
 
 
 def main(argv: list[str] | None = None) -> int:
