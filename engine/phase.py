@@ -281,3 +281,64 @@ def sweep_command(args) -> int:
         text = grid.to_csv()
     write_output(text, args.output)
     return 0
+
+
+# -- what the theory predicts for a diagram (quadratics) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseTheory:
+    """The heavy ball's closed forms in the coordinates of one diagram.
+
+    On a quadratic with coupled weight decay wd the Hessian is ``H + wd I``; the heavy
+    ball (torch-form ``momentum``, constant lr; ``sgd`` is rho = 0) converges iff
+    ``lr (l_max + wd) < 2 (1 + rho)``. ``other`` is the axis that boundary runs along
+    (``momentum`` or ``weight_decay``), None when it is one lr for the whole diagram.
+    """
+
+    other: str | None
+    rho: float  # momentum where it is not an axis
+    wd: float  # weight decay where it is not an axis
+    l_min: float
+    l_max: float
+
+    def lr_limit(self, values=None) -> np.ndarray:
+        """The largest stable lr, at ``values`` of the other axis (or the fixed one)."""
+        v = np.asarray(0.0 if values is None else values, dtype=float)
+        rho = v if self.other == "momentum" else self.rho
+        wd = v if self.other == "weight_decay" else self.wd
+        return 2.0 * (1.0 + rho) / (self.l_max + wd) + 0.0 * v
+
+    @property
+    def gd_limit(self) -> float:
+        """GD's 2 / l_max (the boundary at rho = 0)."""
+        return 2.0 / (self.l_max + self.wd)
+
+    @property
+    def polyak(self) -> tuple[float, float] | None:
+        """Polyak's optimal (lr, rho) when the diagram spans lr x momentum."""
+        if self.other != "momentum":
+            return None
+        a, b = math.sqrt(self.l_max + self.wd), math.sqrt(self.l_min + self.wd)
+        return (2.0 / (a + b)) ** 2, ((a - b) / (a + b)) ** 2
+
+
+def phase_theory(surface, spec: OptimizerSpec, names, schedule: ScheduleSpec = CONSTANT) -> PhaseTheory | None:
+    """The closed forms for a diagram of ``names`` (one of them lr), where they hold:
+    a quadratic surface, sgd or momentum, a constant learning rate."""
+    from engine.theory import quadratic_theory
+
+    names = tuple(names)
+    if spec.key not in ("sgd", "momentum") or "lr" not in names:
+        return None
+    if schedule.key != "constant" or schedule.params.get("warmup", 0) or \
+            spec.params.get("momentum_schedule", "none") != "none":
+        return None
+    th = quadratic_theory(surface)
+    if th is None:
+        return None
+    other = next((n for n in names if n != "lr"), None)
+    if other not in ("momentum", "weight_decay"):
+        other = None
+    return PhaseTheory(other=other, rho=float(spec.params.get("momentum", 0.0)),
+                       wd=float(spec.params.get("weight_decay", 0.0)), l_min=th.l_min, l_max=th.l_max)

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.phase import Axis, PhaseError, check_axes, phase_chunks, phase_grid
+from engine.phase import Axis, PhaseError, check_axes, phase_chunks, phase_grid, phase_theory
 from engine.runner import run
-from engine.spec import CONSTANT, OptimizerSpec
+from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.theory import quadratic_theory
 from optimizer_playground import cli as main
 from surfaces import make_surface
@@ -182,3 +182,36 @@ def test_sweep_bad_input_exits_2_with_one_line(vary):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+# -- the theory drawn on a diagram ----------------------------------------------------------------
+
+
+def test_phase_theory_closed_forms():
+    surface = make_surface("quadratic", kappa=25.0, angle=10.0)
+    th = phase_theory(surface, OptimizerSpec.make("momentum"), ("lr", "momentum"))
+    np.testing.assert_allclose(th.lr_limit([0.0, 0.5, 0.9]), [2 / 25, 3 / 25, 3.8 / 25])
+    lr, rho = th.polyak
+    assert lr == pytest.approx((2 / (5 + 1)) ** 2) and rho == pytest.approx((4 / 6) ** 2)
+    assert th.gd_limit == pytest.approx(quadratic_theory(surface).lr_stable)
+    # weight decay shifts every eigenvalue by wd
+    th = phase_theory(surface, OptimizerSpec.make("sgd"), ("weight_decay", "lr"))
+    np.testing.assert_allclose(th.lr_limit([0.0, 5.0]), [2 / 25, 2 / 30])
+    assert th.polyak is None
+    # where it does not hold: not a quadratic, another rule, a schedule
+    assert phase_theory(make_surface("rosenbrock"), OptimizerSpec.make("momentum"), ("lr", "momentum")) is None
+    assert phase_theory(surface, OptimizerSpec.make("adam"), ("lr", "beta2")) is None
+    assert phase_theory(surface, OptimizerSpec.make("sgd"), ("lr",), ScheduleSpec.parse("cosine")) is None
+
+
+def test_weight_decay_boundary_matches_runs():
+    surface = make_surface("quadratic", kappa=10.0)
+    spec = OptimizerSpec.make("sgd")
+    axes = (Axis("lr", 0.02, 0.4, 40, log=True), Axis("weight_decay", 0.0, 1.0, 11))
+    grid = phase_grid(surface, spec, axes, 400)
+    limit = phase_theory(surface, spec, ("lr", "weight_decay")).lr_limit(grid.values()[1])[None, :]
+    lr = grid.values()[0][:, None]
+    with np.errstate(invalid="ignore"):
+        shrank = ~grid.diverged & (grid.gap < grid.start_loss - grid.f_star)
+    assert shrank[lr < 0.93 * limit].all()
+    assert not shrank[lr > 1.07 * limit].any()
