@@ -24,93 +24,16 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.hyper import HyperError
-from engine.phase import MAX_N, Axis, phase_chunks, phase_theory
-from engine.registry import hypers_for
+from engine.phase import phase_chunks, phase_theory
 from engine.session import MAX_STEPS
-from engine.theory import quadratic_theory
 from gui import theme
 from gui.analysis.common import NumberEdit, estimate_seconds, form_row, muted_label, side_column, swatch
+from gui.analysis.phase_axes import SECOND_CHOICES, AxisControls, coords, default_axis, log_ticks, numeric_hypers
+from gui.analysis.phase_overlay import TheoryOverlay
 
 GAP, STEPS = "final gap f − f* (log)", "steps to tolerance"
 CHUNK_SECONDS = 0.05  # one timer tick's share of the grid
 TOO_SLOW = 60.0  # seconds: a grid estimated slower than this is not started (with a note)
-SECOND_CHOICES = ("momentum", "beta2", "beta1", "decay", "rho", "rho_sam", "damping", "weight_decay")
-THEORY_COLOR, POLYAK_COLOR = "#D55E00", "#FFD23F"
-
-
-def log_ticks(lo: float, hi: float):
-    """Ticks for a log axis drawn in log10 coordinates: 1, 2, 5 x 10^k labelled (all of
-    them when the axis spans under two decades), the other integers unlabelled."""
-    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    labelled = (1, 2, 5) if k1 - k0 <= 4 else (1,)
-    major, minor = [], []
-    for k in range(k0, k1 + 1):
-        for m in range(1, 10):
-            v = m * 10.0 ** k
-            if lo <= v * (1 + 1e-9) and v <= hi * (1 + 1e-9):
-                (major if m in labelled else minor).append((math.log10(v), f"{v:g}" if m in labelled else ""))
-    return [major, minor]
-
-
-def numeric_hypers(spec) -> list:
-    return [h for h in hypers_for(spec.key, spec.params) if h.kind == "float"]
-
-
-def default_axis(h, spec, surface) -> Axis:
-    """A first range worth looking at: lr around where things happen (on a quadratic up
-    to just past the heavy ball's limit 4/l_max at rho -> 1), any other number over its
-    whole range."""
-    if h.name == "lr":
-        th = quadratic_theory(surface)
-        if th is not None:
-            return Axis("lr", th.lr_stable / 20.0, th.lr_stable * 2.2, 48, True)
-        lr = float(spec.params["lr"])
-        return Axis("lr", max(10.0 ** (math.floor(math.log10(lr)) - 2), 1e-6),
-                    min(10.0 ** (math.ceil(math.log10(lr)) + 1.3), 100.0), 48, True)
-    if h.log and h.lo > 0:
-        return Axis(h.name, h.lo, h.hi, 48, True)
-    hi = h.hi if h.hi - h.lo < 2 else min(h.hi, h.lo + 1.0)  # weight decay: 0..1 of 0..1
-    return Axis(h.name, h.lo, hi * (0.999 if h.open_hi else 1.0), 48, False)
-
-
-class AxisControls(QtWidgets.QWidget):
-    """Name, range, count and scale of one axis of the diagram."""
-
-    edited = QtCore.Signal()
-
-    def __init__(self, title: str, parent=None):
-        super().__init__(parent)
-        grid = QtWidgets.QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(4)
-        self.name = QtWidgets.QComboBox()
-        self.lo, self.hi = NumberEdit(0.0, -1e300, 1e300), NumberEdit(1.0, -1e300, 1e300)
-        self.count = QtWidgets.QSpinBox()
-        self.count.setRange(2, min(MAX_N, 256))
-        self.log = QtWidgets.QCheckBox("log")
-        grid.addWidget(QtWidgets.QLabel(title), 0, 0)
-        grid.addWidget(self.name, 0, 1, 1, 3)
-        grid.addWidget(self.lo, 1, 1)
-        grid.addWidget(QtWidgets.QLabel("to"), 1, 2)
-        grid.addWidget(self.hi, 1, 3)
-        grid.addWidget(self.count, 2, 1)
-        grid.addWidget(self.log, 2, 3)
-        self.count.setToolTip("cells along this axis")
-        for edit in (self.lo, self.hi):
-            edit.valueChanged.connect(lambda _v: self.edited.emit())
-        self.count.valueChanged.connect(lambda _v: self.edited.emit())
-        self.log.toggled.connect(lambda _on: self.edited.emit())
-
-    def set_axis(self, axis: Axis) -> None:
-        with QtCore.QSignalBlocker(self.count), QtCore.QSignalBlocker(self.log):
-            self.lo.set_value(axis.lo)
-            self.hi.set_value(axis.hi)
-            self.count.setValue(axis.n)
-            self.log.setChecked(axis.log)
-
-    def axis(self) -> Axis:
-        return Axis(self.name.currentText(), self.lo.value(), self.hi.value(), self.count.value(),
-                    self.log.isChecked()).checked()
 
 
 class PhaseView(QtWidgets.QWidget):
@@ -183,12 +106,8 @@ class PhaseView(QtWidgets.QWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.hatch = pg.PlotCurveItem(connect="pairs", pen=theme.pen(theme.INK, 1.0))
         self.plot.addItem(self.hatch)
-        self.boundary = pg.PlotCurveItem(pen=theme.pen(THEORY_COLOR, 2.0, QtCore.Qt.PenStyle.DashLine))
-        self.plot.addItem(self.boundary)
-        self.marks = pg.ScatterPlotItem()
-        self.marks.setZValue(10)
-        self.plot.addItem(self.marks)
-        self.labels: list = []
+        self.overlay = TheoryOverlay(self.plot)
+        self.boundary, self.marks = self.overlay.boundary, self.overlay.marks
         right.addWidget(self.plot_widget, 1)
         self.readout = QtWidgets.QLabel(" ")
         self.readout.setFont(theme.font(11))
@@ -363,7 +282,7 @@ class PhaseView(QtWidgets.QWidget):
     # -- drawing ----------------------------------------------------------------------------------
 
     def _coords(self, k: int, values) -> np.ndarray:
-        return np.log10(values) if self.grid.axes[k].log else np.asarray(values, dtype=float)
+        return coords(self.grid.axes[k], values)
 
     def _edges(self, k: int) -> tuple[float, float, float]:
         """(first edge, cell width, last edge) of axis k in plot coordinates."""
@@ -386,16 +305,12 @@ class PhaseView(QtWidgets.QWidget):
         return np.where(bad, np.nan, g.final_loss), "f(x_T)"
 
     def draw(self) -> None:
-        for item in self.labels:
-            self.plot.removeItem(item)
-        self.labels = []
         g = self.grid
         steps = self.steps.value()
         if g is None:
             self.image.clear()
-            for item in (self.hatch, self.boundary):
-                item.setData([], [])
-            self.marks.setData([])
+            self.hatch.setData([], [])
+            self.overlay.draw(None, None)
             self.status.setText(self.note)
             return
         ax, ay = g.axes
@@ -424,7 +339,7 @@ class PhaseView(QtWidgets.QWidget):
         self.backdrop.setRect(QtCore.QRectF(x0, y0, x1 - x0, (y1 - y0)))
         self.backdrop.setVisible(g.done == ax.n)
         self._draw_hatch(x0, wx, y0, wy)
-        self._draw_theory()
+        self.overlay.draw(self.theory, g.axes)
         self.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         cells = ax.n * ay.n
         state = "" if g.complete else f" — {g.done}/{ax.n} rows"
@@ -444,53 +359,6 @@ class PhaseView(QtWidgets.QWidget):
         ys = np.stack([bottom, bottom + wy, bottom + wy / 2, bottom + wy, bottom, bottom + wy / 2], axis=1)
         self.hatch.setPen(theme.pen(theme.INK, 1.0, alpha=150))
         self.hatch.setData(xs.reshape(-1), ys.reshape(-1))
-
-    def _draw_theory(self) -> None:
-        th, g = self.theory, self.grid
-        self.boundary.setData([], [])
-        spots = []
-        if th is None:
-            self.marks.setData([])
-            return
-        lr_k = [a.name for a in g.axes].index("lr")
-        other_k = 1 - lr_k
-        other = g.axes[other_k]
-        along = np.geomspace(other.lo, other.hi, 200) if other.log else np.linspace(other.lo, other.hi, 200)
-        limit = th.lr_limit(along) if th.other == other.name else np.full(200, float(th.lr_limit()))
-        pts = [None, None]
-        pts[lr_k] = self._coords(lr_k, limit)
-        pts[other_k] = self._coords(other_k, along)
-        self.boundary.setPen(theme.pen(THEORY_COLOR, 2.0, QtCore.Qt.PenStyle.DashLine))
-        self.boundary.setData(pts[0], pts[1])
-        mid = len(along) // 2
-        formula = {"momentum": "lr·λmax = 2(1+ρ)", "weight_decay": "lr·(λmax+wd) = 2"}.get(th.other, "lr·λmax = 2")
-        self._label(pts[0][mid], pts[1][mid], f"{formula} ", THEORY_COLOR, anchor=(1, 0.5))
-        if th.other == "momentum" and other.lo <= 0.0:  # the rho = 0 edge is plain GD
-            p = [0.0, 0.0]
-            p[lr_k] = float(self._coords(lr_k, [th.gd_limit])[0])
-            p[other_k] = 0.0
-            spots.append({"pos": p, "symbol": "o", "size": 10, "brush": pg.mkBrush(THEORY_COLOR),
-                          "pen": pg.mkPen(theme.INK)})
-            self._label(p[0], p[1], "GD 2/λmax ", THEORY_COLOR, anchor=(1, 1))
-        if th.polyak is not None:
-            lr, rho = th.polyak
-            p = [0.0, 0.0]
-            p[lr_k] = float(self._coords(lr_k, [lr])[0])
-            p[other_k] = float(self._coords(other_k, [rho])[0])
-            spots.append({"pos": p, "symbol": "star", "size": 20, "brush": pg.mkBrush(POLYAK_COLOR),
-                          "pen": pg.mkPen(theme.INK, width=1.5)})
-            self._label(p[0], p[1], f"Polyak ({lr:.3g}, {rho:.3g}) ", theme.INK, anchor=(1, 0))
-        self.marks.setData(spots)
-
-    def _label(self, x, y, text, color, anchor=(0, 0.5)) -> None:
-        card = pg.mkColor(theme.BACKGROUND)
-        card.setAlpha(200)
-        item = pg.TextItem(text, color=color, anchor=anchor, fill=pg.mkBrush(card))
-        item.setFont(theme.font(10, bold=True))
-        item.setPos(x, y)
-        item.setZValue(20)
-        self.plot.addItem(item)
-        self.labels.append(item)
 
     # -- reading and picking cells ----------------------------------------------------------------
 
