@@ -202,7 +202,10 @@ def train_command(args) -> int:
     problem = build_problem(args.dataset, args.model, args.reg, batch, seed)
     run = train(problem, [(optimizer, schedule)], steps, init_seed=seed)[0]
     header = ["step", *METRICS, "lr"]
-    if args.format == "json":
+    if args.format == "table":  # the results table's row (engine.results), for slides
+        from engine.results import to_markdown, training_result
+        text = to_markdown([training_result(problem, optimizer, schedule, steps, seed)])
+    elif args.format == "json":
         rows = [dict(zip(header, row)) for row in run.rows()]
         text = json.dumps({"dataset": args.dataset, "model": args.model, "reg": args.reg,
                            "optimizer": optimizer.spec(), "schedule": schedule.spec(),

@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", default="0")
     p.add_argument("--seed", default="0")
     p.add_argument("--formula")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
     p.add_argument("-o", "--output")
 
     p = sub.add_parser("train", help="train a model on a toy dataset and print the learning curves")
@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size")
     p.add_argument("--reg", default="none")
     p.add_argument("--seed", default="0")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
     p.add_argument("-o", "--output")
 
     p = sub.add_parser("sweep", help="run one optimizer over a grid of one or two hyperparameters")
@@ -167,7 +167,11 @@ def cmd_trace(args) -> int:
     noise = parse_float(args.noise, "noise", 0.0, 1e6)
     seed = parse_int(args.seed, "seed", 0, 2**63 - 1)
     trace = run(surface, optimizer, schedule, start, steps, noise, seed)
-    if args.format == "json":
+    if args.format == "table":  # the results table's row (engine.results), for slides
+        from engine.results import surface_results, to_markdown
+        text = to_markdown(surface_results(surface, [(optimizer.spec(), optimizer, schedule)], start, steps,
+                                           noise, seed))
+    elif args.format == "json":
         text = trace.to_json(surface.spec(), optimizer.spec(), schedule=schedule.spec(), steps=steps,
                              noise=noise, seed=seed) + "\n"
     else:
