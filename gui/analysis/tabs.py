@@ -1,7 +1,7 @@
-"""The centre of the window as tabs: Surface | LR sweep | Basins | 3-D.
+"""The centre of the window as tabs: Surface | LR sweep | Basins | 3-D | Results.
 
 The surface (the contour view) stays the first tab and the default; the others
-compute only while they are shown (see their modules). Alt+1..4 switch tabs.
+compute only while they are shown (see their modules). Alt+1..5 switch tabs.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from PySide6 import QtGui, QtWidgets
 
 from gui.analysis.basin_view import BasinView
 from gui.analysis.phase_view import PhaseView
+from gui.analysis.results_view import ResultsView
 from gui.analysis.surface3d_view import Surface3DView
 from gui.analysis.sweep_view import SweepView
 
 
 class AnalysisTabs(QtWidgets.QTabWidget):
-    SURFACE, SWEEP, BASINS, SURFACE_3D = range(4)
+    SURFACE, SWEEP, BASINS, SURFACE_3D, RESULTS = range(5)
 
     def __init__(self, controller, contour, parent=None):
         super().__init__(parent)
@@ -26,13 +27,15 @@ class AnalysisTabs(QtWidgets.QTabWidget):
         self.sweep_page = SweepPage(self.sweep, self.phase)
         self.basins = BasinView(controller)
         self.surface3d = Surface3DView(controller)
+        self.results = ResultsView(controller)
         self.setDocumentMode(True)
         for widget, title, tip in (
                 (contour, "Surface", "The loss surface with the runs on it"),
                 (self.sweep_page, "LR sweep", "Final loss against the learning rate (too low / just right / "
                                               "too high), or a phase diagram of two hyperparameters"),
                 (self.basins, "Basins", "Which minimum each start point ends in"),
-                (self.surface3d, "3-D", "The surface as a shaded mesh with the paths (needs OpenGL)")):
+                (self.surface3d, "3-D", "The surface as a shaded mesh with the paths (needs OpenGL)"),
+                (self.results, "Results", "Per run: final and best loss, evaluations, memory, time; fair tuning")):
             i = self.addTab(widget, title)
             self.setTabToolTip(i, f"{tip}  (Alt+{i + 1})")
         self.sweep.showSurface.connect(self.show_surface)
