@@ -79,9 +79,19 @@ class Scene:
     display: dict = field(default_factory=dict)  # GUI toggles: arrows, log loss, theme, ...
     title: str = ""
     note: str = ""  # the lecturer's note (presets)
+    # dataset "points": the user's points ((x1, x2, class), ...) and the classes' names
+    points: tuple = ()
+    classes: tuple[str, ...] = ()
 
     def replace(self, **changes) -> Scene:
         return replace(self, **changes)
+
+    def point_set(self):
+        """The user's points as a surfaces.classification.points.PointSet (None if none)."""
+        if not self.points:
+            return None
+        from surfaces.classification.points import PointSet
+        return PointSet.from_list(self.points, self.classes)
 
     def make_surface(self):
         surface = parse_surface(self.surface, self.formula)
@@ -103,6 +113,8 @@ class Scene:
             "view": list(self.view) if self.view is not None else None,
             "speed": self.speed, "step": self.step, "selected": self.selected,
             "display": dict(self.display),
+            # only when there are points: every other session file stays as it was
+            **({"points": [list(p) for p in self.points], "classes": list(self.classes)} if self.points else {}),
         }
 
     def to_json(self) -> str:
@@ -167,7 +179,7 @@ def _refuse_constant(name):
 
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
-           "selected", "display"}
+           "selected", "display", "points", "classes"}
 _RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak"}
 
 
@@ -251,6 +263,7 @@ def _validate(data) -> Scene:
               and (not isinstance(value, float) or math.isfinite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
     steps = _number(data, "steps", 1, MAX_STEPS, 300, integer=True)
+    points, classes = _validate_points(data)
     return Scene(
         mode=mode, surface=surface_spec, formula=formula,
         dataset=data.get("dataset", "spiral"), model=data.get("model", "mlp"), reg=data.get("reg", "none"),
@@ -264,7 +277,27 @@ def _validate(data) -> Scene:
         step=min(_number(data, "step", 0, MAX_STEPS, 0, integer=True), steps),
         selected=_number(data, "selected", 0, max(len(runs) - 1, 0), 0, integer=True),
         display=dict(display), title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
+        points=points, classes=classes,
     )
+
+
+def _validate_points(data) -> tuple[tuple, tuple]:
+    """The user's points (dataset "points"): checked point by point, named in the message."""
+    points, classes = data.get("points"), data.get("classes")
+    uses_points = split_spec(data.get("dataset", "spiral"), "dataset")[0] == "points"
+    if points is None and classes is None:
+        _need(not uses_points, "field 'points': the dataset 'points' needs its points")
+        return (), ()
+    try:
+        from surfaces.classification.points import PointSet
+    except ImportError:  # pragma: no cover - surfaces ships with the engine
+        return (), ()
+    try:
+        point_set = PointSet.from_list(points, classes if classes is not None else [])
+    except HyperError as err:
+        field_name = "classes" if str(err).startswith("classes") else "points"
+        raise SessionError(f"field {field_name!r}: {err}") from None
+    return tuple(tuple(p) for p in point_set.to_list()), point_set.names
 
 
 def _validate_run(i, data) -> RunConfig:

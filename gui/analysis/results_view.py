@@ -49,7 +49,7 @@ class ResultsView(QtWidgets.QWidget):
         # controls in a bar above the table: at 1280 px the table needs the tab's whole width
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        bar = QtWidgets.QHBoxLayout()
+        bar = QtWidgets.QHBoxLayout()  # two short rows: the tab must not widen the window
         bar.addWidget(QtWidgets.QLabel("tolerance"))
         self.tol = NumberEdit(1e-6, 0.0, 1e12)
         self.tol.setToolTip("steps to tol: the first step with f − f* ≤ tol")
@@ -61,6 +61,8 @@ class ResultsView(QtWidgets.QWidget):
         bar.addWidget(copy_md)
         bar.addWidget(copy_csv)
         bar.addStretch(1)
+        layout.addLayout(bar)
+        bar = QtWidgets.QHBoxLayout()
         self.tune_button = QtWidgets.QPushButton("Fair tuning")
         self.tune_button.setToolTip("Give every run the learning rate a quick sweep picks on this scene.\n"
                                     "Criterion: " + TUNING_CRITERION)
@@ -70,6 +72,7 @@ class ResultsView(QtWidgets.QWidget):
         self.untune_button.clicked.connect(self.untune)
         bar.addWidget(self.tune_button)
         bar.addWidget(self.untune_button)
+        bar.addStretch(1)
         layout.addLayout(bar)
         self.criterion = muted_label("Fair tuning: " + TUNING_CRITERION + ".")
         layout.addWidget(self.criterion)

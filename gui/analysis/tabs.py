@@ -66,7 +66,7 @@ class SweepPage(QtWidgets.QWidget):
         bar = QtWidgets.QHBoxLayout()
         bar.setContentsMargins(6, 4, 6, 0)
         self.buttons = QtWidgets.QButtonGroup(self)
-        for k, (text, tip) in enumerate((("One axis: learning rate", "final loss against lr, one curve per run"),
+        for k, (text, tip) in enumerate((("One axis: lr", "final loss against lr, one curve per run"),
                                          ("Two axes: phase diagram", "any two hyperparameters of one run"))):
             button = QtWidgets.QRadioButton(text)
             button.setToolTip(tip)

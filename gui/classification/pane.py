@@ -19,6 +19,7 @@ from .memory_view import MemoryView
 from .metrics_view import MetricsView
 from .panel import ProblemPanel
 from .plotting import Throttle
+from .point_editor import PointEditor
 
 MESSAGE_MS = 10_000
 
@@ -136,6 +137,7 @@ class ClassificationPane(QtWidgets.QWidget):
         split.addWidget(self.tabs)
         self.metrics_view = MetricsView(c)
         split.addWidget(self.metrics_view)
+        self.point_editor = PointEditor(c, self.problem_panel, self.decision_view)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 5)
