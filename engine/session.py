@@ -59,14 +59,23 @@ class RunConfig:
     visible: bool = True
     name: str = ""  # shown in the legend; empty: the optimizer's own label
     polyak: float = 0.0  # Polyak averaging overlay a in [0, 1) (0: off), seed 004
+    # a branch: the settings it followed before its own (engine.branching.Segment, until increasing)
+    history: tuple = ()
 
     @property
     def label(self) -> str:
         return self.name or self.optimizer.label()
 
+    @property
+    def branched_at(self) -> int | None:
+        return self.history[-1].until if self.history else None
+
     def to_dict(self) -> dict:
-        return {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
-                "visible": self.visible, "name": self.name, "polyak": self.polyak}
+        out = {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
+               "visible": self.visible, "name": self.name, "polyak": self.polyak}
+        if self.history:  # only on branches: every other session file stays as it was
+            out["history"] = [segment.to_dict() for segment in self.history]
+        return out
 
 
 @dataclass(frozen=True)
@@ -193,7 +202,7 @@ def _refuse_constant(name):
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
            "selected", "display", "points", "classes"}
-_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak"}
+_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history"}
 
 
 def _need(cond, message):
@@ -351,7 +360,37 @@ def _validate_run(i, data) -> RunConfig:
     polyak = data.get("polyak", 0.0)
     _need(isinstance(polyak, (int, float)) and not isinstance(polyak, bool) and 0.0 <= polyak < 1.0,
           f"field '{where}.polyak': expected a number from 0 (off) to below 1")
-    return RunConfig(optimizer, schedule, color, visible, name, float(polyak))
+    return RunConfig(optimizer, schedule, color, visible, name, float(polyak), _validate_history(where, data))
+
+
+MAX_SEGMENTS = 16
+
+
+def _validate_history(where, data) -> tuple:
+    """A branch's earlier settings: at most MAX_SEGMENTS, ``until`` increasing from 0."""
+    from engine.branching import Segment
+
+    history = data.get("history", [])
+    _need(isinstance(history, list) and len(history) <= MAX_SEGMENTS,
+          f"field '{where}.history': expected a list of at most {MAX_SEGMENTS} segments")
+    out, last = [], 0
+    for j, seg in enumerate(history):
+        at = f"{where}.history[{j}]"
+        _need(isinstance(seg, dict) and set(seg) <= {"optimizer", "schedule", "until"} and "optimizer" in seg
+              and "until" in seg, f"field '{at}': expected {{\"optimizer\": ..., \"schedule\": ..., \"until\": k}}")
+        until = seg["until"]
+        _need(isinstance(until, int) and not isinstance(until, bool) and last <= until <= MAX_STEPS,
+              f"field '{at}.until': expected a whole number from {last} to {MAX_STEPS}, increasing")
+        try:
+            optimizer = OptimizerSpec.parse(seg["optimizer"]) if isinstance(seg["optimizer"], str) else None
+            schedule = ScheduleSpec.parse(seg.get("schedule", "constant")) \
+                if isinstance(seg.get("schedule", "constant"), str) else None
+        except SpecError as err:
+            raise SessionError(f"field '{at}': {err}") from None
+        _need(optimizer is not None and schedule is not None, f"field '{at}': optimizer and schedule are specs")
+        out.append(Segment(optimizer, schedule, until))
+        last = until
+    return tuple(out)
 
 
 def _check_classification_spec(key, text):

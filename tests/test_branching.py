@@ -92,3 +92,34 @@ def test_divergence_in_the_shared_part_ends_the_branch_there():
     branch = run_branched(s, [Segment(wild, CONSTANT, 90)], calm, CONSTANT, None, 100)
     assert parent.diverged_at is not None and branch.diverged_at == parent.diverged_at
     assert_same(branch, parent)
+
+
+# -- sessions ---------------------------------------------------------------------------------------
+
+
+def test_sessions_save_branches():
+    import json
+
+    from engine.session import RunConfig, Scene, SessionError
+
+    mom = OptimizerSpec.parse("momentum:lr=0.02")
+    branch = RunConfig(OptimizerSpec.parse("momentum:lr=0.05"), color="#D55E00",
+                       history=(Segment(mom, ScheduleSpec.parse("cosine"), 40),))
+    scene = Scene(runs=(RunConfig(mom), branch))
+    again = Scene.from_json(scene.to_json())
+    assert again.runs[1].history == branch.history and again.runs[1].branched_at == 40
+    assert "history" not in json.loads(scene.to_json())["runs"][0]  # plain runs unchanged
+    doc = json.loads(scene.to_json())
+    for bad, says in (({"optimizer": "momentum", "until": -1}, "until"),
+                      ({"optimizer": "nope", "until": 3}, "unknown optimizer"),
+                      ({"until": 3}, "history[0]"),
+                      ({"optimizer": "sgd", "until": 3, "extra": 1}, "history[0]")):
+        d = json.loads(json.dumps(doc))
+        d["runs"][1]["history"] = [bad]
+        with pytest.raises(SessionError) as err:
+            Scene.from_dict(d)
+        assert "runs[1].history[0]" in str(err.value) and says in str(err.value)
+    d = json.loads(json.dumps(doc))
+    d["runs"][1]["history"] = [{"optimizer": "sgd", "until": 50}, {"optimizer": "sgd", "until": 10}]
+    with pytest.raises(SessionError, match="increasing"):
+        Scene.from_dict(d)
