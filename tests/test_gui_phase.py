@@ -21,7 +21,7 @@ from gui.window import MainWindow  # noqa: E402
 
 
 def open_phase(qtbot, surface="quadratic:kappa=10,angle=20", specs=("sgd:lr=0.1", "momentum:lr=0.03"),
-               selected=1, steps=150):
+               selected=1, steps=150, wait=True):
     runs = tuple(RunConfig(OptimizerSpec.parse(s), color=c) for s, c in zip(specs, ("#0072B2", "#D55E00")))
     win = MainWindow(PlaygroundController(Scene(surface=surface, runs=runs, steps=steps, start=(-2.5, 1.5),
                                                 selected=selected)))
@@ -35,7 +35,8 @@ def open_phase(qtbot, surface="quadratic:kappa=10,angle=20", specs=("sgd:lr=0.1"
     for controls in (view.x_axis, view.y_axis):
         controls.count.setValue(16)
     view.compute()
-    wait_done(qtbot, view)
+    if wait:
+        wait_done(qtbot, view)
     return win, view
 
 
@@ -126,3 +127,9 @@ def test_any_two_numbers_of_the_run(qtbot):
     view.compute()
     wait_done(qtbot, view)
     assert [a.name for a in view.grid.axes] == ["lr", "weight_decay"] and view.theory is None
+
+
+def test_a_rule_with_one_number_says_why_there_is_no_diagram(qtbot):
+    win, view = open_phase(qtbot, specs=("random-search", "sgd:lr=0.1"), selected=0, surface="rosenbrock",
+                           wait=False)
+    assert view.grid is None and "needs two" in view.status.text()

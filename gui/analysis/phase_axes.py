@@ -11,6 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine.phase import MAX_N, Axis
 from engine.registry import hypers_for
+from engine.stepper import rule_record
 from engine.theory import quadratic_theory
 from gui.analysis.common import NumberEdit
 
@@ -44,18 +45,20 @@ def numeric_hypers(spec) -> list:
 def default_axis(h, spec, surface) -> Axis:
     """A first range worth looking at: lr around where things happen (on a quadratic up
     to just past the heavy ball's limit 4/l_max at rho -> 1), any other number over its
-    whole range."""
+    whole range. 48 cells a side; 16 for rules that step one run at a time (a line
+    search: 48 x 48 BFGS runs take ~25 s, 16 x 16 ~3 s)."""
+    n = 48 if rule_record(spec).kind == "elementwise" else 16
     if h.name == "lr":
         th = quadratic_theory(surface)
         if th is not None:
-            return Axis("lr", th.lr_stable / 20.0, th.lr_stable * 2.2, 48, True)
+            return Axis("lr", th.lr_stable / 20.0, th.lr_stable * 2.2, n, True)
         lr = float(spec.params["lr"])
         return Axis("lr", max(10.0 ** (math.floor(math.log10(lr)) - 2), 1e-6),
-                    min(10.0 ** (math.ceil(math.log10(lr)) + 1.3), 100.0), 48, True)
+                    min(10.0 ** (math.ceil(math.log10(lr)) + 1.3), 100.0), n, True)
     if h.log and h.lo > 0:
-        return Axis(h.name, h.lo, h.hi, 48, True)
+        return Axis(h.name, h.lo, h.hi, n, True)
     hi = h.hi if h.hi - h.lo < 2 else min(h.hi, h.lo + 1.0)  # weight decay: 0..1 of 0..1
-    return Axis(h.name, h.lo, hi * (0.999 if h.open_hi else 1.0), 48, False)
+    return Axis(h.name, h.lo, hi * (0.999 if h.open_hi else 1.0), n, False)
 
 
 class AxisControls(QtWidgets.QWidget):

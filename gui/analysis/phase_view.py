@@ -33,7 +33,7 @@ from gui.analysis.phase_overlay import TheoryOverlay
 
 GAP, STEPS = "final gap f − f* (log)", "steps to tolerance"
 CHUNK_SECONDS = 0.05  # one timer tick's share of the grid
-TOO_SLOW = 60.0  # seconds: a grid estimated slower than this is not started (with a note)
+TOO_SLOW = 20.0  # seconds: a grid estimated slower than this is not started (with a note)
 
 
 class PhaseView(QtWidgets.QWidget):
@@ -232,6 +232,10 @@ class PhaseView(QtWidgets.QWidget):
             return self._fail("no run to draw a diagram for")
         run = c.runs[i]
         try:
+            numbers = [h.name for h in numeric_hypers(run.optimizer)]
+            if len(numbers) < 2:
+                raise HyperError(f"{run.optimizer.label()} has {len(numbers)} number(s) to vary "
+                                 f"({', '.join(numbers) or 'none'}): a phase diagram needs two")
             axes = (self.x_axis.axis(), self.y_axis.axis())
             if axes[0].name == axes[1].name:
                 raise HyperError("pick two different numbers for x and y")
