@@ -61,10 +61,12 @@ class RunConfig:
     polyak: float = 0.0  # Polyak averaging overlay a in [0, 1) (0: off), seed 004
     # a branch: the settings it followed before its own (engine.branching.Segment, until increasing)
     history: tuple = ()
+    branched: bool = False  # a branch was made from this run: drawn dimmed and dashed
 
     @property
     def label(self) -> str:
-        return self.name or self.optimizer.label()
+        base = self.name or self.optimizer.label()
+        return f"{base} ↳ t={self.history[-1].until}" if self.history else base
 
     @property
     def branched_at(self) -> int | None:
@@ -75,6 +77,8 @@ class RunConfig:
                "visible": self.visible, "name": self.name, "polyak": self.polyak}
         if self.history:  # only on branches: every other session file stays as it was
             out["history"] = [segment.to_dict() for segment in self.history]
+        if self.branched:
+            out["branched"] = True
         return out
 
 
@@ -202,7 +206,7 @@ def _refuse_constant(name):
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
            "selected", "display", "points", "classes"}
-_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history"}
+_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history", "branched"}
 
 
 def _need(cond, message):
@@ -360,7 +364,10 @@ def _validate_run(i, data) -> RunConfig:
     polyak = data.get("polyak", 0.0)
     _need(isinstance(polyak, (int, float)) and not isinstance(polyak, bool) and 0.0 <= polyak < 1.0,
           f"field '{where}.polyak': expected a number from 0 (off) to below 1")
-    return RunConfig(optimizer, schedule, color, visible, name, float(polyak), _validate_history(where, data))
+    branched = data.get("branched", False)
+    _need(isinstance(branched, bool), f"field '{where}.branched': expected true or false")
+    return RunConfig(optimizer, schedule, color, visible, name, float(polyak), _validate_history(where, data),
+                     branched)
 
 
 MAX_SEGMENTS = 16
