@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.branching import run_branched
 from engine.runner import as_objective, run
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.stepper import Update, lr_table, noise_rows, rule_record
@@ -120,17 +121,28 @@ def steps_to(loss: np.ndarray, f_star: float | None, tol: float) -> int | None:
 
 def surface_results(surface, runs, start, steps: int, noise: float = 0.0, seed: int = 0,
                     tol: float = 1e-6) -> list[RunResult]:
-    """One RunResult per ``(label, OptimizerSpec, ScheduleSpec)`` on a surface."""
+    """One RunResult per ``(label, OptimizerSpec, ScheduleSpec[, history])`` on a surface;
+    a history (engine.branching) makes the row a branch's."""
     start = surface.start if start is None else start
     out = []
-    for label, spec, schedule in runs:
+    for label, spec, schedule, *rest in runs:
+        history = tuple(rest[0]) if rest else ()
         seconds = math.inf
         for _ in range(2):  # the faster of two: the first call pays for warming caches
             t0 = time.perf_counter()
-            trace = run(surface, spec, schedule, start, steps, noise, seed)
+            trace = (run_branched(surface, history, spec, schedule, start, steps, noise, seed) if history
+                     else run(surface, spec, schedule, start, steps, noise, seed))
             seconds = min(seconds, time.perf_counter() - t0)
         taken = trace.steps
-        grads, values, hessians = count_evaluations(surface, spec, schedule, start, taken, noise, seed)
+        grads = values = hessians = 0
+        k0 = 0
+        # a branch's element-wise segments: their counts per step do not depend on where they start
+        for seg_spec, seg_schedule, until in [(s.optimizer, s.schedule, min(s.until, taken)) for s in history] + [
+                (spec, schedule, taken)]:
+            if until > k0:
+                counts = count_evaluations(surface, seg_spec, seg_schedule, start, until - k0, noise, seed)
+                grads, values, hessians = grads + counts[0], values + counts[1], hessians + counts[2]
+                k0 = until
         record = rule_record(spec)
         out.append(RunResult(
             label=label, final_loss=float(trace.loss[-1]), best_loss=float(np.min(trace.loss)), steps=taken,

@@ -105,3 +105,15 @@ def test_format_table_in_trace_and_train(capsys):
     lines = capsys.readouterr().out.splitlines()
     cells = [c.strip() for c in lines[2].strip("|").split("|")]
     assert cells[0] == "adam" and cells[5] == "10" and int(cells[8]) > 0
+
+
+def test_a_branch_row_is_the_branch():
+    from engine.branching import Segment, run_branched
+
+    surface = make_surface("rosenbrock")
+    sgd, sam = OptimizerSpec.parse("sgd:lr=0.001"), OptimizerSpec.parse("sam:lr=0.001")
+    history = (Segment(sgd, CONSTANT, 30),)
+    (row,) = surface_results(surface, [("b", sam, CONSTANT, history)], None, 100)
+    trace = run_branched(surface, history, sam, CONSTANT, None, 100)
+    assert row.final_loss == trace.loss[-1]
+    assert row.grad_evals == 30 + 2 * 70  # one gradient a step before the branch, SAM's two after

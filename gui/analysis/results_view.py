@@ -126,7 +126,7 @@ class ResultsView(QtWidgets.QWidget):
 
     def compute(self) -> None:
         c = self.controller
-        runs = [(r.label, r.optimizer, r.schedule) for r in c.runs]
+        runs = [(r.label, r.optimizer, r.schedule, r.history) for r in c.runs]
         with busy():
             self.results = surface_results(c.surface, runs, c.start, c.scene.steps, c.scene.noise, c.scene.seed,
                                            self.tol.value())
@@ -186,6 +186,9 @@ class ResultsView(QtWidgets.QWidget):
                 spec = r.optimizer
                 if "lr" not in spec.params:
                     notes.append(f"{r.label}: no learning rate")
+                    continue
+                if r.history:
+                    notes.append(f"{r.label}: a branch keeps its rate (its past is fixed)")
                     continue
                 cost = estimate_seconds(c.surface, spec, len(TUNING_LRS), c.scene.steps)
                 if cost > SLOW_SECONDS:
