@@ -13,10 +13,11 @@ of the dataset on screen, so "move this one point of the moons" is two clicks.
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from engine.hyper import HyperError
 from engine.spec import split_spec
+from gui import theme
 from surfaces.classification.points import MAX_CLASSES, PointSet, read_points_file
 
 from .decision_view import CLASS_COLORS
@@ -45,7 +46,17 @@ class PointEditor(QtCore.QObject):
         decision_view.canvas.viewport().installEventFilter(self)
         self.marker = None
         controller.sceneChanged.connect(self.box.refresh)
+        controller.sceneChanged.connect(self._cursor)
+        self.box.edit.toggled.connect(lambda _on: self._cursor())
         self.box.refresh()
+
+    def _cursor(self) -> None:
+        """A cross over the picture while clicks edit the points."""
+        viewport = self.view.canvas.viewport()
+        if self.active and self.box.edit.isChecked():
+            viewport.setCursor(QtCore.Qt.CursorShape.CrossCursor)
+        else:
+            viewport.unsetCursor()
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -228,16 +239,13 @@ class PointsBox(QtWidgets.QWidget):
         points = editor.points() if active else None
         for w in (self.save_button, self.edit, self.classes, self.more, self.hint, self.count):
             w.setVisible(active)
-        self.setVisible(True)
         if points is None:
             return
         keep = self.current_class()
         with QtCore.QSignalBlocker(self.classes):
             self.classes.clear()
             for k, name in enumerate(points.names):
-                self.classes.addItem(f"class {name}")
-                self.classes.setItemData(k, QtGui.QColor(CLASS_COLORS[k % len(CLASS_COLORS)]),
-                                         QtCore.Qt.ItemDataRole.DecorationRole)
+                self.classes.addItem(theme.swatch_icon(CLASS_COLORS[k % len(CLASS_COLORS)]), f"class {name}")
             self.classes.setCurrentIndex(min(keep, points.n_classes - 1))
         self.more.setEnabled(points.n_classes < MAX_CLASSES)
         data = editor.c.problem.dataset if editor.c.problem is not None else None
