@@ -323,8 +323,8 @@ class PhaseView(QtWidgets.QWidget):
         theme.set_label(self.plot, "bottom", ax.name)
         theme.set_label(self.plot, "left", ay.name)
         # short: a long title sets the plot's minimum width, and at 1280 px the tab is narrow
-        what = "steps to tolerance" if self.measure.currentText() == STEPS else "final gap"
-        self.plot.setTitle(f"{g.spec.key}: {what}, T = {g.steps}", color=theme.INK, size=f"{theme.TITLE_PT}pt")
+        what = f"steps to {g.tol:g}" if self.measure.currentText() == STEPS else f"gap at T={g.steps}"
+        self.plot.setTitle(f"{g.spec.key}: {what}", color=theme.INK, size=f"{theme.TITLE_PT}pt")
         values, label = self.colour_values()
         shown = values.copy()
         shown[g.done:] = np.nan  # rows not stepped yet
