@@ -16,6 +16,7 @@ from .landscape_view import LandscapeView
 from .memory_view import MemoryView
 from .metrics_view import MetricsView
 from .panel import ProblemPanel
+from .point_editor import PointEditor
 from .signal_view import ClassificationSignalPlot
 
 MESSAGE_MS = 10_000
@@ -72,6 +73,7 @@ class ClassificationPane(QtWidgets.QWidget):
         curves.setStretchFactor(1, 2)
         curves.setChildrenCollapsible(False)
         split.addWidget(curves)
+        self.point_editor = PointEditor(c, self.problem_panel, self.decision_view)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 5)
