@@ -26,6 +26,9 @@ import numpy as np
 from engine.ops import ARRAY_OPS
 from engine.optimizers.momentum import momentum_coefficient
 from engine.registry import resolve
+from engine.results import CountingObjective
+from engine.runner import as_objective
+from engine.stepper import Update, lr_table, noise_rows
 from engine.trace import polyak_average
 
 NEAR_ZERO = 0.02  # |w| below this counts as "near zero" (weights start at ~0.1-1 here)
@@ -258,9 +261,11 @@ NONE = "none"
 
 AXES: dict[str, Axis] = {a.key: a for a in (
     Axis("updates", "updates", S + C, "one point per update"),
-    Axis("grad_evals", "gradient evaluations", S + C,
-         "SAM takes two gradients per update (one at the perturbed point); every other rule one. "
-         "A line search (BFGS, L-BFGS) evaluates f, not its gradient, so it adds none"),
+    Axis("grad_evals", "evaluations of ∇f and f", S + C,
+         "what the rule asks of the objective: SAM takes two gradients an update (one at the perturbed "
+         "point); BFGS and L-BFGS add their line search's trial losses, random search its comparisons. "
+         "Counted on a replay (engine.results.CountingObjective) for the rules whose cost varies; "
+         "one gradient an update for the others"),
     Axis("examples", "examples seen", C, "batch size × updates (full batch: every training point per update)"),
 )}
 
@@ -296,15 +301,47 @@ def check_display(display: dict, mode: str) -> None:
 
 
 def grad_evals_per_update(optimizer) -> int:
-    """Gradient evaluations one update takes: SAM's ascent step costs a second one."""
+    """Gradient evaluations one update of an element-wise rule takes: SAM's ascent step
+    costs a second one."""
     return 2 if optimizer.key == "sam" else 1
 
 
-def axis_values(axis: str, rows: int, optimizer, examples_per_update: int = 1) -> np.ndarray:
-    """The x coordinate of rows 0..rows-1 on ``axis`` (row 0 is 0 on every axis)."""
+def counted_evaluations(problem, optimizer, schedule, start, steps: int, noise: float = 0.0,
+                        seed: int = 0) -> np.ndarray | None:
+    """Cumulative evaluations of the gradient and the loss after each row (row 0: 0) for
+    a rule whose cost varies from update to update (a line search tries as many points
+    as it needs), counted on a replay of the run, the way the results table counts them;
+    None for element-wise rules, whose cost is fixed (grad_evals_per_update)."""
+    record, _ = resolve(optimizer.key, optimizer.params)
+    if record.kind == "elementwise":
+        return None
+    counter = CountingObjective(as_objective(problem))
+    update = Update(counter, [optimizer], seed)
+    X = np.asarray(start, dtype=float).reshape(1, -1)
+    lrs = lr_table(optimizer, schedule, steps)
+    table = noise_rows(noise, seed, steps, X.shape[1])
+    out = np.zeros(steps + 1)
+    with np.errstate(all="ignore"):
+        state = update.init_state(X)
+        counter.grads = counter.values = counter.hessians = 0  # L-BFGS's init is not a step
+        for k in range(steps):
+            X, state, _ = update(X, state, k, np.array([[lrs[k]]]), noise, None if table is None else table[k])
+            out[k + 1] = counter.grads + counter.values
+            if not np.all(np.isfinite(X)):
+                out[k + 2:] = np.nan  # the run stopped here
+                break
+    return out
+
+
+def axis_values(axis: str, rows: int, optimizer, examples_per_update: int = 1,
+                evaluations: np.ndarray | None = None) -> np.ndarray:
+    """The x coordinate of rows 0..rows-1 on ``axis`` (row 0 is 0 on every axis);
+    ``evaluations``: counted_evaluations of the run, where its cost varies."""
     t = np.arange(rows, dtype=float)
     axis = axis_key(axis)
     if axis == "grad_evals":
+        if evaluations is not None and len(evaluations) >= rows:
+            return np.asarray(evaluations[:rows], dtype=float)
         return t * grad_evals_per_update(optimizer)
     if axis == "examples":
         return t * float(examples_per_update)

@@ -65,7 +65,7 @@ def test_combo_boxes_change_the_scene_and_the_axis(window):
     sgd_x = plot.curves[1].getData()[0]
     sam_x = plot.curves[2].getData()[0]
     assert sgd_x[-1] == c.scene.steps and sam_x[-1] == 2 * c.scene.steps  # SAM: two gradients an update
-    assert plot.plot.getAxis("bottom").labelText == "gradient evaluations"
+    assert plot.plot.getAxis("bottom").labelText == S.AXES["grad_evals"].label
 
 
 def test_view_menu_lists_the_signals_of_the_mode(window):
@@ -157,3 +157,17 @@ def test_polyak_loss_is_drawn_over_the_iterates_own_loss(window):
     np.testing.assert_allclose(10 ** avg, S.compute("polyak_loss", run)[:31], rtol=1e-9)
     c.set_display("signal", "grad_norm")
     assert len(plot.faint_series) == 0
+
+
+def test_bfgs_pays_for_its_line_search_on_the_evaluations_axis(qtbot):
+    win = MainWindow(PlaygroundController(scene_of("rosenbrock", "sgd:lr=0.001", "bfgs", steps=60, start=(-1.5, 2.0))))
+    qtbot.addWidget(win)
+    win.show()
+    c = win.controller
+    c.set_display("signal", "loss_gap")
+    c.set_display("signal_axis", "grad_evals")
+    c.jump_to_end()
+    sgd_x, bfgs_x = win.signal.curves[0].getData()[0], win.signal.curves[1].getData()[0]
+    assert sgd_x[-1] == 60
+    assert bfgs_x[-1] > 2 * 60  # a gradient, f at the point and the line search's trials
+    assert win.signal.plot.vb.viewRange()[0][1] >= bfgs_x[-1]  # the axis holds the whole race

@@ -167,3 +167,18 @@ def test_session_round_trips_the_signal_and_its_axis():
 def test_session_refuses_unknown_signals_naming_the_field(display, field):
     with pytest.raises(SessionError, match=field.replace(".", r"\.")):
         Scene.from_json(scene_with(display).to_json())
+
+
+def test_line_search_evaluations_are_counted_like_the_results_table():
+    from engine.results import count_evaluations
+    surf = parse_surface("rosenbrock", None)
+    for spec in ("bfgs", "lbfgs"):
+        opt = OptimizerSpec.parse(spec)
+        counted = S.counted_evaluations(surf, opt, ScheduleSpec.parse("constant"), (-1.5, 2.0), 40)
+        grads, values, _ = count_evaluations(surf, opt, ScheduleSpec.parse("constant"), (-1.5, 2.0), 40)
+        assert counted[0] == 0 and counted[-1] == grads + values
+        assert np.all(np.diff(counted) >= 2)  # a gradient and at least f at the point, every update
+        assert counted[1] > 2  # the first line search tries several points
+        np.testing.assert_array_equal(S.axis_values("grad_evals", 41, opt, evaluations=counted), counted)
+    assert S.counted_evaluations(surf, OptimizerSpec.parse("sam:base=sgd"), ScheduleSpec.parse("constant"),
+                                 (-1.5, 2.0), 5) is None  # fixed cost: 2 an update, no replay needed

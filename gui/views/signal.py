@@ -208,6 +208,7 @@ class SurfaceSignalPlot(SignalPlot):
         self._ranged: list[np.ndarray] = []  # per run the values that set the y range
         self.faint: list[pg.PlotCurveItem] = []  # a record's reference series, faint
         self.faint_series: list[tuple] = []
+        self._counted: dict[int, tuple] = {}  # run -> (trace, counted evaluations or None)
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -273,7 +274,8 @@ class SurfaceSignalPlot(SignalPlot):
                     y = np.full(len(data.trace.xs), np.nan)
             cache[i] = (key, y)
             values.append(y)
-            xs.append(S.axis_values(axis, len(y), data.optimizer))
+            counted = self._evaluations(i, data.trace) if axis == "grad_evals" else None
+            xs.append(S.axis_values(axis, len(y), data.optimizer, evaluations=counted))
             ranged.append(y[: self._sane_rows(i)])
         self._cache = cache
         faint = self._reference(record, len(values))
@@ -283,11 +285,29 @@ class SurfaceSignalPlot(SignalPlot):
         self._set_reference(xs, faint, floor)
         with np.errstate(all="ignore"):
             ranged = [np.log10(np.maximum(v, floor)) if log else v for v in ranged]
-        per = max((S.grad_evals_per_update(r.optimizer) for r in c.runs), default=1) if axis == "grad_evals" else 1
-        self._axes(record, log, c.scene.steps * per)
+        # the whole race's length on this axis, fixed per path (the axis must not grow while playing)
+        ends = [float(np.nanmax(x)) for x in xs if len(x) and np.isfinite(x).any()]
+        self._axes(record, log, max(ends + [float(c.scene.steps)]))
         self._ranged = ranged
         self._fit_y(ranged)
         self.draw(c.step)
+
+    def _evaluations(self, i: int, trace) -> np.ndarray | None:
+        """Run ``i``'s counted evaluations (rules whose cost varies: line searches), replayed
+        once per path; None for fixed-cost rules and for branches (their past segments ran
+        other settings)."""
+        cached = self._counted.get(i)
+        if cached is not None and cached[0] is trace:
+            return cached[1]
+        c = self.controller
+        cfg, scene = c.runs[i], c.scene
+        counted = None
+        if not cfg.history:
+            start = scene.start if scene.start is not None else c.surface.start
+            counted = S.counted_evaluations(c.surface, cfg.optimizer, cfg.schedule, start, scene.steps,
+                                            scene.noise, scene.seed)
+        self._counted[i] = (trace, counted)
+        return counted
 
     def _reference(self, record: S.Signal, n: int) -> list[np.ndarray]:
         """The record's reference series per run (the iterate's loss behind the Polyak
