@@ -264,7 +264,8 @@ AXES: dict[str, Axis] = {a.key: a for a in (
     Axis("grad_evals", "evaluations of ∇f and f", S + C,
          "what the rule asks of the objective: SAM takes two gradients an update (one at the perturbed "
          "point); BFGS and L-BFGS add their line search's trial losses, random search its comparisons. "
-         "Counted on a replay (engine.results.CountingObjective) for the rules whose cost varies; "
+         "Counted on a replay (engine.results.CountingObjective) for the rules whose cost varies "
+         "(surface mode; in classification a replay would retrain: one gradient an update there); "
          "one gradient an update for the others"),
     Axis("examples", "examples seen", C, "batch size × updates (full batch: every training point per update)"),
 )}
