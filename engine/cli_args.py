@@ -4,21 +4,18 @@ gui.render). Failures raise UsageError: main prints its one line and exits 2."""
 from __future__ import annotations
 
 import math
-import os
-import sys
 
-from engine.hyper import HyperError
+from engine.files import WriteError, write_stdout, write_text
+from engine.hyper import HyperError, read_int, read_number
 
 
 class UsageError(HyperError):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
-
-
 def parse_int(text, name, lo, hi) -> int:
     try:
-        value = int(str(text).strip())
+        value = read_int(text)
     except ValueError:
         raise UsageError(f"--{name} {text!r}: expected a whole number from {lo} to {hi}") from None
     if not lo <= value <= hi:
@@ -28,7 +25,7 @@ def parse_int(text, name, lo, hi) -> int:
 
 def parse_float(text, name, lo, hi) -> float:
     try:
-        value = float(str(text).strip())
+        value = read_number(text)
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and lo <= value <= hi):
@@ -41,7 +38,7 @@ def parse_start(text, dim: int):
         return None
     parts = str(text).split(",")
     try:
-        values = tuple(float(p) for p in parts)
+        values = tuple(read_number(p) for p in parts)
     except ValueError:
         values = ()
     if len(values) != dim or not all(math.isfinite(v) for v in values):
@@ -51,18 +48,12 @@ def parse_start(text, dim: int):
 
 
 def write_output(text: str, path: str | None) -> None:
-    """stdout, or a file written atomically (temp file + rename)."""
-    if not path or path == "-":
-        sys.stdout.write(text)
-        return
-    tmp = f"{path}.tmp{os.getpid()}"
+    """stdout, or a file through engine.files (atomic for regular files, directly
+    into devices and FIFOs); a failure is one UsageError line with its cause."""
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise UsageError(f"cannot write {path!r}: {err.strerror or err}") from None
+        if not path or path == "-":
+            write_stdout(text)
+        else:
+            write_text(path, text)
+    except WriteError as err:
+        raise UsageError(str(err)) from None

@@ -88,11 +88,15 @@ def load_scene(preset=None, session=None):
 def build_window(scene=None):
     """The surface controller and the main window on ``scene`` (not shown yet); a
     classification scene opens in classification mode (the surface gets its default)."""
+    from engine.session import SessionError
     from gui.controller import PlaygroundController
     from gui.window import MainWindow
 
     classification = scene is not None and scene.mode == "classification"
-    controller = PlaygroundController(None if classification else scene)
+    try:
+        controller = PlaygroundController(None if classification else scene)
+    except SessionError as err:  # valid on paper, but its paths cannot be computed
+        raise _usage_error(f"cannot open {scene.title or 'the scene'}: {err}") from None
     window = MainWindow(controller)
     if classification and not window.modes.load_scene(scene):
         raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "

@@ -22,7 +22,7 @@ from PySide6 import QtCore
 
 from engine.hyper import HyperError
 from engine.runner import run
-from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene, SessionError
 from engine.spec import OptimizerSpec, split_spec
 from engine.trace import polyak_average
 from gui.playback import SPEED_MAX, SPEED_MIN, TICK_MS, PlaybackMixin  # noqa: F401 - re-exported
@@ -76,8 +76,16 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
         self._init_playback()
-        if not self.set_scene(scene or default_scene()):
-            self.set_scene(default_scene())
+        # A scene that cannot be shown is refused here, never swapped for the default one:
+        # a window on the wrong scene would let Ctrl+S write it over the user's file.
+        said: list[str] = []
+        self.message.connect(said.append)
+        try:
+            ok = self.set_scene(scene or default_scene())
+        finally:
+            self.message.disconnect(said.append)
+        if not ok:
+            raise SessionError(said[-1] if said else "the scene could not be shown")
 
     # -- reading ------------------------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
+
+from engine.files import write_text
 
 
 def _columns(dim: int) -> list[str]:
@@ -72,22 +72,8 @@ def read_trajectories_csv(text: str) -> dict[int, dict]:
     return runs
 
 
-def write_text_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        from gui.export_anim import publish
-        publish(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_trajectories(controller, path: str) -> str:
     """CSV or JSON by the file's extension."""
     text = trajectories_json(controller) if path.lower().endswith(".json") else trajectories_csv(controller)
-    write_text_atomically(path, text)
+    write_text(path, text)
     return path

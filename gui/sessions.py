@@ -14,7 +14,8 @@ import os
 
 from PySide6 import QtCore, QtWidgets
 
-from engine.session import Scene, SessionError
+from engine.hyper import read_number
+from engine.session import VIEW_LIMIT, Scene, SessionError
 from gui import settings as store
 
 FILTER = "Optimizer Playground session (*.json);;All files (*)"
@@ -252,9 +253,9 @@ def restore_zoom(window, scene: Scene) -> None:
     if not isinstance(text, str) or window.controller.surface.dim != 2:
         return
     try:
-        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+        x0, x1, y0, y1 = (read_number(v) for v in text.split(","))
     except ValueError:
         return
-    if x0 < x1 and y0 < y1:
+    if x0 < x1 and y0 < y1 and max(abs(x0), abs(x1), abs(y0), abs(y1)) <= VIEW_LIMIT:
         window.contour.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         window.contour.refresh_grid()
