@@ -28,6 +28,7 @@ import tempfile
 from contextlib import contextmanager
 
 TEMP_TAG = ".part"
+STDOUT = "-"
 _DIRECT_PREFIXES = ("/dev/", "/proc/")  # never rename anything into these
 
 
@@ -40,7 +41,8 @@ class WriteError(OSError):
         self.path, self.reason = path, reason
 
     def __str__(self) -> str:
-        return f"cannot write {self.path!r}: {self.reason}"
+        where = "to standard output" if self.path == STDOUT else repr(self.path)
+        return f"cannot write {where}: {self.reason}"
 
 
 class ReadError(OSError):
@@ -269,7 +271,7 @@ def write_stdout(text: str) -> None:
         raise
     except OSError as err:
         silence_stdout()
-        raise WriteError("standard output", err) from None
+        raise WriteError(STDOUT, err) from None
 
 
 def silence_stdout() -> None:
@@ -326,6 +328,17 @@ def read_limited(path, limit: int, what: str = "file") -> bytes:
     data = b"".join(chunks)
     if len(data) > limit:
         raise ReadError(errno.EFBIG, _too_big(name, None, limit, what))
+    return data
+
+
+def read_stream_limited(stream, limit: int, what: str = "file") -> bytes:
+    """At most ``limit`` bytes from an open binary stream (``--session -``: stdin)."""
+    try:
+        data = stream.read(limit + 1)
+    except OSError as err:
+        raise ReadError(err.errno, f"cannot read standard input: {err.strerror or err}") from None
+    if len(data) > limit:
+        raise ReadError(errno.EFBIG, _too_big("standard input", None, limit, what))
     return data
 
 

@@ -14,9 +14,10 @@ import json
 import math
 import os
 import re
+import sys
 from dataclasses import dataclass, field, replace
 
-from engine.files import ReadError, read_limited, write_text
+from engine.files import ReadError, read_limited, read_stream_limited, write_text
 from engine.hyper import HyperError
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec, SpecError, parse_surface, split_spec
 
@@ -124,10 +125,24 @@ class Scene:
             data = read_limited(path, MAX_FILE_BYTES, "session file")
         except ReadError as err:
             raise SessionError(str(err)) from None
+        return cls.from_bytes(data, path)
+
+    @classmethod
+    def read_stdin(cls) -> Scene:
+        """``--session -``: a session piped in (a pipe is refused as a path: its stat
+        says nothing of its size, so it is read here, bounded, instead)."""
+        try:
+            data = read_stream_limited(sys.stdin.buffer, MAX_FILE_BYTES, "session file")
+        except ReadError as err:
+            raise SessionError(str(err)) from None
+        return cls.from_bytes(data, "standard input")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> Scene:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise SessionError(f"cannot read {path!r}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+            raise SessionError(f"cannot read {where!r}: not UTF-8 text ({err.reason} at byte {err.start})") from None
         return cls.from_json(text)
 
     @classmethod

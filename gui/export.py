@@ -248,6 +248,9 @@ class ExportActions(QtCore.QObject):
 
     def _fail(self, err) -> None:
         self.window.controller.notify(f"export failed: {err}")
+        sessions = getattr(self.window, "sessions", None)
+        if sessions is not None:  # a notice that stays, not only a status message
+            sessions.warn("Export failed", f"Export failed: {err}", "No file was written or changed.")
 
     def quick_screenshot(self) -> str | None:
         """Ctrl+E: a window PNG under a dated name in the last folder (asks the first time)."""

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 from engine.files import write_text
+from engine.trace import strict_json
 
 
 def _columns(dim: int) -> list[str]:
@@ -54,7 +54,7 @@ def trajectories_json(controller) -> str:
                      "rows": [dict(zip(names, row)) for row in tr.rows()]})
     doc = {"surface": controller.surface.spec(), "formula": scene.formula, "steps": scene.steps,
            "noise": scene.noise, "seed": scene.seed, "scene": scene.to_dict(), "runs": runs}
-    return json.dumps(doc, allow_nan=True, indent=1)
+    return strict_json(doc, indent=1)
 
 
 def read_trajectories_csv(text: str) -> dict[int, dict]:
