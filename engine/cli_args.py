@@ -13,11 +13,18 @@ class UsageError(HyperError):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+def _quote(text) -> str:
+    """The value as typed, short enough for one line (a 5000-digit --steps is quoted
+    by its start)."""
+    shown = repr(str(text))
+    return shown if len(shown) <= 40 else shown[:36] + "...'"
+
+
 def parse_int(text, name, lo, hi) -> int:
     try:
         value = read_int(text)
     except ValueError:
-        raise UsageError(f"--{name} {text!r}: expected a whole number from {lo} to {hi}") from None
+        raise UsageError(f"--{name} {_quote(text)}: expected a whole number from {lo} to {hi}") from None
     if not lo <= value <= hi:
         raise UsageError(f"--{name} {value}: expected a whole number from {lo} to {hi}")
     return value
@@ -29,7 +36,7 @@ def parse_float(text, name, lo, hi) -> float:
     except ValueError:
         value = math.nan
     if not (math.isfinite(value) and lo <= value <= hi):
-        raise UsageError(f"--{name} {text!r}: expected a number from {lo:g} to {hi:g}")
+        raise UsageError(f"--{name} {_quote(text)}: expected a number from {lo:g} to {hi:g}")
     return value
 
 
@@ -43,7 +50,7 @@ def parse_start(text, dim: int):
         values = ()
     if len(values) != dim or not all(math.isfinite(v) for v in values):
         want = "X" if dim == 1 else "X,Y"
-        raise UsageError(f"--start {text!r}: expected {want} ({dim} finite number{'s' if dim > 1 else ''})")
+        raise UsageError(f"--start {_quote(text)}: expected {want} ({dim} finite number{'s' if dim > 1 else ''})")
     return values
 
 

@@ -188,14 +188,21 @@ def _finite(value) -> bool:
         return False
 
 
+def _show(value) -> str:
+    """A bad value as a message quotes it: short, whatever the file held."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _number(data, key, lo, hi, default, integer=False):
     value = data.get(key, default)
     kind = "a whole number" if integer else "a number"
     ok = _finite(value)
     if ok and integer:
         ok = float(value).is_integer()
-    shown = value if not isinstance(value, int) or abs(value) < 10**30 else f"a {len(str(abs(value)))}-digit number"
-    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {shown!r}")
+    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {_show(value)}")
     return int(value) if integer else float(value)
 
 
@@ -222,7 +229,8 @@ def _validate(data) -> Scene:
         raise SessionError(f"unknown field {unknown[0]!r} (accepted: {', '.join(sorted(_FIELDS))})")
 
     mode = data.get("mode", "surface")
-    _need(mode in ("surface", "classification"), f"field 'mode': expected 'surface' or 'classification', got {mode!r}")
+    _need(mode in ("surface", "classification"),
+          f"field 'mode': expected 'surface' or 'classification', got {_show(mode)}")
     surface_spec = _text(data, "surface", "quadratic", 2000)
     formula = _text(data, "formula", None, 500, optional=True)
     try:
@@ -303,7 +311,7 @@ def _validate_run(i, data) -> RunConfig:
         raise SessionError(f"field '{where}.schedule': {err}") from None
     color = data.get("color", PALETTE[i % len(PALETTE)])
     _need(isinstance(color, str) and _COLOR.match(color) is not None,
-          f"field '{where}.color': expected a colour like '#0072B2', got {color!r}")
+          f"field '{where}.color': expected a colour like '#0072B2', got {_show(color)}")
     visible = data.get("visible", True)
     _need(isinstance(visible, bool), f"field '{where}.visible': expected true or false")
     name = data.get("name", "")

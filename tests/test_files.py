@@ -13,11 +13,11 @@ import sys
 import threading
 
 import pytest
+from robust_helpers import fill, full_disk, make_null_device, run_main
 
 from engine import files
 from engine.files import ReadError, WriteError, read_limited, write_text
 from engine.session import MAX_FILE_BYTES, Scene, SessionError
-from robust_helpers import fill, full_disk, make_null_device, run_main
 
 SESSION = {"version": 1, "surface": "quadratic", "runs": [{"optimizer": "adam:lr=0.1"}], "steps": 40}
 
