@@ -104,3 +104,22 @@ def test_the_trajectory_json_is_strict_when_a_run_starts_outside_its_domain(qtbo
     doc = json.loads(text, parse_constant=refuse)
     assert doc["runs"][0]["rows"][0]["loss"] is None
     assert "not a finite number" in doc["nulls"]["loss"]
+
+
+def test_open_and_drop_refuse_a_fifo_at_once(window, tmp_path, qtbot):
+    fifo = tmp_path / "stream.json"
+    os.mkfifo(fifo)  # opening it for reading would block the window forever
+    before = window.controller.current_scene()
+    assert not window.sessions.open_path(str(fifo))
+    assert "FIFO" in window.sessions.last_error
+    assert window.controller.current_scene() == before and window.sessions.path is None
+    from PySide6 import QtCore, QtGui
+
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(fifo))])
+    drop = QtGui.QDropEvent(QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier)
+    window.sessions.last_error = ""
+    window.sessions.eventFilter(window, drop)
+    qtbot.waitUntil(lambda: "FIFO" in window.sessions.last_error, timeout=3000)
+    assert window.controller.current_scene() == before
