@@ -1,0 +1,94 @@
+"""Heavy scenes do not freeze the window: their paths are computed in a worker thread
+while the event loop runs, with progress and Cancel, and the scene on screen changes
+only when every path is ready (gui.long_work, gui.controller)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pyqtgraph")
+
+from PySide6 import QtCore, QtWidgets  # noqa: E402
+
+from gui import long_work  # noqa: E402
+from gui.long_work import Cancelled, run_off_the_ui_thread  # noqa: E402
+
+
+def _slow_job(seconds, result, seen_threads):
+    def job(progress):
+        seen_threads.append(threading.current_thread())
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            time.sleep(0.005)
+            progress.tick(1)
+        return result
+    return job
+
+
+def test_jobs_run_off_the_ui_thread_while_the_event_loop_keeps_going(qapp):
+    seen: list = []
+    ticks = []
+    timer = QtCore.QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))  # stands for repaints and playback
+    timer.start(10)
+    try:
+        out = run_off_the_ui_thread(None, "Computing paths", [_slow_job(0.2, "a", seen), _slow_job(0.2, "b", seen)],
+                                    total=80)
+    finally:
+        timer.stop()
+    assert out == ["a", "b"]
+    assert seen and all(t is not threading.main_thread() for t in seen)
+    assert len(ticks) >= 10  # the UI thread was free while the jobs ran
+
+
+def test_cancel_stops_the_work_and_returns_none(qapp):
+    seen: list = []
+
+    def press_cancel():
+        dialog = next(w for w in QtWidgets.QApplication.topLevelWidgets()
+                      if isinstance(w, QtWidgets.QProgressDialog) and w.isVisible())
+        dialog.cancel()
+
+    QtCore.QTimer.singleShot(long_work.SHOW_AFTER_MS + 300, press_cancel)
+    t0 = time.monotonic()
+    out = run_off_the_ui_thread(None, "Computing paths", [_slow_job(30.0, "never", seen)], total=6000)
+    assert out is None
+    assert time.monotonic() - t0 < 10  # not the 30 s the job wanted
+
+
+def test_a_failing_job_raises_in_the_callers_thread(qapp):
+    def bad(progress):
+        raise OverflowError("int too large to convert to float")
+
+    with pytest.raises(OverflowError):
+        run_off_the_ui_thread(None, "Computing paths", [bad], total=1)
+
+
+def test_input_is_held_back_while_work_runs(qapp, qtbot):
+    button = QtWidgets.QPushButton("recompute")
+    qtbot.addWidget(button)
+    button.show()
+    clicks = []
+    button.clicked.connect(lambda: clicks.append(1))
+    QtCore.QTimer.singleShot(50, lambda: qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton))
+    run_off_the_ui_thread(None, "Computing paths", [_slow_job(0.4, None, [])], total=80)
+    assert clicks == []  # a click during the work does not start a second computation
+    qtbot.mouseClick(button, QtCore.Qt.MouseButton.LeftButton)
+    assert clicks == [1]
+
+
+def test_the_estimate_sends_heavy_scenes_off_the_ui_thread():
+    assert long_work.estimate_seconds([("vector", 100_000)] * 16) > long_work.LONG_WORK_S
+    assert long_work.estimate_seconds([("elementwise", 300)] * 8) < long_work.LONG_WORK_S
+
+
+def test_progress_tick_raises_after_cancel():
+    p = long_work.Progress(10)
+    p.tick()
+    p.cancel.set()
+    with pytest.raises(Cancelled):
+        p.tick()
