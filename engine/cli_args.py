@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 
 from engine.files import WriteError, write_stdout, write_text
-from engine.hyper import HyperError, read_int, read_number
+from engine.hyper import Hyper, HyperError, read_int, read_number
+from engine.limits import check
 
 
 class UsageError(HyperError):
@@ -18,6 +19,16 @@ def _quote(text) -> str:
     by its start)."""
     shown = repr(str(text))
     return shown if len(shown) <= 40 else shown[:36] + "...'"
+
+
+def parse_value(text, hyper: Hyper, flag: str | None = None):
+    """A scene number given on the command line, checked against its record in
+    engine.limits (the limits session files and the GUI use)."""
+    try:
+        return check(hyper, str(text).strip(), strict=False)
+    except HyperError:
+        raise UsageError(f"--{flag or hyper.name.replace('_', '-')} {_quote(text)}: "
+                         f"expected {hyper.accepted()}") from None
 
 
 def parse_int(text, name, lo, hi) -> int:

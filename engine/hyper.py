@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LIST_MAX = 10_000_000  # a milestone past any run's length (engine.session.MAX_STEPS) means nothing
 
@@ -19,6 +19,14 @@ _INTEGER = re.compile(r"[+-]?[0-9]+")
 
 class HyperError(ValueError):
     """Bad hyperparameter name or value; the message names it and what is accepted."""
+
+
+def brief(value) -> str:
+    """A bad value as a message quotes it: a 400-digit number from a file is not echoed."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"<a {len(str(abs(value)))}-digit number>"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "...'"
 
 
 def read_number(text) -> float:
@@ -70,7 +78,7 @@ class Hyper:
 
     def parse(self, text):
         """Text (CLI, session) or a Python value -> a checked value of the right type."""
-        owner_msg = f"{self.name}={text!r}: expected {self.accepted()}"
+        owner_msg = f"{self.name}={brief(text)}: expected {self.accepted()}"
         if self.kind == "bool":
             if isinstance(text, bool):
                 return text
@@ -122,20 +130,6 @@ class Hyper:
         if self.kind == "float":
             return repr(float(value))
         return str(value)
-
-
-@dataclass
-class HyperSet:
-    """Hyperparameters of one run as attributes (``hp.lr``, ``hp.beta1``): plain data
-    that a slider may replace between steps."""
-
-    values: dict = field(default_factory=dict)
-
-    def __getattr__(self, name):
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 def validate_values(hypers, values: dict, owner: str) -> dict:
