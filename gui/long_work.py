@@ -18,7 +18,9 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
-LONG_WORK_S = 0.3  # estimated seconds above which paths are computed off the UI thread
+# Estimated seconds above which paths are computed off the UI thread. Below it a change
+# is drawn at once, as before (a slider drag on a scene of a few hundred L-BFGS steps).
+LONG_WORK_S = 1.0
 SHOW_AFTER_MS = 300
 POLL_MS = 40
 # Measured per update on this 2-core machine (benchmarks/bench_engine.py, NOTES.md):
@@ -26,10 +28,18 @@ POLL_MS = 40
 # search) in NumPy with a line search; generous figures, so the estimate errs long.
 SECONDS_PER_STEP = {"elementwise": 5e-6, "vector": 1e-3}
 
-_INPUT = {QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseButtonRelease,
-          QtCore.QEvent.Type.MouseButtonDblClick, QtCore.QEvent.Type.MouseMove, QtCore.QEvent.Type.Wheel,
-          QtCore.QEvent.Type.KeyPress, QtCore.QEvent.Type.KeyRelease, QtCore.QEvent.Type.Shortcut,
-          QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.Drop, QtCore.QEvent.Type.ContextMenu}
+# Held back while work runs. Releases pass, so a slider or button pressed before the work
+# began is not left pressed; a change they ask for meanwhile is refused (busy()).
+_INPUT = {QtCore.QEvent.Type.MouseButtonPress, QtCore.QEvent.Type.MouseButtonDblClick,
+          QtCore.QEvent.Type.MouseMove, QtCore.QEvent.Type.Wheel, QtCore.QEvent.Type.KeyPress,
+          QtCore.QEvent.Type.Shortcut, QtCore.QEvent.Type.ShortcutOverride, QtCore.QEvent.Type.Drop,
+          QtCore.QEvent.Type.ContextMenu}
+_running = threading.Event()
+
+
+def busy() -> bool:
+    """True while :func:`run_off_the_ui_thread` waits for its worker."""
+    return _running.is_set()
 
 
 class Cancelled(Exception):
@@ -113,11 +123,13 @@ def run_off_the_ui_thread(parent, label: str, jobs, total: int):
             loop.quit()
 
     timer.timeout.connect(poll)
+    _running.set()
     worker.start()
     timer.start()
     try:
         loop.exec()
     finally:
+        _running.clear()
         timer.stop()
         app.removeEventFilter(hold)
         dialog.close()

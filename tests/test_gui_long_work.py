@@ -92,3 +92,56 @@ def test_progress_tick_raises_after_cancel():
     p.cancel.set()
     with pytest.raises(Cancelled):
         p.tick()
+
+
+HEAVY = {"version": 1, "title": "Heavy", "surface": "rosenbrock", "steps": 3000, "noise": 0.5,
+         "runs": [{"optimizer": "lbfgs"}, {"optimizer": "lbfgs:history=5"}]}
+
+
+def test_a_heavy_scene_is_computed_off_the_ui_thread_and_commits_whole(qapp, monkeypatch):
+    from engine.session import Scene
+    from gui.controller import PlaygroundController
+
+    heavy = Scene.from_dict(HEAVY)
+    assert long_work.estimate_seconds([("vector", heavy.steps)] * 2) > long_work.LONG_WORK_S
+    calls = []
+    real = long_work.run_off_the_ui_thread
+    monkeypatch.setattr(long_work, "run_off_the_ui_thread", lambda *a, **k: calls.append(1) or real(*a, **k))
+    threads = set()
+    import engine.runner as runner
+    real_run = runner.run_batch
+
+    def spy(*a, **k):
+        threads.add(threading.current_thread())
+        return real_run(*a, **k)
+    monkeypatch.setattr(runner, "run_batch", spy)
+    c = PlaygroundController(heavy)
+    assert calls == [1]
+    assert threads and threading.main_thread() not in threads
+    assert len(c.traces) == 2 and all(len(tr.xs) > 1 for tr in c.traces)
+    assert c.scene.steps == 3000
+
+
+def test_cancelling_a_heavy_change_keeps_the_scene_on_screen(qapp, monkeypatch):
+    from engine.session import Scene
+    from gui.controller import PlaygroundController
+
+    c = PlaygroundController(Scene.from_dict({**HEAVY, "steps": 50}))  # light: computed in place
+    before = c.current_scene()
+    said = []
+    c.message.connect(said.append)
+
+    def press_cancel():
+        for w in QtWidgets.QApplication.topLevelWidgets():
+            if isinstance(w, QtWidgets.QProgressDialog) and w.isVisible():
+                w.cancel()
+
+    timer = QtCore.QTimer()
+    timer.timeout.connect(press_cancel)
+    timer.start(100)
+    try:
+        assert not c.set_steps(100_000)  # 2 L-BFGS runs x 100,000 steps: a minute or more
+    finally:
+        timer.stop()
+    assert c.current_scene() == before
+    assert any("cancelled" in m for m in said)
