@@ -129,6 +129,8 @@ def run_off_the_ui_thread(parent, label: str, jobs, total: int):
     try:
         loop.exec()
     finally:
+        if worker.is_alive():  # the app is quitting (window closed): stop at the next update
+            progress.cancel.set()
         _running.clear()
         timer.stop()
         app.removeEventFilter(hold)

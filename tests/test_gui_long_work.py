@@ -145,3 +145,10 @@ def test_cancelling_a_heavy_change_keeps_the_scene_on_screen(qapp, monkeypatch):
         timer.stop()
     assert c.current_scene() == before
     assert any("cancelled" in m for m in said)
+
+
+def test_quitting_the_app_stops_the_worker(qapp):
+    QtCore.QTimer.singleShot(200, lambda: QtCore.QCoreApplication.exit(0))
+    t0 = time.monotonic()
+    out = run_off_the_ui_thread(None, "Computing paths", [_slow_job(30.0, "never", [])], total=6000)
+    assert out is None and time.monotonic() - t0 < 10
