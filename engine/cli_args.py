@@ -7,7 +7,7 @@ import math
 
 from engine.files import WriteError, write_stdout, write_text
 from engine.hyper import Hyper, HyperError, read_int, read_number
-from engine.limits import check
+from engine.limits import COORDINATE, check
 
 
 class UsageError(HyperError):
@@ -59,9 +59,11 @@ def parse_start(text, dim: int):
         values = tuple(read_number(p) for p in parts)
     except ValueError:
         values = ()
-    if len(values) != dim or not all(math.isfinite(v) for v in values):
+    # the same range as a session's start (engine.limits.COORDINATE)
+    if len(values) != dim or not all(math.isfinite(v) and COORDINATE.lo <= v <= COORDINATE.hi for v in values):
         want = "X" if dim == 1 else "X,Y"
-        raise UsageError(f"--start {_quote(text)}: expected {want} ({dim} finite number{'s' if dim > 1 else ''})")
+        raise UsageError(f"--start {_quote(text)}: expected {want} ({dim} number{'s' if dim > 1 else ''} "
+                         f"from {COORDINATE.lo:g} to {COORDINATE.hi:g})")
     return values
 
 
