@@ -217,3 +217,17 @@ def test_a_session_save_keeps_the_mode_and_goes_through_links(tmp_path):
     assert link.is_symlink()
     assert Scene.load(real).steps == 41
     assert stat.S_IMODE(real.stat().st_mode) == 0o644
+
+
+def test_system_devices_and_stdout_are_written_in_place_never_renamed_over():
+    # decided from the path alone: nothing is written here (NOTES.md: /dev/null was replaced once)
+    for path in ("/dev/null", "/dev/stdout", "/dev/full", "/proc/self/fd/1"):
+        assert files.write_target(path) == (path, True)
+
+
+def test_a_temp_file_for_a_device_goes_to_the_temp_folder_not_dev(tmp_path):
+    tmp = files.temp_for("/dev/null", ".gif")
+    try:
+        assert not tmp.startswith("/dev/") and os.path.exists(tmp)
+    finally:
+        files.discard(tmp)
