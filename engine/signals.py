@@ -31,6 +31,7 @@ from engine.runner import as_objective
 from engine.stepper import Update, lr_table, noise_rows
 from engine.trace import polyak_average
 
+COUNT_LIMIT = 2000  # updates replayed to count evaluations; the rest at the last tenth's rate
 NEAR_ZERO = 0.02  # |w| below this counts as "near zero" (weights start at ~0.1-1 here)
 DEFAULT_POLYAK = 0.95  # the averaging a run without its own (polyak = 0) is shown with
 
@@ -308,11 +309,15 @@ def grad_evals_per_update(optimizer) -> int:
 
 
 def counted_evaluations(problem, optimizer, schedule, start, steps: int, noise: float = 0.0,
-                        seed: int = 0) -> np.ndarray | None:
+                        seed: int = 0, limit: int = COUNT_LIMIT) -> np.ndarray | None:
     """Cumulative evaluations of the gradient and the loss after each row (row 0: 0) for
     a rule whose cost varies from update to update (a line search tries as many points
     as it needs), counted on a replay of the run, the way the results table counts them;
-    None for element-wise rules, whose cost is fixed (grad_evals_per_update)."""
+    None for element-wise rules, whose cost is fixed (grad_evals_per_update).
+
+    The replay costs what the run did (~50-100 us an update): past ``limit`` updates the
+    mean cost of the last counted tenth is carried on (a converged BFGS pays the same
+    few evaluations every update), so a 100,000-step scene does not stall the window."""
     record, _ = resolve(optimizer.key, optimizer.params)
     if record.kind == "elementwise":
         return None
@@ -322,15 +327,20 @@ def counted_evaluations(problem, optimizer, schedule, start, steps: int, noise: 
     lrs = lr_table(optimizer, schedule, steps)
     table = noise_rows(noise, seed, steps, X.shape[1])
     out = np.zeros(steps + 1)
+    counted = min(steps, limit)
     with np.errstate(all="ignore"):
         state = update.init_state(X)
         counter.grads = counter.values = counter.hessians = 0  # L-BFGS's init is not a step
-        for k in range(steps):
+        for k in range(counted):
             X, state, _ = update(X, state, k, np.array([[lrs[k]]]), noise, None if table is None else table[k])
             out[k + 1] = counter.grads + counter.values
             if not np.all(np.isfinite(X)):
                 out[k + 2:] = np.nan  # the run stopped here
-                break
+                return out
+    if counted < steps:
+        tail = max(counted // 10, 1)
+        rate = (out[counted] - out[counted - tail]) / tail
+        out[counted + 1:] = out[counted] + rate * np.arange(1, steps - counted + 1)
     return out
 
 

@@ -182,3 +182,13 @@ def test_line_search_evaluations_are_counted_like_the_results_table():
         np.testing.assert_array_equal(S.axis_values("grad_evals", 41, opt, evaluations=counted), counted)
     assert S.counted_evaluations(surf, OptimizerSpec.parse("sam:base=sgd"), ScheduleSpec.parse("constant"),
                                  (-1.5, 2.0), 5) is None  # fixed cost: 2 an update, no replay needed
+
+
+def test_counted_evaluations_carry_the_last_rate_past_the_replay_limit():
+    surf = parse_surface("quadratic", None)
+    opt, const = OptimizerSpec.parse("bfgs"), ScheduleSpec.parse("constant")
+    full = S.counted_evaluations(surf, opt, const, (-2.5, 1.5), 200)
+    capped = S.counted_evaluations(surf, opt, const, (-2.5, 1.5), 200, limit=100)
+    np.testing.assert_array_equal(capped[:101], full[:101])
+    rate = (full[100] - full[90]) / 10
+    np.testing.assert_allclose(capped[101:], full[100] + rate * np.arange(1, 101))
