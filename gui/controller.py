@@ -264,17 +264,16 @@ class PlaygroundController(ModeController):
 
     def _commit(self, scene: Scene, indices, traces) -> None:
         self.scene = scene
-        before = {i: self.traces[i].diverged_at if self.traces[i] is not None else None for i in indices}
+        before = {i: self.status(i) if self.traces[i] is not None else "" for i in indices}
         for i, tr in zip(indices, traces):
             self._store(i, tr)
         # say it once when a run starts diverging, not on every slider move after that
-        self._report_divergence([i for i in indices if self.traces[i].diverged_at != before[i]])
+        self._report_divergence([i for i in indices if self.status(i) != before[i]])
 
     def _report_divergence(self, indices) -> None:
         for i in indices:
             if self.status(i) == "diverged":
-                self.message.emit(f"{self.runs[i].label} diverged at step {self.traces[i].diverged_at}: "
-                                  "try a smaller learning rate")
+                self.message.emit(f"{self.runs[i].label} {self.ending(i).text}: try a smaller learning rate")
 
     def _apply(self, scene: Scene, indices) -> bool:
         """Recompute ``indices`` under ``scene``; commit and announce, or keep the old scene."""

@@ -133,3 +133,14 @@ def test_one_dimensional_runs_end_at_the_view_edge_too(qtbot):
     assert y[-1] == pytest.approx(float(c.surface.value_at(np.array([[x[-1]]]))[0]))
     mark = win.contour.trails.items[1]
     assert mark.label.isVisible() and (mark.label.pos().x(), mark.label.pos().y()) == pytest.approx((x[-1], y[-1]))
+
+
+def test_a_slider_that_makes_a_run_diverge_says_so_with_the_step_it_left(qtbot):
+    win = window_on(qtbot, "quadratic:kappa=10", ["sgd:lr=0.19"], (-2.5, 1.5))
+    c = win.controller
+    said = []
+    c.message.connect(said.append)
+    assert c.set_hyper(0, "lr", 0.21)
+    ending = c.ending(0)
+    assert ending.kind == "diverged" and c.traces[0].diverged_at is None  # gone from the map, still finite
+    assert any(f"diverged at step {ending.step}" in m for m in said) and not any("None" in m for m in said)
