@@ -9,6 +9,7 @@ from PySide6 import QtCore
 
 from engine import signals as S
 from gui import theme
+from gui.views.run_style import run_pen
 from gui.views.signal import SignalPlot
 
 
@@ -61,7 +62,7 @@ class ClassificationSignalPlot(SignalPlot):
         super()._restyle()
         c = self.controller
         for i, run in enumerate(c.runs[: len(self.bars)]):
-            self.bars[i].setPen(theme.pen(run.color, 2.0 if i == c.selected else 1.2))
+            self.bars[i].setPen(run_pen(run, 2.0 if i == c.selected else 1.2))
             self.bars[i].setVisible(run.visible)
 
     def _per_update(self, i: int) -> float:

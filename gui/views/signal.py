@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import signals as S
 from gui import theme
+from gui.views.run_style import run_pen
 
 NONE_TEXT = "(no signal plot)"
 
@@ -127,7 +128,8 @@ class SignalPlot(QtWidgets.QWidget):
     def _restyle(self) -> None:
         c = self.controller
         for i, run in enumerate(c.runs[: len(self.curves)]):
-            self.curves[i].setPen(theme.pen(run.color, 2.0 if i == c.selected else 1.2))
+            # the run's own look, as in the loss and LR plots (a branched run's past: dimmed, dashed)
+            self.curves[i].setPen(run_pen(run, 2.0 if i == c.selected else 1.2))
             self.curves[i].setZValue(1 if i == c.selected else 0)
             self.curves[i].setVisible(run.visible)
 
