@@ -272,6 +272,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.trails.width = float(c.display("trail_width"))
         self.trails.show_dots = bool(c.display("iterate_dots"))
         self.trails.set_count(n)
+        self.overlays.clear()  # the old scene's arrows belong to its runs and start point
         self.overlays.set_count(n)
         for i, run in enumerate(c.runs):
             self.trails.set_style(i, run)

@@ -65,6 +65,7 @@ class HeadOverlays:
         self.label.setZValue(30)
         plot.addItem(self.label, ignoreBounds=True)
         self.enabled = dict.fromkeys(KINDS, False)
+        self._drawn = False  # something is on the plot: switching every kind off must clear it
 
     def set_count(self, n: int) -> None:
         while len(self.per_run) < n:
@@ -96,6 +97,7 @@ class HeadOverlays:
         self.gain = nice_gain(0.08 * width / float(np.median(firsts))) if firsts else 1.0
 
     def clear(self) -> None:
+        self._drawn = False
         self.grad.setData([], [])
         for items in self.per_run:
             for item in items.values():
@@ -103,9 +105,13 @@ class HeadOverlays:
         self.label.setText("")
 
     def draw(self, controller, points, view_box) -> None:
-        """Arrows at every visible head for the current step (nothing when all toggles are off)."""
+        """Arrows at every visible head for the current step (nothing when all toggles are off:
+        a preset that turns them off must not leave the previous preset's arrows behind)."""
         if not self.active:
+            if self._drawn:
+                self.clear()
             return
+        self._drawn = True
         dim = controller.surface.dim
         width = view_box[1] - view_box[0]
         head_len = 0.025 * width
