@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 # Z[j, i] = f(xs[i], ys[j]) everywhere (surfaces.base.Surface.grid), so images are row-major.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222222")
@@ -126,8 +126,75 @@ def pen(color, width: float = 1.0, style=None, alpha: int | None = None) -> QtGu
     return p
 
 
+class EdgeAxis(pg.AxisItem):
+    """A bottom axis whose last tick number has room: pyqtgraph hides a number that
+    reaches past the axis's end (with a grid, whatever ``hideOverlappingLabels`` says),
+    and a plot at the window's right edge then shows no number at its last step. The
+    plot keeps a right margin of half a wide number (re-measured when the tick font
+    changes, e.g. in presentation mode) and the number may reach into it."""
+
+    def room(self) -> int:
+        font = self.style.get("tickFont") or QtGui.QFont()
+        return QtGui.QFontMetrics(font).horizontalAdvance("00000") // 2 + 2
+
+    def setTickFont(self, font) -> None:
+        super().setTickFont(font)
+        plot = self.parentItem()
+        if isinstance(plot, pg.PlotItem):
+            left, top, _right, bottom = plot.layout.getContentsMargins()
+            plot.layout.setContentsMargins(left, top, self.room(), bottom)
+
+    def boundingRect(self):
+        return super().boundingRect().adjusted(0, 0, self.room(), 0)
+
+
+class FitTitle(pg.LabelItem):
+    """A plot title that never widens its plot: pyqtgraph makes the title's text width
+    the plot's minimum width (a long title at presentation size pushed the plot past the
+    window's edge) and fixes the title row at 30 px (a 26 pt title ran into the plot).
+    Here the row is as tall as the text, and text wider than the plot is drawn smaller."""
+
+    def updateMin(self):
+        natural = self.item.boundingRect()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(natural.height())
+        self.setMaximumHeight(natural.height())
+        plot = self.parentItem()
+        if isinstance(plot, pg.PlotItem) and self.isVisible():
+            plot.layout.setRowFixedHeight(0, natural.height())
+        self._sizeHint = {QtCore.Qt.SizeHint.MinimumSize: (0, natural.height()),
+                          QtCore.Qt.SizeHint.PreferredSize: (natural.width(), natural.height()),
+                          QtCore.Qt.SizeHint.MaximumSize: (-1, -1),
+                          QtCore.Qt.SizeHint.MinimumDescent: (0, 0)}
+        self.updateGeometry()
+
+    def resizeEvent(self, ev):
+        natural = self.item.boundingRect().width()
+        room = self.rect().width()
+        fit = min(1.0, room / natural) if natural > 0 and room > 0 else 1.0
+        if abs(self.item.scale() - fit) > 1e-3:
+            self.item.setScale(fit)
+        super().resizeEvent(ev)
+
+
+def _fit_title(plot: pg.PlotItem) -> None:
+    if isinstance(plot.titleLabel, FitTitle):
+        return
+    old = plot.titleLabel
+    plot.layout.removeItem(old)
+    old.setParentItem(None)
+    if old.scene() is not None:
+        old.scene().removeItem(old)
+    plot.titleLabel = FitTitle("", size="11pt", parent=plot)
+    plot.layout.addItem(plot.titleLabel, 0, 1)
+
+
 def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str = "") -> None:
-    """Readable axes: large tick numbers, labelled axes, a light grid."""
+    """Readable axes: large tick numbers, labelled axes, a light grid, a right margin,
+    a title that fits."""
+    if not isinstance(plot.getAxis("bottom"), EdgeAxis):
+        plot.setAxisItems({"bottom": EdgeAxis("bottom")})
+    _fit_title(plot)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTickFont(font(TICK_PT))

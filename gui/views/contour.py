@@ -392,6 +392,20 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.start_marker.setPos(pos)
         finally:
             self._placing = False
+        self._label_inward(pos[0])
+
+    def _label_inward(self, x: float) -> None:
+        """"start" on the side of the marker facing the middle of the view: a start near
+        the right edge had its label cut ("sta") by the plot's border."""
+        label = self.start_marker.label()
+        if label is None:
+            return
+        x0, x1 = self.plot.vb.viewRange()[0]
+        right = x <= 0.5 * (x0 + x1)
+        if (label.anchor.x() == 0) != right:
+            label.setAnchor((0, 0.5) if right else (1, 0.5))
+            label.offset = pg.Point(12 if right else -12, label.offset.y())
+            label.viewTransformChanged()
 
     def _marker_moved(self, *_):
         if self._placing:
