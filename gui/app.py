@@ -94,6 +94,8 @@ def build_window(scene=None):
     classification = scene is not None and scene.mode == "classification"
     controller = PlaygroundController(None if classification else scene)
     window = MainWindow(controller)
+    from gui import restyle
+    restyle.adopt(window)  # started in the remembered dark theme: no light-only colours
     if classification and not window.modes.load_scene(scene):
         raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "
                            f"{window.statusBar().currentMessage()}")

@@ -15,6 +15,8 @@ trail then costs what a 1 px one does (benchmarks/bench_presentation.py).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -270,10 +272,86 @@ def swatch_icon(color: str, size: int = 16) -> QtGui.QIcon:
     return icon
 
 
+_ICONS: dict[tuple[int, str], QtGui.QIcon] = {}
+ICON_PROPERTY = "playground_std_icon"  # gui.restyle re-tints what carries it
+
+
+def std_icon(which: QtWidgets.QStyle.StandardPixmap) -> QtGui.QIcon:
+    """One of the style's standard icons (play, step, ...) painted in the theme's ink:
+    the style draws them black, which vanishes on the dark theme's grey."""
+    key = (int(which.value if hasattr(which, "value") else which), INK)
+    icon = _ICONS.get(key)
+    if icon is None:
+        app = QtWidgets.QApplication.instance()
+        source = app.style().standardIcon(which)
+        icon = QtGui.QIcon()
+        for size in (16, 24, 32, 48):
+            pix = source.pixmap(size, size)
+            tinted = QtGui.QPixmap(pix.size())
+            tinted.setDevicePixelRatio(pix.devicePixelRatio())
+            tinted.fill(QtCore.Qt.GlobalColor.transparent)
+            painter = QtGui.QPainter(tinted)
+            painter.drawPixmap(0, 0, pix)
+            painter.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceIn)
+            painter.fillRect(tinted.rect(), QtGui.QColor(INK))
+            painter.end()
+            icon.addPixmap(tinted)
+        _ICONS[key] = icon
+    return icon
+
+
+def set_std_icon(target, which: QtWidgets.QStyle.StandardPixmap) -> None:
+    """``target.setIcon`` (a QAction or a button) with :func:`std_icon`, remembered so a
+    theme switch re-tints it (gui.restyle). Any transport bar can use it."""
+    target.setIcon(std_icon(which))
+    target.setProperty(ICON_PROPERTY, int(which.value if hasattr(which, "value") else which))
+
+
+def _luminance(color: QtGui.QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(QtGui.QColor(a)), _luminance(QtGui.QColor(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@functools.lru_cache(maxsize=512)  # the status bar asks ~12 times a second per run
+def readable(color: str, background: str | None = None, minimum: float = 4.5) -> str:
+    """``color`` for text on ``background`` (the theme's): a run's colour as it is when it
+    reads well, else mixed towards white (dark background) or black until it does (run 1's dark blue on the dark
+    theme's grey was unreadable in the status bar)."""
+    bg = background or BACKGROUND
+    c = QtGui.QColor(color)
+    ink = QtGui.QColor("#ffffff" if _luminance(QtGui.QColor(bg)) < 0.2 else "#000000")
+    for k in range(11):
+        t = k / 10
+        mixed = QtGui.QColor.fromRgbF(c.redF() + (ink.redF() - c.redF()) * t,
+                                      c.greenF() + (ink.greenF() - c.greenF()) * t,
+                                      c.blueF() + (ink.blueF() - c.blueF()) * t)
+        if contrast(mixed, bg) >= minimum:
+            return mixed.name()
+    return ink.name()
+
+
 APP_STYLE = """
 QToolTip { font-size: 11pt; }
 QGroupBox { font-weight: bold; margin-top: 14px; }
 QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 3px; }
 QLineEdit[invalid="true"] { border: 2px solid #D55E00; }
 QStatusBar QLabel { padding: 0 6px; }
+"""
+
+# The dark theme's check boxes: Fusion outlines the indicator a shade darker than the
+# window, invisible on dark grey ("Same learning rate", "amsgrad"). The check mark is
+# resources/icons/check.svg (url filled in by gui.restyle.apply_palette).
+DARK_STYLE = """
+QCheckBox::indicator { width: 14px; height: 14px; border: 1px solid #a0a6ad; border-radius: 2px;
+                       background: #1d2126; }
+QCheckBox::indicator:hover { border-color: #e8e8e8; }
+QCheckBox::indicator:checked { background: #3d6fa8; border-color: #79b8ff; image: url(%CHECK%); }
+QCheckBox::indicator:disabled { border-color: #5a6069; background: #262b31; }
 """

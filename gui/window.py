@@ -36,19 +36,22 @@ class PlaybackBar(QtWidgets.QToolBar):
         self.controller = c
         self.setMovable(False)
         self.setIconSize(QtCore.QSize(18, 18))
-        style = window.style()
-        self.play = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay), "Play")
+        pix = QtWidgets.QStyle.StandardPixmap
+        self.play = self.addAction("Play")
         self.play.setToolTip("Play / pause (Space)")
         self.play.triggered.connect(c.toggle_play)
-        step = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSeekForward), "Step")
+        step = self.addAction("Step")
         step.setToolTip("One step (Right or N)")
         step.triggered.connect(c.step_once)
-        reset = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
+        reset = self.addAction("Reset")
         reset.setToolTip("Back to step 0 (R)")
         reset.triggered.connect(c.reset)
-        end = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipForward), "End")
+        end = self.addAction("End")
         end.setToolTip("Whole paths (End)")
         end.triggered.connect(c.jump_to_end)
+        for action, icon in ((self.play, pix.SP_MediaPlay), (step, pix.SP_MediaSeekForward),
+                             (reset, pix.SP_MediaSkipBackward), (end, pix.SP_MediaSkipForward)):
+            theme.set_std_icon(action, icon)  # in the theme's ink, re-tinted on a switch
         self.addSeparator()
         self.time = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.time.setToolTip("Scrub through the steps")
@@ -59,8 +62,6 @@ class PlaybackBar(QtWidgets.QToolBar):
         self.label.setMinimumWidth(110)
         self.label.setFont(theme.font(11, mono=True))
         self.addWidget(self.label)
-        self._icons = (style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay),
-                       style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPause))
         c.stepChanged.connect(self._step)
         c.settingsChanged.connect(self._range)
         c.sceneChanged.connect(self._range)
@@ -78,7 +79,8 @@ class PlaybackBar(QtWidgets.QToolBar):
         self.label.setText(f" t = {k} / {self.controller.scene.steps}")
 
     def _playing(self, on: bool) -> None:
-        self.play.setIcon(self._icons[1] if on else self._icons[0])
+        pix = QtWidgets.QStyle.StandardPixmap
+        theme.set_std_icon(self.play, pix.SP_MediaPause if on else pix.SP_MediaPlay)
         self.play.setText("Pause" if on else "Play")
 
 

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
-from PySide6 import QtCore  # noqa: E402
+from PySide6 import QtCore, QtGui  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from engine.presets import load_preset  # noqa: E402
@@ -104,3 +104,132 @@ def test_arrows_follow_the_new_scene_when_both_presets_show_them(window):
             drawn += 1
             assert np.allclose((xs[0], ys[0]), start)  # every arrow leaves the new start point
     assert drawn == len(c.runs)
+
+
+# -- 7. the dark theme ----------------------------------------------------------------------------
+
+
+def ink_pixels(image, background, minimum=3.0) -> int:
+    """Pixels of ``image`` that stand out from ``background`` (WCAG contrast)."""
+    from gui import theme
+
+    bg = QtGui.QColor(background)
+    count = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if c.alpha() > 128 and theme.contrast(c, bg) >= minimum:
+                count += 1
+    return count
+
+
+@pytest.fixture
+def dark_window(qtbot):
+    """A window built while the dark theme is already current (a start in the remembered theme)."""
+    from gui.app import build_window
+
+    restyle.switch([], name="dark")
+    _c, win = build_window(None)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_dark_theme_transport_icons_stand_out_from_the_bar(dark_window):
+    bar = dark_window.playback
+    window_color = bar.palette().window().color()
+    for action in bar.actions()[:4]:
+        image = action.icon().pixmap(18, 18).toImage()
+        assert ink_pixels(image, window_color) >= 10, action.text()
+
+
+def test_switching_to_dark_re_tints_the_icons(window):
+    play = window.playback.actions()[0]
+    window.presentation.set_theme("dark", remember=False)
+    image = play.icon().pixmap(18, 18).toImage()
+    assert ink_pixels(image, window.playback.palette().window().color()) >= 10
+    window.controller.play()
+    window.controller.pause()  # the pause icon and back: still the dark theme's ink
+    image = play.icon().pixmap(18, 18).toImage()
+    assert ink_pixels(image, window.playback.palette().window().color()) >= 10
+
+
+def test_dark_theme_check_boxes_are_visible(dark_window):
+    from PySide6 import QtWidgets
+
+    window = dark_window
+    window.controller.select_run(0)
+    boxes = [window.hyper_controls.same_lr]
+    boxes += [b for b in window.hyper_controls.findChildren(QtWidgets.QCheckBox) if b.isVisible()]
+    for box in boxes:
+        opt = QtWidgets.QStyleOptionButton()
+        opt.initFrom(box)
+        rect = box.style().subElementRect(QtWidgets.QStyle.SubElement.SE_CheckBoxIndicator, opt, box)
+        image = box.grab(rect).toImage()
+        around = box.palette().window().color()
+        # the indicator's outline: at least two of its four sides
+        assert ink_pixels(image, around, minimum=2.5) >= 2 * rect.width(), box.text()
+
+
+def test_dark_theme_pseudo_code_box_is_dark_with_light_text(dark_window):
+    from gui import theme
+
+    code = dark_window.inspector.code
+    image = code.viewport().grab().toImage()
+    background = image.pixelColor(image.width() - 3, image.height() - 3)
+    assert background.lightness() < 80
+    assert theme.contrast(code.palette().text().color(), background) >= 4.5
+
+
+def test_run_colours_in_the_status_bar_read_on_both_themes(window):
+    import re
+
+    from gui import theme
+
+    for name in ("light", "dark"):
+        window.presentation.set_theme(name, remember=False)
+        bar = window.statusBar()
+        bar.refresh()
+        background = bar.palette().window().color()
+        names = re.findall(r"color:(#[0-9a-fA-F]{6}); font-weight:bold", bar.loss_label.text())
+        assert names, bar.loss_label.text()
+        for color in names:
+            assert theme.contrast(color, background) >= 4.5, (name, color)
+    assert theme.readable("#0072B2", "#262b31") != "#0072b2"  # run 1's blue is lifted on dark grey
+
+
+# -- 11. the inspector and the memory view --------------------------------------------------------
+
+
+def test_pseudo_code_shows_v_max_only_with_amsgrad_and_never_wraps(window):
+    from PySide6 import QtGui
+
+    c = window.controller
+    adam = next(i for i, r in enumerate(c.runs) if r.optimizer.key == "adam")
+    c.select_run(adam)
+    code = window.inspector.code
+    assert "v_max" not in code.toPlainText()
+    c.set_optimizer(adam, c.runs[adam].optimizer.replace(amsgrad=True))
+    assert "v_max <- max(v_max, v)" in code.toPlainText()
+    window.inspector.resize(300, 400)
+    window.inspector._fit_code_height()
+    metrics = QtGui.QFontMetrics(code.font())
+    widest = max(metrics.horizontalAdvance(line) for line in code.toPlainText().splitlines())
+    assert code.lineWrapMode() == code.LineWrapMode.NoWrap  # an equation is one line
+    assert widest <= code.viewport().width() or code.font().pointSize() == 8
+
+
+def test_memory_view_gives_newton_its_hessian(qtbot):
+    from gui.classification.controller import ClassificationController, default_scene
+    from gui.classification.pane import ClassificationPane
+
+    c = ClassificationController(default_scene().replace(dataset="spiral:n=150", model="softmax"))
+    pane = ClassificationPane(c)
+    qtbot.addWidget(pane)
+    assert c.add_run("newton")
+    labels = [t.textItem.toPlainText() for t in pane.memory_view.labels]
+    D = c.problem.dim
+    assert any(f"{D * D:,}" in label and "D²" in label for label in labels), labels
+    assert "Hessian" in pane.memory_view.caption.text()
