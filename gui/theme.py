@@ -16,6 +16,7 @@ trail then costs what a 1 px one does (benchmarks/bench_presentation.py).
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -243,8 +244,37 @@ def set_x_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.02) 
 
 def set_log_axis(plot: pg.PlotItem, side: str, log: bool) -> None:
     axis = plot.getAxis(side)
+    tidy_log_ticks(axis)
     if bool(axis.logMode) != bool(log):  # setting it again throws away the axis drawing
         axis.setLogMode(log)
+
+
+def tidy_log_ticks(axis: pg.AxisItem) -> None:
+    """Log ticks at 1, 2 and 5 times powers of ten, as many as have room. pyqtgraph
+    labels every minor tick 1..9 when fewer than three decades show, which piles up
+    ("1 0.9 0.8 0.7 ...") on an axis over one or two decades. pyqtgraph's documented
+    hook for this is ``logTickValues``; it is set on the axis, whatever made it."""
+    axis.logTickValues = functools.partial(log_tick_values, axis)
+
+
+def log_tick_values(axis, lo: float, hi: float, size: float, _std=None) -> list:
+    font = axis.style.get("tickFont") or QtGui.QFont()
+    metrics = QtGui.QFontMetrics(font)
+    need = metrics.height() * 1.5 if axis.orientation in ("left", "right") else metrics.horizontalAdvance("2·10⁻⁸")
+    room = max(int(size / max(need, 1.0)), 2)
+    first, last = math.floor(lo), math.ceil(hi)
+    decades = [float(d) for d in range(first, last + 1) if lo <= d <= hi]
+    minor = [d + math.log10(m) for d in range(first, last + 1) for m in (2, 5) if lo <= d + math.log10(m) <= hi]
+    if len(decades) >= room:
+        return [(1.0, decades[:: math.ceil(len(decades) / room)])]
+    if len(decades) + len(minor) <= room:
+        if len(decades) + len(minor) >= 2:
+            return [(1.0, sorted(decades + minor))]
+        # less than a decade: every 1..9 multiple that has room, else the ends only
+        fine = [d + math.log10(m) for d in range(first, last + 1) for m in range(1, 10)
+                if lo <= d + math.log10(m) <= hi]
+        return [(1.0, fine if len(fine) <= room else fine[:: math.ceil(len(fine) / room)])]
+    return [(1.0, decades), (None, [])]
 
 
 def set_label(plot: pg.PlotItem, side: str, text: str) -> None:

@@ -233,3 +233,33 @@ def test_memory_view_gives_newton_its_hessian(qtbot):
     D = c.problem.dim
     assert any(f"{D * D:,}" in label and "D²" in label for label in labels), labels
     assert "Hessian" in pane.memory_view.caption.text()
+
+
+# -- 5. log axes and the colour bar ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lo, hi", [(-1.2, 0.3), (-2.0, 0.0), (-0.8, -0.1), (-12.0, 1.0)])
+def test_log_ticks_over_a_decade_or_two_are_1_2_5_and_have_room(qtbot, lo, hi):
+    import math
+
+    import pyqtgraph as pg
+
+    from gui import theme
+
+    axis = pg.AxisItem("left")
+    axis.setTickFont(theme.font(theme.TICK_PT))
+    size = 160.0
+    levels = theme.log_tick_values(axis, lo, hi, size)
+    labelled = [v for spacing, values in levels if spacing is not None for v in values]
+    room = size / (QtGui.QFontMetrics(axis.style["tickFont"]).height() * 1.5)
+    assert 1 <= len(labelled) <= max(room, 2)
+    if hi - lo >= 1.0:  # a decade or more: only 1, 2 and 5 times a power of ten
+        mantissas = {round(10 ** (v - math.floor(v + 1e-9)), 6) for v in labelled}
+        assert mantissas <= {1.0, 2.0, 5.0}, mantissas
+
+
+def test_colour_bar_numbers_have_no_si_factor(window):
+    assert window.controller.set_surface("saddle")  # f from -4 to 4: a linear colour bar
+    axis = window.contour.colorbar.axis
+    assert not axis.autoSIPrefix
+    assert axis.labelUnitPrefix == ""

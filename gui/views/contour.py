@@ -96,6 +96,9 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.colorbar.axis.setTickFont(theme.font(theme.TICK_PT - 1))
         self.colorbar.axis.setTextPen(pg.mkPen(theme.INK))
         self.colorbar.axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # plain numbers: "f (x0.001)" beside ticks -900 ... 900 is easy to misread from afar
+        self.colorbar.axis.enableAutoSIPrefix(False)
+        theme.tidy_log_ticks(self.colorbar.axis)
         self.contours = pg.PlotCurveItem(connect="pairs", pen=theme.pen(QtGui.QColor(*theme.CONTOUR_COLOR)))
         self.contours.setZValue(-50)
         # The map only changes with the surface or the zoom, the trails on every frame:
