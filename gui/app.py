@@ -29,7 +29,8 @@ def make_application(argv=None):
         app = QtWidgets.QApplication(list(argv if argv is not None else sys.argv[:1]))
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    app.setApplicationDisplayName("Optimizer Playground")
+    # no applicationDisplayName: Qt appends it to every window title, which already
+    # names the app ("Optimizer Playground — <scene> — Optimizer Playground")
     font = app.font()
     font.setPointSize(BASE_FONT_PT)
     app.setFont(font)

@@ -263,3 +263,46 @@ def test_colour_bar_numbers_have_no_si_factor(window):
     axis = window.contour.colorbar.axis
     assert not axis.autoSIPrefix
     assert axis.labelUnitPrefix == ""
+
+
+# -- 11. title, About, a formula undefined at the start --------------------------------------------
+
+
+def test_window_title_names_the_app_once(qtbot):
+    from gui.app import build_window, make_application
+
+    app = make_application()
+    _c, win = build_window(None)
+    qtbot.addWidget(win)
+    win.presets.load("optimizer-race")
+    # Qt appends an explicitly set display name to every window title on X11 and Windows
+    assert app.applicationDisplayName() == app.applicationName()
+    assert win.windowTitle().count("Optimizer Playground") == 1
+
+
+def test_about_lists_every_shortcut_left_aligned(window):
+    from gui.window import about_html
+
+    text = about_html(window.commands)
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    with_keys = [a for a in window.commands.by_name.values() if not a.shortcut().isEmpty()]
+    assert len(with_keys) > 20
+    for action in with_keys:
+        assert action.shortcut().toString(native).replace("&", "&amp;") in text, action.text()
+    assert "<table" in text and "center" not in text
+
+
+def test_formula_undefined_at_the_start_says_so_and_hatches_the_region(window):
+    c = window.controller
+    seen = []
+    c.message.connect(seen.append)
+    assert c.set_surface("custom", "log(x) + y^2")
+    c.set_start((-1.0, 0.5))
+    assert any("not defined at the start" in m for m in seen), seen
+    assert not any("smaller learning rate" in m for m in seen)
+    hatch = window.contour.undefined
+    assert hatch.isVisible()
+    alpha = hatch.image[..., 3]
+    assert alpha[:, : alpha.shape[1] // 3].min() > 0 and alpha[:, -10:].max() == 0  # x < 0 only
+    assert c.set_surface("custom", "x^2 + y^2")
+    assert not window.contour.undefined.isVisible()

@@ -45,6 +45,17 @@ def _minimum_styles() -> dict:
     return _STYLES
 
 
+def hatch(mask: np.ndarray) -> np.ndarray:
+    """RGBA picture of ``mask`` (rows = y): diagonal grey stripes where it is True,
+    transparent elsewhere. Grey reads as "nothing here" on both themes' maps."""
+    rows, cols = np.indices(mask.shape)
+    stripe = ((rows + cols) // 6) % 2 == 0
+    rgba = np.zeros(mask.shape + (4,), dtype=np.uint8)
+    rgba[..., :3] = 128
+    rgba[..., 3] = np.where(mask, np.where(stripe, 210, 90), 0)
+    return rgba
+
+
 class FrameCounter(QtCore.QObject):
     """Counts painted frames of a widget; ``fps`` over the last second."""
 
@@ -99,6 +110,12 @@ class ContourView(pg.GraphicsLayoutWidget):
         # plain numbers: "f (x0.001)" beside ticks -900 ... 900 is easy to misread from afar
         self.colorbar.axis.enableAutoSIPrefix(False)
         theme.tidy_log_ticks(self.colorbar.axis)
+        # where f has no value (a custom formula's log or sqrt of a negative number): hatched,
+        # not painted as the highest loss
+        self.undefined = pg.ImageItem()
+        self.undefined.setZValue(-60)
+        self.undefined.hide()
+        self.plot.addItem(self.undefined)
         self.contours = pg.PlotCurveItem(connect="pairs", pen=theme.pen(QtGui.QColor(*theme.CONTOUR_COLOR)))
         self.contours.setZValue(-50)
         # The map only changes with the surface or the zoom, the trails on every frame:
@@ -166,6 +183,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         two_d = s.dim == 2
         for item in (self.image, self.contours, self.colorbar):
             item.setVisible(two_d)
+        self.undefined.setVisible(False)  # refresh_grid shows it where f has no value
         self.curve.setVisible(not two_d)
         self.plot.setAspectLocked(two_d, ratio=1.0)
         self.plot.setLabel("left", "y" if two_d else "f(x)")
@@ -210,6 +228,11 @@ class ContourView(pg.GraphicsLayoutWidget):
         lo, hi = self._scale.levels
         self.image.setImage(self._scale.apply(Z), levels=(lo, hi), autoLevels=False)
         self.image.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        undefined = ~np.isfinite(Z)
+        self.undefined.setVisible(bool(undefined.any()))
+        if undefined.any():
+            self.undefined.setImage(hatch(undefined), autoLevels=False)
+            self.undefined.setRect(QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
         segs = isolines(xs, ys, Z, self._levels) if self._contours_on() else np.empty((0, 2))
         self.contours.setData(segs[:, 0], segs[:, 1], connect="pairs")
 
@@ -319,7 +342,9 @@ class ContourView(pg.GraphicsLayoutWidget):
         for i, run in enumerate(c.runs):
             status = c.status(i)
             label = run.label
-            if status == "diverged":
+            if status == "diverged" and c.traces[i].diverged_at == 0 and not np.isfinite(c.traces[i].loss[:1]).all():
+                label += " — f not defined at the start"
+            elif status == "diverged":
                 label += f" — diverged at step {c.traces[i].diverged_at}"
             elif status == "stopped":
                 label += f" — converged at step {len(c.traces[i].xs) - 1}"

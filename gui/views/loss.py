@@ -49,7 +49,7 @@ class LossCurvePlot(pg.PlotWidget):
         log = bool(c.display("log_loss"))
         if log and not minus:
             # log of a loss that goes negative (no known minimum) is meaningless
-            lows = [float(np.nanmin(tr.loss)) for tr in c.traces if len(tr.loss)]
+            lows = [float(np.min(tr.loss[np.isfinite(tr.loss)])) for tr in c.traces if np.isfinite(tr.loss).any()]
             log = bool(lows) and min(lows) > 0
         return log, minus, fmin
 
