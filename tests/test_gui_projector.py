@@ -306,3 +306,142 @@ def test_formula_undefined_at_the_start_says_so_and_hatches_the_region(window):
     assert alpha[:, : alpha.shape[1] // 3].min() > 0 and alpha[:, -10:].max() == 0  # x < 0 only
     assert c.set_surface("custom", "x^2 + y^2")
     assert not window.contour.undefined.isVisible()
+
+
+# -- 2, 3. nothing cut at a projector's 1280x800 in presentation mode -----------------------------
+
+
+def present_at_1280(window, qtbot):
+    from PySide6 import QtWidgets
+
+    QTest.keyClick(window, Key.Key_F5)
+    for _ in range(3):  # the offscreen screen is 800x800: give the window a projector's size
+        QtWidgets.QApplication.processEvents()
+        window.setMaximumSize(1280, 800)
+        window.setMinimumSize(1280, 800)
+        window.setGeometry(0, 0, 1280, 800)
+    QtWidgets.QApplication.processEvents()
+    assert window.presentation.active and window.width() == 1280
+
+
+def settle(qtbot):
+    from PySide6 import QtWidgets
+
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    qtbot.wait(30)
+
+
+def plots_shown(window):
+    import pyqtgraph as pg
+
+    for view in window.findChildren(pg.GraphicsView):
+        if not view.isVisible() or view.width() < 50:
+            continue
+        for item in view.scene().items():
+            if isinstance(item, pg.PlotItem) and item.isVisible():
+                yield view, item
+
+
+def drawn_tick_texts(axis):
+    """(scene rect, text) of every tick number the axis draws now."""
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    if specs is None:
+        return []
+    return [(axis.mapRectToScene(rect), text) for rect, _flags, text in specs[2]]
+
+
+def assert_nothing_cut(window):
+    import pyqtgraph as pg
+
+    from gui.views.theory import NoteItem
+
+    checked = 0
+    for view, plot in plots_shown(window):
+        inside = QtCore.QRectF(view.rect()).adjusted(-1, -1, 1, 1)
+        vb = plot.vb.sceneBoundingRect()
+        bottom = plot.getAxis("bottom")
+        # 3: a right margin, and the last tick number of the x axis drawn inside the view
+        assert view.width() - vb.right() >= 12 or not bottom.isVisible(), plot
+        if bottom.isVisible() and bottom.style["showValues"]:
+            texts = drawn_tick_texts(bottom)
+            for rect, text in texts:
+                assert inside.contains(rect), (text, rect, inside)
+            (x0, x1) = plot.vb.viewRange()[0]
+            majors = [v for v in bottom.tickValues(x0, x1, vb.width())[0][1] if x0 <= v <= x1]
+            if texts and majors and not bottom.logMode:
+                # the last major tick is there unless it sits on the plot's very edge
+                last = max(majors)
+                if x1 - last > 0.02 * (x1 - x0):
+                    assert any(abs(float(t.replace("−", "-")) - last) < 1e-6 * max(1, abs(last))
+                               for _r, t in texts if t.strip()), (last, [t for _r, t in texts])
+        left = plot.getAxis("left")
+        if left.isVisible() and left.label.isVisible() and left.labelText:
+            # a y-axis title no taller than its axis: stacked plots' titles do not collide
+            text = left.label.sceneBoundingRect().height() - 2 * left.label.document().documentMargin()
+            assert text <= left.sceneBoundingRect().height() + 2, left.labelText
+        title = plot.titleLabel
+        if title.isVisible() and title.text:
+            assert title.itemRect().width() <= title.rect().width() + 1, title.text
+        for item in view.scene().items():
+            if isinstance(item, NoteItem) and item.isVisible() and item.parentItem() is plot.vb:
+                assert vb.adjusted(-1, -1, 1, 1).contains(item.sceneBoundingRect()), item.text
+            if isinstance(item, pg.TextItem) and item.isVisible() and item.toPlainText().strip() \
+                    and plot.vb.isAncestorOf(item):
+                assert vb.adjusted(-2, -2, 2, 2).contains(item.sceneBoundingRect()), item.toPlainText()
+        checked += 1
+    assert checked >= 2
+    bar = window.statusBar()
+    if hasattr(bar, "loss_label") and bar.loss_label.isVisible():
+        bar.refresh()
+        assert bar._text_width(bar.loss_label.text()) <= bar.loss_label.width() + 2
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+def test_surface_presets_fit_a_1280x800_projector(window, qtbot, theme_name):
+    window.presentation.set_theme(theme_name, remember=False)
+    present_at_1280(window, qtbot)
+    for key in ("gd-rate-bound", "lr-too-low-high-1d", "optimizer-race", "rotated-quadratic-adaptive"):
+        window.presets.load(key)
+        window.controller.seek(min(30, window.controller.last_step))
+        settle(qtbot)
+        assert_nothing_cut(window)
+    QTest.keyClick(window, Key.Key_Escape)
+    window.resize(1280, 800)
+    settle(qtbot)
+    assert_nothing_cut(window)
+
+
+def test_theory_note_shrinks_back_after_presentation(window, qtbot):
+    window.presets.load("gd-rate-bound")
+    settle(qtbot)
+    note = window.theory.eigen.note
+    before = note.size()
+    present_at_1280(window, qtbot)
+    settle(qtbot)
+    QTest.keyClick(window, Key.Key_Escape)
+    window.resize(1280, 800)
+    settle(qtbot)
+    assert note.size().width() <= before.width() + 2 and note.size().height() <= before.height() + 2
+
+
+def test_classification_fits_a_1280x800_projector(window, qtbot):
+    from PySide6 import QtWidgets
+
+    present_at_1280(window, qtbot)
+    window.presets.load("full-batch")
+    settle(qtbot)
+    assert_nothing_cut(window)
+    pane = window.modes.pane
+    title = pane.decision_view.title
+    # the header (run, accuracy, step) wraps rather than running under the "Selected run" box
+    assert title.wordWrap() and title.heightForWidth(title.width()) <= title.height() + 2
+    assert not pane.message.isVisible() or pane.message.text()  # no empty band under the plots
+    bottom = max(w.mapTo(window, QtCore.QPoint(0, w.height())).y()
+                 for w in pane.findChildren(QtWidgets.QWidget) if w.isVisible())
+    assert window.statusBar().y() - bottom < 30
