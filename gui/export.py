@@ -81,6 +81,14 @@ def _widen(item, scale: float) -> list:
     """Scale the cosmetic pen of a curve, line or legend sample; (setter, old pen) pairs."""
     import pyqtgraph as pg
 
+    if hasattr(item, "export_scale"):  # draws many pens itself (gui.views.overlays.ArrowLayer)
+        def set_scale(value, item=item):
+            item.export_scale = value
+            item.update()
+
+        old_scale = item.export_scale
+        set_scale(scale)
+        return [(set_scale, old_scale)]
     if isinstance(item, pg.PlotCurveItem):
         pen, set_pen = item.opts.get("pen"), item.setPen
     elif isinstance(item, pg.InfiniteLine):

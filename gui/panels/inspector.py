@@ -175,7 +175,9 @@ class InspectorPanel(QtWidgets.QWidget):
         headers = ["x", "y"][:dim] if dim <= 2 else [str(k) for k in range(dim)]
         if self.table.columnCount() != dim:
             self.table.setColumnCount(dim)
-        self.table.setHorizontalHeaderLabels(headers)
+        if [self.table.horizontalHeaderItem(k).text() if self.table.horizontalHeaderItem(k) else ""
+                for k in range(dim)] != headers:
+            self.table.setHorizontalHeaderLabels(headers)  # re-lays the header out: only on a change
         if self.table.rowCount() != len(rows):
             self.table.setRowCount(len(rows))
         for r, (name, values) in enumerate(rows):
