@@ -115,6 +115,16 @@ class InspectorPanel(QtWidgets.QWidget):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._fit_code_height()
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        """The title at a fixed size, re-fitted when the panel or its line count changes: a
+        label that may grow asks the whole window to lay out again on every new text (a
+        slider drag renames the run ~60 times a second)."""
+        width = max(self.width(), 40)
+        size = QtCore.QSize(width, self.title.heightForWidth(width))
+        if self.title.minimumSize() != size or self.title.maximumSize() != size:
+            self.title.setFixedSize(size)
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -126,6 +136,7 @@ class InspectorPanel(QtWidgets.QWidget):
         c = self.controller
         if not c.runs:
             self.title.setText("<i>No run selected</i>")
+            self._fit_title()
             self.code.setPlainText("")
             self.table.setRowCount(0)
             return
@@ -150,6 +161,7 @@ class InspectorPanel(QtWidgets.QWidget):
                      f"<br><span style='color:{theme.MUTED}'>{html.escape(record.reference)}</span>")
             if self.title.text() != title:
                 self.title.setText(title)
+                self._fit_title()
             self._code_key = key
         if not self.isVisible():
             return

@@ -101,8 +101,12 @@ class LossCurvePlot(pg.PlotWidget):
             with np.errstate(all="ignore"):
                 raw = [np.log10(np.maximum(v, floor)) for v in raw]
                 self.ranged = [np.log10(np.maximum(v, floor)) for v in self.ranged]
+        # a slider moves one run: the others keep what they drew (re-setting 8 curves of
+        # 1000 points on every move cost more than computing the new path's values)
+        old = self.values
+        self.shown = [self.shown[i] if i < len(old) and i < len(self.shown) and old[i].shape == raw[i].shape
+                      and np.array_equal(old[i], raw[i], equal_nan=True) else -1 for i in range(n)]
         self.values = raw
-        self.shown = [-1] * n
         self._transform = (log, minus, fmin or 0.0, floor if log else 0.0)
         self._fit_x()
         self._fit_y()
