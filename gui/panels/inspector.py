@@ -66,9 +66,14 @@ class InspectorPanel(QtWidgets.QWidget):
         self.controller = controller
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QtWidgets.QLabel()
+        # the title sits in a holder without a layout: a label in a layout asks the whole
+        # window to lay out again on every new text (a slider drag renames the run ~60
+        # times a second); the holder changes its height only when the line count does
+        self.title_box = QtWidgets.QWidget()
+        self.title_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.title = QtWidgets.QLabel(self.title_box)
         self.title.setWordWrap(True)
-        layout.addWidget(self.title)
+        layout.addWidget(self.title_box)
         self.code = QtWidgets.QPlainTextEdit()
         self.code.setReadOnly(True)
         self.code.setFont(theme.font(10, mono=True))
@@ -110,7 +115,7 @@ class InspectorPanel(QtWidgets.QWidget):
         scroll = self.code.horizontalScrollBar()
         extra = scroll.sizeHint().height() if scroll.maximum() > 0 else 0
         height = int((len(lines) + 1) * self.code.fontMetrics().lineSpacing() + 12 + extra)
-        self.code.setMaximumHeight(height)
+        self.code.setFixedHeight(height)  # the whole rule, always: the table below scrolls
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
@@ -118,13 +123,11 @@ class InspectorPanel(QtWidgets.QWidget):
         self._fit_title()
 
     def _fit_title(self) -> None:
-        """The title at a fixed size, re-fitted when the panel or its line count changes: a
-        label that may grow asks the whole window to lay out again on every new text (a
-        slider drag renames the run ~60 times a second)."""
-        width = max(self.width(), 40)
-        size = QtCore.QSize(width, self.title.heightForWidth(width))
-        if self.title.minimumSize() != size or self.title.maximumSize() != size:
-            self.title.setFixedSize(size)
+        width = max(self.title_box.width(), 40)
+        height = max(self.title.heightForWidth(width), self.title.fontMetrics().height())
+        self.title.setGeometry(0, 0, width, height)
+        if self.title_box.minimumHeight() != height:
+            self.title_box.setFixedHeight(height)
 
     def showEvent(self, event):
         super().showEvent(event)
