@@ -138,7 +138,7 @@ def dark_window(qtbot):
 
 
 def test_dark_theme_transport_icons_stand_out_from_the_bar(dark_window):
-    bar = dark_window.playback
+    bar = dark_window.transport_bar
     window_color = bar.palette().window().color()
     for action in bar.actions()[:4]:
         image = action.icon().pixmap(18, 18).toImage()
@@ -146,14 +146,14 @@ def test_dark_theme_transport_icons_stand_out_from_the_bar(dark_window):
 
 
 def test_switching_to_dark_re_tints_the_icons(window):
-    play = window.playback.actions()[0]
+    play = window.transport_bar.actions()[0]
     window.presentation.set_theme("dark", remember=False)
     image = play.icon().pixmap(18, 18).toImage()
-    assert ink_pixels(image, window.playback.palette().window().color()) >= 10
+    assert ink_pixels(image, window.transport_bar.palette().window().color()) >= 10
     window.controller.play()
     window.controller.pause()  # the pause icon and back: still the dark theme's ink
     image = play.icon().pixmap(18, 18).toImage()
-    assert ink_pixels(image, window.playback.palette().window().color()) >= 10
+    assert ink_pixels(image, window.transport_bar.palette().window().color()) >= 10
 
 
 def test_dark_theme_check_boxes_are_visible(dark_window):
