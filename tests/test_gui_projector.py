@@ -44,7 +44,8 @@ def overlay_points(window) -> int:
     over = window.contour.overlays
     items = [over.grad, *(item for run in over.per_run for item in run.values())]
     n = sum(len(item.getData()[0] if item.getData()[0] is not None else []) for item in items)
-    return n + len(over.label.toPlainText())
+    legend = [label.text for _sample, label in window.contour.legend.items]
+    return n + sum("arrows ×" in text for text in legend)
 
 
 # -- 1. no overlay survives a preset switch --------------------------------------------------------

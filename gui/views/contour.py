@@ -349,7 +349,13 @@ class ContourView(pg.GraphicsLayoutWidget):
             elif status == "stopped":
                 label += f" — converged at step {len(c.traces[i].xs) - 1}"
             labels.append(label)
-        self.trails.update_legend(c.runs, labels, self._legend_extras)
+        extras = list(self._legend_extras)
+        gain = self.overlays.legend_text()
+        if gain:
+            if getattr(self, "_arrow_sample", None) is None or self._arrow_sample[1] != theme.INK:
+                self._arrow_sample = (pg.PlotDataItem(pen=theme.pen(theme.INK, 1.5)), theme.INK)
+            extras.append((self._arrow_sample[0], gain))
+        self.trails.update_legend(c.runs, labels, extras)
         self._fit_legend_box()
 
     def _fit_legend_box(self) -> None:
@@ -402,6 +408,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             if not self.overlays.active:
                 self.overlays.clear()
             self._step_changed(self.controller.step)
+            self._update_legend()  # "arrows ×5" comes and goes with them
         elif key == "polyak":
             self._traces_changed(list(range(len(self.controller.runs))))
         elif key in ("trail_width", "iterate_dots"):

@@ -144,10 +144,6 @@ class HeadOverlays:
         self.grad = self.layer.add("pairs")  # drawn over the runs' arrows: added first, moved last
         self.grad.setPen(theme.pen(theme.INK, 1.5))
         self.gain = 1.0
-        self.label = pg.TextItem(anchor=(1, 1), color=theme.MUTED)
-        self.label.setFont(theme.font(10))
-        self.label.setZValue(30)
-        plot.addItem(self.label, ignoreBounds=True)
         self.enabled = dict.fromkeys(KINDS, False)
         self._drawn = False  # something is on the plot: switching every kind off must clear it
 
@@ -173,6 +169,11 @@ class HeadOverlays:
     def active(self) -> bool:
         return any(self.enabled.values())
 
+    def legend_text(self) -> str:
+        """What the view's legend says about the arrows' magnification ('' at 1x or off):
+        in the plot the note ran into the start's label or sat on a minimum."""
+        return f"arrows ×{self.gain:g}" if self.active and self.gain != 1 else ""
+
     def choose_gain(self, traces, view, dim) -> None:
         """Magnify so the scene's typical first step spans ~8% of the view's width."""
         firsts = [float(np.linalg.norm(tr.xs[1] - tr.xs[0])) for tr in traces if len(tr.xs) > 1]
@@ -187,7 +188,6 @@ class HeadOverlays:
             for item in items.values():
                 item.setData([], [])
         self.layer.commit()
-        self.label.setText("")
 
     def draw(self, controller, points, view_box) -> None:
         """Arrows at every visible head for the current step (nothing when all toggles are off:
@@ -229,8 +229,6 @@ class HeadOverlays:
             self._set(items["box"], self._box(origin, scale, float(tr.lr[t])) if scale is not None else None)
         self.grad.setData(*(np.concatenate(grads).T if grads else ([], [])))
         self.layer.commit()
-        self.label.setText(f"arrows ×{self.gain:g}" if self.gain != 1 else "")
-        self.label.setPos(view_box[1], view_box[2] if dim == 2 else self.plot.viewRange()[1][0])
 
     def _vec(self, v, dim):
         v = np.asarray(v, dtype=float) * self.gain

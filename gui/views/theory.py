@@ -129,6 +129,26 @@ class NoteItem(pg.LabelItem):
         self.anchor(itemPos=corner, parentPos=corner,
                     offset=(self.offset[0] * (1 - 2 * cx), self.offset[1] * (1 - 2 * cy)))
 
+    def place_clear_of(self, points: np.ndarray, corners=((0, 1), (1, 1), (0, 0), (1, 0))) -> None:
+        """The corner whose card would cover the fewest of ``points`` (data coordinates:
+        the runs' paths), the first of ``corners`` on a tie."""
+        vb = self.view_box
+        if not self.isVisible() or vb.width() <= 0 or not len(points):
+            return
+        w, h = self.width(), self.height()
+        ox, oy = self.offset
+        best = None
+        for k, (cx, cy) in enumerate(corners):
+            x = ox if cx == 0 else vb.width() - w - ox
+            y = oy if cy == 0 else vb.height() - h - oy
+            area = vb.mapToView(QtCore.QRectF(x, y, w, h)).boundingRect()
+            inside = int(np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
+                                          & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom())))
+            if best is None or inside < best[0]:
+                best = (inside, k)
+        if corners[best[1]] != self.corner:
+            self.place(corners[best[1]])
+
     def set_note(self, html: str, muted: bool = False) -> None:
         """Show ``html`` (in the theme's ink, or its muted grey), or hide on ''."""
         if not html:
@@ -219,6 +239,10 @@ class EigenOverlay:
         # a 1-D minimum sits at the bottom of its curve: the note goes above it, between the arms
         self.note.place((0, 1) if two_d else (0.5, 0))
         self.note.set_note(self.note_text(th, c.surface.dim))
+        if two_d:  # the corner the paths leave free
+            paths = [tr.xs[:, :2] for tr in c.traces if tr is not None and len(tr.xs)]
+            if paths:
+                self.note.place_clear_of(np.concatenate(paths))
 
     def _style(self) -> None:
         """Pens, fonts and the label cards from the theme as it is now (light or dark,
