@@ -115,9 +115,17 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         """Messages shortened in the middle to the room left of the step counter (at 2x
         type a preset's title ran into it and lost its "(4 / 33)")."""
         room = self.width() - sum(w.width() for w in (self.step_label, self.fps_label) if w.isVisible()) - 24
+        shown = text
         if room > 80:
-            text = self.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
-        super().showMessage(text, timeout)
+            shown = self.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
+        self._message = (shown, text)
+        super().showMessage(shown, timeout)
+
+    def currentMessage(self) -> str:
+        """The message in full (what is drawn may be shortened to fit)."""
+        shown = super().currentMessage()
+        drawn, full = getattr(self, "_message", ("", ""))
+        return full if shown and shown == drawn else shown
 
 
 def _set_text(label: QtWidgets.QLabel, text: str) -> None:

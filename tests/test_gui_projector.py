@@ -446,3 +446,17 @@ def test_classification_fits_a_1280x800_projector(window, qtbot):
     bottom = max(w.mapTo(window, QtCore.QPoint(0, w.height())).y()
                  for w in pane.findChildren(QtWidgets.QWidget) if w.isVisible())
     assert window.statusBar().y() - bottom < 30
+
+
+def test_status_message_is_shortened_to_its_room_not_into_the_step_counter(window, qtbot):
+    from PySide6 import QtWidgets
+
+    present_at_1280(window, qtbot)
+    window.presets.set_playlist("lecture")
+    window.presets.load("zigzag-momentum")  # a long title and its place in the playlist
+    bar = window.statusBar()
+    drawn = QtWidgets.QStatusBar.currentMessage(bar)
+    room = bar.width() - bar.step_label.width() - bar.fps_label.width()
+    assert bar.fontMetrics().horizontalAdvance(drawn) <= room
+    assert drawn.endswith(window.presets.position_text().strip())  # "(10 / 33)" is kept
+    assert bar.currentMessage().startswith("preset: ") and "…" not in bar.currentMessage()
