@@ -137,8 +137,12 @@ class EdgeAxis(pg.AxisItem):
     changes, e.g. in presentation mode) and the number may reach into it."""
 
     def room(self) -> int:
+        # measured once per font: Qt asks for the bounding rect many times a frame
         font = self.style.get("tickFont") or QtGui.QFont()
-        return QtGui.QFontMetrics(font).horizontalAdvance("00000") // 2 + 2
+        key = (font.family(), font.pointSizeF(), font.pixelSize())
+        if getattr(self, "_room", (None, 0))[0] != key:
+            self._room = (key, QtGui.QFontMetrics(font).horizontalAdvance("00000") // 2 + 2)
+        return self._room[1]
 
     def setTickFont(self, font) -> None:
         super().setTickFont(font)
