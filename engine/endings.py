@@ -67,9 +67,8 @@ def ending_of(trace, surface) -> Ending | None:
     exit_row = last_inside(np.asarray(trace.xs, dtype=float), surface.view)
     if trace.diverged_at is None and exit_row is None:
         return None
-    if exit_row is None:  # non-finite inside the view: it stopped where it is drawn
-        return Ending("escaped" if fmin is None else "diverged", trace.diverged_at, None,
-                      f"{'escaped' if fmin is None else 'diverged'} at step {trace.diverged_at}")
+    if exit_row is None:  # non-finite inside the view (f undefined there): a failure on any surface
+        return Ending("diverged", trace.diverged_at, None, f"diverged at step {trace.diverged_at}")
     # Told at the step it left the view (where its trail ends), not at the step the engine
     # gave up (1e6 x the box, often many steps later, far off the map).
     left_at = exit_row + 1
