@@ -171,3 +171,20 @@ def test_bfgs_pays_for_its_line_search_on_the_evaluations_axis(qtbot):
     assert sgd_x[-1] == 60
     assert bfgs_x[-1] > 2 * 60  # a gradient, f at the point and the line search's trials
     assert win.signal.plot.vb.viewRange()[0][1] >= bfgs_x[-1]  # the axis holds the whole race
+
+
+def test_the_header_grows_with_presentation_mode(window, qtbot):
+    import re
+
+    window.controller.set_display("signal", "momentum")
+
+    def pt():
+        return int(re.search(r"font-size: (\d+)pt", window.signal.signal_box.styleSheet()).group(1))
+
+    normal = pt()
+    window.presentation.enter()
+    try:
+        qtbot.waitUntil(lambda: pt() > 1.5 * normal, timeout=3000)
+    finally:
+        window.presentation.leave()
+    qtbot.waitUntil(lambda: pt() == normal, timeout=3000)

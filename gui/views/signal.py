@@ -81,6 +81,12 @@ class SignalPlot(QtWidgets.QWidget):
         if event.type() in (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.StyleChange):
             self._scale_header()
 
+    def resizeEvent(self, event):
+        # entering or leaving presentation mode changes theme.SCALE and resizes the window,
+        # without a palette change in the light theme
+        super().resizeEvent(event)
+        self._scale_header()
+
     def _scale_header(self) -> None:
         """The signal's name is this plot's title: as large as the other plots' titles, also
         in presentation mode (theme.SCALE), where the combo boxes would otherwise stay small."""
