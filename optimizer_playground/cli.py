@@ -53,7 +53,8 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from optimizer_playground import version
 
-        parser.exit(message=f"{parser.prog} {version()}\n")
+        sys.stdout.write(f"{parser.prog} {version()}\n")  # stdout, as argparse's own version action does
+        parser.exit()
 
 
 class _DesktopAction(argparse.Action):
