@@ -64,6 +64,10 @@ def test_shipped_desktop_entry_is_valid_and_names_the_launcher_and_icon():
     entry = read_entry(desktop.desktop_template())
     assert entry["Exec"] == "optimizer-playground"  # the project script in pyproject.toml
     assert entry["Icon"] == desktop.ICON_NAME and entry["Type"] == "Application"
+    # X11 shells match a window to its menu entry by WM_CLASS, whose class Qt takes from
+    # the application name
+    from gui.app import APP_NAME
+    assert entry["StartupWMClass"] == APP_NAME
 
 
 @pytest.mark.parametrize("size", desktop.ICON_SIZES)
