@@ -25,8 +25,9 @@ QT_XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb
 	libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 \
 	libxcb-xfixes0 libxcb-xkb1 libxcb-glx0 libx11-xcb1 libxkbcommon-x11-0
 X_PKGS := xvfb xauth fonts-dejavu-core
-# desktop-file-validate, which tests/test_desktop.py runs on the menu entry.
-TOOL_PKGS := desktop-file-utils
+# desktop-file-validate, which tests/test_desktop.py runs on the menu entry; objdump
+# (binutils), without which PyInstaller refuses to build the bundle on Linux.
+TOOL_PKGS := desktop-file-utils binutils
 SYSTEM_PKGS := $(QT_OFFSCREEN_PKGS) $(QT_XCB_PKGS) $(X_PKGS) $(TOOL_PKGS)
 
 # Installs the given Debian packages that are not installed yet; nothing (not even
