@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from engine.presets import list_presets
+from gui.app import FIRST_PAINT_ENV  # set: the app quits after its first painted frame
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET_KEYS = [key for key, _ in list_presets()]
@@ -103,6 +104,14 @@ def test_wheel_launcher_renders_a_preset(installed):
     assert png_size(home / "elsewhere" / "race.png") == (800, 600)
 
 
+def test_wheel_launcher_opens_the_app(installed):
+    # the window itself (offscreen): the benchmark hook quits right after its first paint
+    bin_dir, home = installed
+    env = clean_env(home, f"{bin_dir}:/usr/bin:/bin") | {FIRST_PAINT_ENV: "1"}
+    out = run([bin_dir / "optimizer-playground"], home / "elsewhere", env, timeout=120).stdout
+    assert out.splitlines()[-1] == "first-paint"
+
+
 def test_wheel_installs_no_main_module_and_runs_its_own_copy(installed):
     bin_dir, home = installed
     code = ("import importlib.util, engine, resources; "
@@ -182,6 +191,19 @@ def test_bundle_renders_a_preset_offscreen_without_python(bundle, tmp_path):
 
 def test_bundle_traces_like_the_checkout(bundle, tmp_path):
     assert _bundled(bundle, tmp_path, *TRACE_ARGS).stdout == checkout(*TRACE_ARGS)
+
+
+@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="needs xvfb-run (make setup installs xvfb)")
+def test_bundle_opens_its_window_on_an_x_server_without_python(bundle, tmp_path):
+    # a real X11 window through the bundled xcb plugin, on a virtual screen
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    script = ('exec env -i PATH="$1" HOME="$2" XDG_CONFIG_HOME="$2/config" XDG_DATA_HOME="$2/share" '
+              'DISPLAY="$DISPLAY" XAUTHORITY="$XAUTHORITY" LC_ALL=C.UTF-8 QT_QPA_PLATFORM=xcb '
+              f'{FIRST_PAINT_ENV}=1 "$3"')
+    out = run(["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", "bash", "-c", script, "_", empty, tmp_path, bundle],
+              tmp_path, dict(os.environ), timeout=120).stdout
+    assert out.splitlines()[-1] == "first-paint"
 
 
 def test_bundle_carries_both_qt_platform_plugins(bundle):
