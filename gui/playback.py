@@ -11,7 +11,9 @@ import time
 
 from PySide6 import QtCore
 
-SPEED_MIN, SPEED_MAX = 1.0, 5000.0
+from engine.limits import SPEED
+
+SPEED_MIN, SPEED_MAX = SPEED.lo, SPEED.hi  # engine.limits
 TICK_MS = 16  # ~60 Hz
 
 

@@ -14,7 +14,8 @@ import sys
 # "-1.5,2" for an option, so such pairs are joined into ``--start=-1.5,2`` first.
 _VALUE_OPTIONS = {"--start", "--noise", "--seed", "--steps", "--formula", "--batch-size", "--size"}
 
-from engine.cli_args import UsageError, parse_float, parse_int, parse_start, write_output  # noqa: E402
+from engine.cli_args import UsageError, parse_start, parse_value, write_output  # noqa: E402
+from engine.limits import NOISE, RUN_STEPS, SEED  # noqa: E402
 
 LIST_KINDS = ("surfaces", "optimizers", "schedules", "datasets", "presets")
 
@@ -164,10 +165,10 @@ def cmd_trace(args) -> int:
         raise UsageError("--formula goes with --surface custom")
     optimizer = OptimizerSpec.parse(args.optimizer)
     schedule = ScheduleSpec.parse(args.schedule)
-    steps = parse_int(args.steps, "steps", 0, 1_000_000)
+    steps = parse_value(args.steps, RUN_STEPS)
     start = parse_start(args.start, surface.dim)
-    noise = parse_float(args.noise, "noise", 0.0, 1e6)
-    seed = parse_int(args.seed, "seed", 0, 2**63 - 1)
+    noise = parse_value(args.noise, NOISE)
+    seed = parse_value(args.seed, SEED)
     trace = run(surface, optimizer, schedule, start, steps, noise, seed)
     if args.format == "json":
         text = trace.to_json(surface.spec(), optimizer.spec(), schedule=schedule.spec(), steps=steps,
