@@ -127,6 +127,12 @@ def _remove_empty_parents(folder: Path, stop: Path) -> None:
 
 def run(action: str) -> int:
     """The command line's --install-desktop / --uninstall-desktop; prints what it did."""
+    if sys.platform in ("win32", "darwin"):
+        # Their menus do not read XDG folders: files there would only look like success.
+        system = "Windows" if sys.platform == "win32" else "macOS"
+        print(f"error: --{action}-desktop writes a freedesktop menu entry (Linux and BSD desktops); on {system}, "
+              "pin the optimizer-playground launcher or the bundle from 'make bundle' instead", file=sys.stderr)
+        return 1
     try:
         paths = install() if action == "install" else uninstall()
     except OSError as err:

@@ -189,3 +189,13 @@ def test_install_into_a_folder_that_cannot_be_written_is_one_clear_error(tmp_pat
     result = cli(blocked, "--install-desktop")
     assert result.returncode == 1
     assert result.stderr.startswith("error: could not install the menu entry:") and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_install_on_windows_or_macos_says_so_and_writes_nothing(tmp_path, monkeypatch, capsys, platform):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "platform", platform)
+    assert desktop.run("install") == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("error: --install-desktop writes a freedesktop menu entry")
+    assert list(tmp_path.iterdir()) == []
