@@ -78,6 +78,7 @@ class OptimizerRecord:
     diagnostics: object = None
     stability: object = None
     wraps: str = ""  # a wrapper (SAM): the hyperparameter naming the rule it wraps
+    rule_text: str = ""  # a rule typed by the user (engine.custom_rule): its pseudo-code, saved in scenes
 
     def __post_init__(self):
         if self.init is None:
