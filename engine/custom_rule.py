@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import keyword
 import math
+import os
+import stat
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -201,6 +203,7 @@ class Rule:
 
     @property
     def pseudo_code(self) -> str:
+        """The assignments as the lectures write them (``v <- rho * v + g``)."""
         return "\n".join(f"{a.target} <- {a.source}" for a in self.assignments)
 
 
@@ -386,8 +389,10 @@ def rule_function(rule: Rule):
             new_state = tuple(float(v) for v in new_state)
         return x_new, new_state
 
-    indented = "\n".join("    " + line for line in rule.text.splitlines())
-    step.__doc__ = f"Your rule (engine.custom_rule).\n\n{indented}\n"
+    # the built-ins' docstring shape (a sentence, the indented pseudo-code, a sentence):
+    # OptimizerRecord.pseudo_code reads the indented block for the inspector
+    indented = "\n".join("    " + line for line in rule.pseudo_code.splitlines())
+    step.__doc__ = f"Your rule.\n\n{indented}\n\nTyped by you; saved with the session.\n"
     return step
 
 
@@ -437,3 +442,18 @@ def install_rule(text, key: str = CUSTOM_KEY) -> OptimizerRecord:
 def installed_rules() -> dict[str, str]:
     """{key: text} of every rule typed by the user now in the optimizer table."""
     return {k: r.rule_text for k, r in OPTIMIZERS.items() if r.rule_text}
+
+
+def read_rule_file(path) -> str:
+    """The text of a rule file, read no further than the longest rule allowed (a pasted
+    log, /dev/zero or a FIFO never costs more than that); a RuleError says why not."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise RuleError(f"{path!r} is not a regular file", 0)
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(MAX_RULE_LENGTH + 1)
+    except OSError as err:
+        raise RuleError(f"cannot read {path!r}: {err.strerror or err}", 0) from None
+    except UnicodeDecodeError:
+        raise RuleError(f"{path!r} is not UTF-8 text", 0) from None
+    return text
