@@ -25,6 +25,7 @@ class Comparison:
     at: int  # the step where it is largest
     first_apart: int | None  # the first step where they differ beyond rounding
     scale: float
+    stopped: str = ""  # why fewer steps than asked: a run diverged
 
     @property
     def equal(self) -> bool:
@@ -34,9 +35,9 @@ class Comparison:
         label = self.other.label()
         if self.equal:
             how = f"to {self.largest:.0e}" if self.largest else "to the last bit"
-            return f"your rule equals {label} {how} over {self.steps} steps"
+            return f"your rule equals {label} {how} over {self.steps} steps{self.stopped}"
         return (f"your rule differs from {label}: largest |Δx| = {self.largest:.3g} at step {self.at} "
-                f"of {self.steps}; the paths part at step {self.first_apart}")
+                f"of {self.steps}; the paths part at step {self.first_apart}{self.stopped}")
 
 
 def matching_spec(mine: OptimizerSpec, key: str) -> OptimizerSpec:
@@ -68,5 +69,8 @@ def compare(problem, mine: OptimizerSpec, other: OptimizerSpec, schedule, start,
     diff = np.where(np.isfinite(diff), diff, np.inf)
     apart = np.flatnonzero(diff > EQUAL * max(scale, 1.0))
     at = int(np.argmax(diff)) if n else 0
+    ended = [f"{who} diverged at step {tr.diverged_at}" for who, tr in (("yours", a), ("the built-in", b))
+             if tr.diverged_at is not None]
     return Comparison(other, n - 1, float(diff[at]) if n else 0.0, at,
-                      int(apart[0]) if len(apart) else None, scale)
+                      int(apart[0]) if len(apart) else None, scale,
+                      f" ({', '.join(ended)})" if ended else "")

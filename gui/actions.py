@@ -75,6 +75,7 @@ class WindowActions:
                   lambda: act().runs and act().set_run_visible(act().selected, not act().runs[act().selected].visible))
         self._add(runs, "polyak_momentum", "Polyak-optimal momentum (quadratics)", None,
                   lambda: apply_polyak(c))
+        self._add(runs, "rule_editor", "Write your own rule…", "Ctrl+R", self.open_rule_editor)
         runs.addSeparator()
         for k in range(1, 10):
             self._add(runs, f"select{k}", f"Select run {k}", str(k), lambda _=False, i=k - 1: act().select_run(i))
@@ -99,6 +100,16 @@ class WindowActions:
 
         c.displayChanged.connect(self._display_changed)
         c.sceneChanged.connect(self.sync)
+
+    def open_rule_editor(self):
+        from gui.panels.rule_editor import RuleEditor
+
+        if getattr(self, "rule_editor", None) is None:
+            self.rule_editor = RuleEditor(self.active, self.window)
+        self.rule_editor.show()
+        self.rule_editor.raise_()
+        self.rule_editor.activateWindow()
+        return self.rule_editor
 
     def active(self):
         """The visible mode's controller (gui.modes); the surface one before modes exist."""
