@@ -371,15 +371,21 @@ def rule_function(rule: Rule):
     hyper_names = tuple(h.name for h in rule.hypers if h.name != "lr")
 
     def step(g, x, state, hp, t, lr, ops):
-        m = _FLOAT if ops.name == "float" else _ARRAY
+        m = _FLOAT if ops.name == "float" else _ARRAY if ops.name == "array" else ops
         env = {"g": g, "x": x, "t": t, "lr": lr}
         for name in hyper_names:
             env[name] = getattr(hp, name)
         env.update(zip(state_names, state))
-        for target, f in steps:
-            env[target] = f(env, m)
+        if m is ops:  # engine.arithmetic's recording numbers: each line named as typed
+            for target, f in steps:
+                env[target] = ops.named(target, f(env, m))
+        else:
+            for target, f in steps:
+                env[target] = f(env, m)
         x_new = env["x"]
         new_state = tuple(env[n] for n in state_names)
+        if m is ops:
+            return x_new, new_state
         if m is _ARRAY:  # a slot set to a constant or a hyper keeps the shape of x
             shape = np.shape(x)
             x_new = _shaped(x_new, shape)
