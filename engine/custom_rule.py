@@ -428,7 +428,14 @@ def make_record(rule: Rule, key: str = CUSTOM_KEY) -> OptimizerRecord:
     state = state_type(rule.state_names, [float(v) for _, v in rule.states])
     return OptimizerRecord(key, "Your rule" if key == CUSTOM_KEY else f"Your rule ({key[7:]})", "your own",
                            rule.hypers, rule_function(rule), state=state, rule_text=rule.text,
-                           reference="typed by you", summary=rule.pseudo_code.replace("\n", "; "))
+                           reference="typed by you", summary=_summary(rule))
+
+
+def _summary(rule: Rule) -> str:
+    """One short line for menus and the knobs' heading: the last update of x."""
+    last = [a for a in rule.assignments if a.target == "x"][-1]
+    text = f"x <- {last.source}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def is_custom_key(key: str) -> bool:

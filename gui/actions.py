@@ -91,6 +91,7 @@ class WindowActions:
         self._add(view, "zoom", "Reset zoom", "Home", window.contour.reset_zoom)
         self._add(view, "fit", "Zoom to the paths", "F", window.contour.fit_paths)
         self._add(view, "inspector", "Inspector", "I", window.set_inspector_visible, checkable=True).setChecked(True)
+        self._add(view, "arithmetic", "Step arithmetic", "Ctrl+Shift+A", self.show_arithmetic, checkable=True)
         view.addAction(window.controls_dock.toggleViewAction())
         window.controls_dock.toggleViewAction().setText("Controls panel")
 
@@ -100,6 +101,18 @@ class WindowActions:
 
         c.displayChanged.connect(self._display_changed)
         c.sceneChanged.connect(self.sync)
+
+    def show_arithmetic(self, on: bool = True):
+        """The step-arithmetic dock (gui.panels.arithmetic), made the first time it is asked for."""
+        from gui.panels.arithmetic import arithmetic_dock
+
+        dock = getattr(self, "arithmetic_dock", None)
+        if dock is None and on:
+            dock = self.arithmetic_dock = arithmetic_dock(self.window)
+            dock.visibilityChanged.connect(lambda v: self._set_checked("arithmetic", v))
+        if dock is not None:
+            dock.setVisible(on)
+        return dock
 
     def open_rule_editor(self):
         from gui.panels.rule_editor import RuleEditor

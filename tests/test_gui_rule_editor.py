@@ -91,3 +91,32 @@ def test_a_saved_session_keeps_the_rule(window, tmp_path):
     path = tmp_path / "s.json"
     window.controller.current_scene().save(path)
     assert json.loads(path.read_text())["rules"] == {"custom": EXAMPLES["Adam"]}
+
+
+def test_step_arithmetic_follows_the_timeline_and_copies(window, qtbot):
+    from PySide6 import QtGui
+
+    from engine.spec import OptimizerSpec
+
+    c = window.controller
+    c.add_run("adam", lr=0.05)
+    window.commands.by_name["arithmetic"].trigger()
+    dock = window.commands.arithmetic_dock
+    panel = dock.widget()
+    qtbot.waitUntil(dock.isVisible)
+    assert "not moved yet" in panel.text.toPlainText()
+    c.step_once()
+    c.step_once()
+    text = panel.text.toPlainText()
+    assert text.startswith("m ← beta1·m + (1 − beta1)·g") and "update t = 2" in panel.title.text()
+    trace = c.states_trace(0)
+    x2 = f"{trace.xs[2][0]:.4g}".replace("-", "−")
+    assert f"[1]  x ← " in text and text.split("\n")[-2].endswith(x2)
+    panel.copy_latex.click()
+    assert QtGui.QGuiApplication.clipboard().text().startswith(r"\begin{aligned}")
+    panel.copy_text.click()
+    assert QtGui.QGuiApplication.clipboard().text().startswith("Adam, update t = 2")
+    c.set_optimizer(0, OptimizerSpec.make("bfgs"))
+    assert "whole vector" in panel.text.toPlainText()
+    window.commands.by_name["arithmetic"].trigger()
+    assert not dock.isVisible()
