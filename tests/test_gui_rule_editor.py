@@ -111,7 +111,7 @@ def test_step_arithmetic_follows_the_timeline_and_copies(window, qtbot):
     assert text.startswith("m ← beta1·m + (1 − beta1)·g") and "update t = 2" in panel.title.text()
     trace = c.states_trace(0)
     x2 = f"{trace.xs[2][0]:.4g}".replace("-", "−")
-    assert f"[1]  x ← " in text and text.split("\n")[-2].endswith(x2)
+    assert "[1]  x ← " in text and text.split("\n")[-2].endswith(x2)
     panel.copy_latex.click()
     assert QtGui.QGuiApplication.clipboard().text().startswith(r"\begin{aligned}")
     panel.copy_text.click()
