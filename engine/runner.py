@@ -81,13 +81,17 @@ def _rule_and_hp(spec: OptimizerSpec):
 
 
 def run(problem, optimizer: OptimizerSpec, schedule: ScheduleSpec = CONSTANT, start=None,
-        steps: int = 1000, noise: float = 0.0, seed: int = 0, record_states: bool = False) -> Trace:
-    """One run from ``start`` (default: the surface's start) for ``steps`` updates."""
+        steps: int = 1000, noise: float = 0.0, seed: int = 0, record_states: bool = False,
+        on_step=None) -> Trace:
+    """One run from ``start`` (default: the surface's start) for ``steps`` updates.
+    ``on_step(k, X)`` is called after each update of the array path (progress and
+    cancel of long runs, gui.long_work); the float path takes milliseconds and skips it."""
     steps = int(min(max(steps, 0), MAX_STEPS))
     record, hp, sam_rho = _rule_and_hp(optimizer)
     if record.kind != "elementwise" or not hasattr(problem, "value_at") or problem.dim > 2:
         start = problem.start if start is None else start
-        return run_batch(problem, [optimizer], [schedule], [start], steps, noise, seed, record_states)[0]
+        return run_batch(problem, [optimizer], [schedule], [start], steps, noise, seed, record_states,
+                         on_step=on_step)[0]
     start = tuple(float(v) for v in (problem.start if start is None else start))
     objective = SurfaceObjective(problem)
     lrs = lr_table(optimizer, schedule, steps).tolist()
@@ -98,20 +102,25 @@ def run(problem, optimizer: OptimizerSpec, schedule: ScheduleSpec = CONSTANT, st
     return _finish(objective, record, xs, gs, states, lrs, diverged, problem.dim)
 
 
-def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, bounds, record_states):
+def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, bounds, record_states,
+                state=None, k0=0):
+    """Updates k0+1..steps from ``x`` (row k0). ``state`` (one per coordinate) continues a
+    run where another left off (engine.branching); by default the rule's fresh state.
+    ``lrs`` and ``noise_rows`` are indexed by the absolute update index k."""
     grad = surface.grad
     rule = record.rule
     lookahead = record.lookahead
     wd = 0.0 if record.decoupled_weight_decay else float(getattr(hp, "weight_decay", 0.0))
     F = FLOAT_OPS
     D = len(x)
-    state = [record.init(float(x[i]), None, hp) for i in range(D)]
+    if state is None:
+        state = [record.init(float(x[i]), None, hp) for i in range(D)]
     xs, gs = [x], []
     states = [state] if record_states else None
     diverged = None
-    t = 0
+    t = k0
     try:
-        for k in range(steps):
+        for k in range(k0, steps):
             t = k + 1
             p = x if lookahead is None else [lookahead(x[i], state[i], hp, t, F) for i in range(D)]
             g = grad(*p)

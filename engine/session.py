@@ -14,10 +14,11 @@ import json
 import math
 import os
 import re
-import tempfile
+import sys
 from dataclasses import dataclass, field, replace
 
 from engine.custom_rule import MAX_RULE_LENGTH, RuleError, install_rule, is_custom_key
+from engine.files import ReadError, read_limited, read_stream_limited, write_text
 from engine.hyper import HyperError
 from engine.limits import (
     BATCH_SIZE,
@@ -38,6 +39,7 @@ from engine.training import check_spec
 
 VERSION = 1
 MAX_FILE_BYTES = 2_000_000  # a session is a few kB; refuse 50 MB files before reading them
+VIEW_LIMIT = COORDINATE.hi  # |edge| of a view box: beyond it a plot's width overflows or loses every digit
 
 # Okabe & Ito's colour-blind-safe palette, most distinct first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
@@ -60,14 +62,27 @@ class RunConfig:
     visible: bool = True
     name: str = ""  # shown in the legend; empty: the optimizer's own label
     polyak: float = 0.0  # Polyak averaging overlay a in [0, 1) (0: off), seed 004
+    # a branch: the settings it followed before its own (engine.branching.Segment, until increasing)
+    history: tuple = ()
+    branched: bool = False  # a branch was made from this run: drawn dimmed and dashed
 
     @property
     def label(self) -> str:
-        return self.name or self.optimizer.label()
+        base = self.name or self.optimizer.label()
+        return f"{base} ↳ t={self.history[-1].until}" if self.history else base
+
+    @property
+    def branched_at(self) -> int | None:
+        return self.history[-1].until if self.history else None
 
     def to_dict(self) -> dict:
-        return {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
-                "visible": self.visible, "name": self.name, "polyak": self.polyak}
+        out = {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
+               "visible": self.visible, "name": self.name, "polyak": self.polyak}
+        if self.history:  # only on branches: every other session file stays as it was
+            out["history"] = [segment.to_dict() for segment in self.history]
+        if self.branched:
+            out["branched"] = True
+        return out
 
 
 @dataclass(frozen=True)
@@ -93,9 +108,19 @@ class Scene:
     display: dict = field(default_factory=dict)  # GUI toggles: arrows, log loss, theme, ...
     title: str = ""
     note: str = ""  # the lecturer's note (presets)
+    # dataset "points": the user's points ((x1, x2, class), ...) and the classes' names
+    points: tuple = ()
+    classes: tuple[str, ...] = ()
 
     def replace(self, **changes) -> Scene:
         return replace(self, **changes)
+
+    def point_set(self):
+        """The user's points as a surfaces.classification.points.PointSet (None if none)."""
+        if not self.points:
+            return None
+        from surfaces.classification.points import PointSet
+        return PointSet.from_list(self.points, self.classes)
 
     def make_surface(self):
         surface = parse_surface(self.surface, self.formula)
@@ -118,6 +143,8 @@ class Scene:
             "speed": self.speed, "step": self.step, "selected": self.selected,
             "display": dict(self.display),
             **({"rules": self.rules()} if self.rules() else {}),
+            # only when there are points: every other session file stays as it was
+            **({"points": [list(p) for p in self.points], "classes": list(self.classes)} if self.points else {}),
         }
 
     def rules(self) -> dict[str, str]:
@@ -131,39 +158,38 @@ class Scene:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def save(self, path) -> None:
-        """Atomic: write a temp file in the same folder, then rename over the target,
-        so a crash never leaves a half-written session."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".session-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.to_json())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        """Atomic for a regular file (temp file beside it + fsync + rename, the old
+        file's mode kept); through a symlink; directly into a device or FIFO
+        (engine.files). Raises files.WriteError naming the cause."""
+        write_text(path, self.to_json())
 
     @classmethod
     def load(cls, path) -> Scene:
+        """Only a regular file of at most MAX_FILE_BYTES: a FIFO or a device is refused
+        before it is opened, and no more than the limit is ever read (engine.files)."""
         path = os.fspath(path)
         try:
-            size = os.path.getsize(path)
-        except OSError as err:
-            raise SessionError(f"cannot open {path!r}: {err.strerror or err}") from None
-        if size > MAX_FILE_BYTES:
-            raise SessionError(f"{os.path.basename(path)} is {size / 1e6:.1f} MB: not a session file "
-                               f"(sessions are a few kB; the limit is {MAX_FILE_BYTES // 1_000_000} MB)")
+            data = read_limited(path, MAX_FILE_BYTES, "session file")
+        except ReadError as err:
+            raise SessionError(str(err)) from None
+        return cls.from_bytes(data, path)
+
+    @classmethod
+    def read_stdin(cls) -> Scene:
+        """``--session -``: a session piped in (a pipe is refused as a path: its stat
+        says nothing of its size, so it is read here, bounded, instead)."""
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as err:
-            raise SessionError(f"cannot read {path!r}: {err}") from None
+            data = read_stream_limited(sys.stdin.buffer, MAX_FILE_BYTES, "session file")
+        except ReadError as err:
+            raise SessionError(str(err)) from None
+        return cls.from_bytes(data, "standard input")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> Scene:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise SessionError(f"cannot read {where!r}: not UTF-8 text ({err.reason} at byte {err.start})") from None
         return cls.from_json(text)
 
     @classmethod
@@ -189,8 +215,8 @@ def _refuse_constant(name):
 
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
-           "selected", "display", "rules"}
-_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak"}
+           "selected", "display", "points", "classes", "rules"}
+_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history", "branched"}
 
 
 def _need(cond, message):
@@ -198,13 +224,32 @@ def _need(cond, message):
         raise SessionError(message)
 
 
+def _finite(value) -> bool:
+    """A JSON number that is a finite float64 (a 400-digit integer is not: math.isfinite
+    would raise OverflowError on it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _show(value) -> str:
+    """A bad value as a message quotes it: short, whatever the file held."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _number(data, key, lo, hi, default, integer=False):
     value = data.get(key, default)
     kind = "a whole number" if integer else "a number"
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = _finite(value)
     if ok and integer:
         ok = float(value).is_integer()
-    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
+    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {_show(value)}")
     return int(value) if integer else float(value)
 
 
@@ -230,7 +275,8 @@ def _validate(data) -> Scene:
     version = data.get("version")
     _need(isinstance(version, int) and not isinstance(version, bool),
           "field 'version': expected a whole number (1)")
-    _need(version <= VERSION, f"field 'version': {version} was written by a newer Optimizer Playground "
+    shown = version if version < 10**6 else "this version"
+    _need(version <= VERSION, f"field 'version': {shown} was written by a newer Optimizer Playground "
                               f"(this one reads version {VERSION})")
     _need(version >= 1, f"field 'version': {version} is not a session version (expected 1)")
     unknown = sorted(set(data) - _FIELDS)
@@ -238,7 +284,8 @@ def _validate(data) -> Scene:
         raise SessionError(f"unknown field {unknown[0]!r} (accepted: {', '.join(sorted(_FIELDS))})")
 
     mode = data.get("mode", "surface")
-    _need(mode in ("surface", "classification"), f"field 'mode': expected 'surface' or 'classification', got {mode!r}")
+    _need(mode in ("surface", "classification"),
+          f"field 'mode': expected 'surface' or 'classification', got {_show(mode)}")
     surface_spec = _text(data, "surface", "quadratic", 2000)
     formula = _text(data, "formula", None, 500, optional=True)
     try:
@@ -261,7 +308,7 @@ def _validate(data) -> Scene:
 
     start = data.get("start")
     if start is not None:
-        _need(isinstance(start, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in start),
+        _need(isinstance(start, list) and all(_finite(v) for v in start),
               f"field 'start': expected {surface.dim} finite number(s) for surface {surface.key!r}, or null")
         try:
             start = check_point(start, surface.dim)
@@ -271,11 +318,12 @@ def _validate(data) -> Scene:
     if view is not None:
         n = 2 * surface.dim
         _need(isinstance(view, list) and len(view) == n
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                      and COORDINATE.lo <= v <= COORDINATE.hi for v in view),
+              and all(_finite(v) and COORDINATE.lo <= v <= COORDINATE.hi for v in view),
               f"field 'view': expected {n} numbers from {COORDINATE.lo:g} to {COORDINATE.hi:g} "
               f"[xmin, xmax{', ymin, ymax' if n == 4 else ''}], or null")
-        _need(all(view[i] < view[i + 1] for i in range(0, n, 2)), "field 'view': each min must be below its max")
+        # a box narrower than float64 can resolve draws as NaN ranges in the plots
+        _need(all(view[i + 1] - view[i] >= 1e-9 * max(1.0, abs(view[i])) for i in range(0, n, 2)),
+              "field 'view': each min must be below its max")
         view = tuple(float(v) for v in view)
     display = data.get("display", {})
     _need(isinstance(display, dict) and len(display) <= 64, "field 'display': expected an object of settings")
@@ -283,9 +331,10 @@ def _validate(data) -> Scene:
         _need(isinstance(key, str) and _DISPLAY_KEY.match(key) is not None,
               f"field 'display': bad setting name {key!r}")
         _need(isinstance(value, (bool, int, float, str)) and (not isinstance(value, str) or len(value) <= 200)
-              and (not isinstance(value, float) or math.isfinite(value)),
+              and (isinstance(value, (bool, str)) or _finite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
     steps = _limited(data, STEPS)
+    points, classes = _validate_points(data)
     return Scene(
         mode=mode, surface=surface_spec, formula=formula,
         dataset=data.get("dataset", "spiral"), model=data.get("model", "mlp"), reg=data.get("reg", "none"),
@@ -297,6 +346,7 @@ def _validate(data) -> Scene:
         step=min(_number(data, "step", 0, MAX_STEPS, 0, integer=True), steps),
         selected=_number(data, "selected", 0, max(len(runs) - 1, 0), 0, integer=True),
         display=dict(display), title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
+        points=points, classes=classes,
     )
 
 
@@ -313,6 +363,25 @@ def _install_rules(rules) -> None:
             install_rule(text, key)
         except (RuleError, HyperError) as err:
             raise SessionError(f"field 'rules.{key}': {err}") from None
+
+
+def _validate_points(data) -> tuple[tuple, tuple]:
+    """The user's points (dataset "points"): checked point by point, named in the message."""
+    points, classes = data.get("points"), data.get("classes")
+    uses_points = split_spec(data.get("dataset", "spiral"), "dataset")[0] == "points"
+    if points is None and classes is None:
+        _need(not uses_points, "field 'points': the dataset 'points' needs its points")
+        return (), ()
+    try:
+        from surfaces.classification.points import PointSet
+    except ImportError:  # pragma: no cover - surfaces ships with the engine
+        return (), ()
+    try:
+        point_set = PointSet.from_list(points, classes if classes is not None else [])
+    except HyperError as err:
+        field_name = "classes" if str(err).startswith("classes") else "points"
+        raise SessionError(f"field {field_name!r}: {err}") from None
+    return tuple(tuple(p) for p in point_set.to_list()), point_set.names
 
 
 def _validate_run(i, data) -> RunConfig:
@@ -335,15 +404,48 @@ def _validate_run(i, data) -> RunConfig:
         raise SessionError(f"field '{where}.schedule': {err}") from None
     color = data.get("color", PALETTE[i % len(PALETTE)])
     _need(isinstance(color, str) and _COLOR.match(color) is not None,
-          f"field '{where}.color': expected a colour like '#0072B2', got {color!r}")
+          f"field '{where}.color': expected a colour like '#0072B2', got {_show(color)}")
     visible = data.get("visible", True)
     _need(isinstance(visible, bool), f"field '{where}.visible': expected true or false")
     name = data.get("name", "")
     _need(isinstance(name, str) and len(name) <= 80, f"field '{where}.name': expected text of at most 80 characters")
     polyak = data.get("polyak", 0.0)
-    _need(isinstance(polyak, (int, float)) and not isinstance(polyak, bool) and 0.0 <= polyak < 1.0,
+    _need(_finite(polyak) and 0.0 <= polyak < 1.0,
           f"field '{where}.polyak': expected a number from 0 (off) to below 1")
-    return RunConfig(optimizer, schedule, color, visible, name, float(polyak))
+    branched = data.get("branched", False)
+    _need(isinstance(branched, bool), f"field '{where}.branched': expected true or false")
+    return RunConfig(optimizer, schedule, color, visible, name, float(polyak), _validate_history(where, data),
+                     branched)
+
+
+MAX_SEGMENTS = 16
+
+
+def _validate_history(where, data) -> tuple:
+    """A branch's earlier settings: at most MAX_SEGMENTS, ``until`` increasing from 0."""
+    from engine.branching import Segment
+
+    history = data.get("history", [])
+    _need(isinstance(history, list) and len(history) <= MAX_SEGMENTS,
+          f"field '{where}.history': expected a list of at most {MAX_SEGMENTS} segments")
+    out, last = [], 0
+    for j, seg in enumerate(history):
+        at = f"{where}.history[{j}]"
+        _need(isinstance(seg, dict) and set(seg) <= {"optimizer", "schedule", "until"} and "optimizer" in seg
+              and "until" in seg, f"field '{at}': expected {{\"optimizer\": ..., \"schedule\": ..., \"until\": k}}")
+        until = seg["until"]
+        _need(isinstance(until, int) and not isinstance(until, bool) and last <= until <= MAX_STEPS,
+              f"field '{at}.until': expected a whole number from {last} to {MAX_STEPS}, increasing")
+        try:
+            optimizer = OptimizerSpec.parse(seg["optimizer"]) if isinstance(seg["optimizer"], str) else None
+            schedule = ScheduleSpec.parse(seg.get("schedule", "constant")) \
+                if isinstance(seg.get("schedule", "constant"), str) else None
+        except SpecError as err:
+            raise SessionError(f"field '{at}': {err}") from None
+        _need(optimizer is not None and schedule is not None, f"field '{at}': optimizer and schedule are specs")
+        out.append(Segment(optimizer, schedule, until))
+        last = until
+    return tuple(out)
 
 
 def _check_classification_spec(key, text):

@@ -8,13 +8,12 @@ metrics are recorded for every row, row 0 being the untrained model.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.hyper import HyperError
+from engine.hyper import HyperError, validate_values
 from engine.registry import resolve
 from engine.spec import OptimizerSpec, ScheduleSpec, SpecError, split_spec
 from engine.stepper import BatchStepper
@@ -31,7 +30,10 @@ def check_spec(kind: str, text: str) -> None:
     """Validate a dataset/model/reg spec string; raises HyperError naming the bad part."""
     cls = _classification()
     name, params = split_spec(text, kind)
-    if kind == "dataset":
+    if kind == "dataset" and name == "points":  # the user's points: only the split's knobs here
+        from surfaces.classification.points import POINTS
+        validate_values(POINTS.hypers, params, owner="dataset 'points'")
+    elif kind == "dataset":
         if name not in cls.DATASETS:
             raise SpecError(f"unknown dataset {name!r} (accepted: {', '.join(cls.DATASETS)})")
         cls.make_dataset(name, **params)
@@ -46,20 +48,21 @@ def check_spec(kind: str, text: str) -> None:
 
 
 def build_problem(dataset: str = "spiral", model: str = "mlp", reg: str = "none", batch_size: int = 0,
-                  seed: int = 0, label_smoothing: float = 0.0, mixup: float = 0.0):
-    """A ClassificationProblem from spec strings (``spiral:n=600,noise=0.2``, ``mlp:hidden=64``)."""
+                  seed: int = 0, label_smoothing: float = 0.0, mixup: float = 0.0, points=None):
+    """A ClassificationProblem from spec strings (``spiral:n=600,noise=0.2``, ``mlp:hidden=64``);
+    ``points`` (a PointSet) for the dataset ``points``."""
     cls = _classification()
     d_name, d_params = split_spec(dataset, "dataset")
     m_name, m_params = split_spec(model, "model")
     r_name, r_params = split_spec(reg, "reg")
     return cls.make_problem(d_name, m_name, r_name, dataset_params=d_params, model_params=m_params,
                             reg_params=r_params, batch_size=batch_size, seed=seed,
-                            label_smoothing=label_smoothing, mixup=mixup)
+                            label_smoothing=label_smoothing, mixup=mixup, points=points)
 
 
 def problem_from_scene(scene):
     return build_problem(scene.dataset, scene.model, scene.reg, scene.batch_size, scene.seed,
-                         scene.label_smoothing, scene.mixup)
+                         scene.label_smoothing, scene.mixup, points=scene.point_set())
 
 
 def check_optimizer_fits(problem, spec: OptimizerSpec) -> None:
@@ -188,6 +191,7 @@ def state_memory(problem, spec: OptimizerSpec) -> int:
 def train_command(args) -> int:
     from engine.cli_args import UsageError, parse_value, write_output
     from engine.limits import BATCH_SIZE, RUN_STEPS, SEED
+    from engine.trace import stop_note, strict_json
 
     steps = parse_value(args.steps, RUN_STEPS)
     seed = parse_value(args.seed, SEED)
@@ -202,19 +206,24 @@ def train_command(args) -> int:
     problem = build_problem(args.dataset, args.model, args.reg, batch, seed)
     run = train(problem, [(optimizer, schedule)], steps, init_seed=seed)[0]
     header = ["step", *METRICS, "lr"]
-    if args.format == "json":
+    if args.format == "table":  # the results table's row (engine.results), for slides
+        from engine.results import to_markdown, training_result
+        text = to_markdown([training_result(problem, optimizer, schedule, steps, seed)])
+    elif args.format == "json":
         rows = [dict(zip(header, row)) for row in run.rows()]
-        text = json.dumps({"dataset": args.dataset, "model": args.model, "reg": args.reg,
-                           "optimizer": optimizer.spec(), "schedule": schedule.spec(),
-                           "batch_size": problem.batch_size, "rows": rows,
-                           "diverged_at": run.diverged_at}) + "\n"
+        no_split = "no validation split (the dataset's val_fraction is 0)"
+        reasons = {"val_loss": no_split, "val_acc": no_split} if not problem.dataset.n_val else None
+        text = strict_json({"dataset": args.dataset, "model": args.model, "reg": args.reg,
+                            "optimizer": optimizer.spec(), "schedule": schedule.spec(),
+                            "batch_size": problem.batch_size, "rows": rows,
+                            "diverged_at": run.diverged_at}, reasons) + "\n"
     else:
         lines = [",".join(header)]
         for row in run.rows():
             lines.append(",".join([str(row[0])] + [repr(float(v)) for v in row[1:]]))
         text = "\n".join(lines) + "\n"
     write_output(text, args.output)
-    if run.diverged_at is not None:
-        print(f"diverged at step {run.diverged_at}: the run stopped at its last finite row "
-              f"(step {run.steps})", file=sys.stderr)
+    note = stop_note(run.diverged_at, run.steps, bool(np.isfinite(run.metrics["train_loss"][-1])))
+    if note:
+        print(note, file=sys.stderr)
     return 0

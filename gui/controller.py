@@ -1,8 +1,10 @@
-"""The one object that owns the scene, the runs' paths and the animation timer.
+"""Surface mode's controller: the one object that owns the scene and the runs' paths.
 
-Its methods live in three modules, one idea each: this one (the scene, the surface,
-the paths and the settings that move every path), :mod:`gui.run_edits` (adding,
-removing and tuning runs) and :mod:`gui.playback` (the timer that reveals the paths).
+What both modes share (runs, selection, messages, display flags, run edits, the
+transport) is :class:`gui.controller_base.ModeController`; this module adds the
+surface, the paths and the settings that move every path, and says how a run edit
+recomputes (only the paths it touches). Its timeline (:mod:`gui.playback`) is whole
+paths, so the transport can show any step at once.
 
 Paths are pure functions of the scene (Distill style): any change recomputes the
 whole path of the runs it affects (engine.runner.run, ~2 ms per 1000 steps), and
@@ -17,17 +19,27 @@ not parse, a rule that fails) are caught at this boundary, reported through
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
-from PySide6 import QtCore
+from PySide6 import QtWidgets
 
+from engine import run_edits as edits
+from engine.branching import check_branchable, run_branched
 from engine.hyper import HyperError
 from engine.limits import NOISE, SEED, STEPS, check
 from engine.runner import run
-from engine.session import PALETTE, RunConfig, Scene
+from engine.session import PALETTE, RunConfig, Scene, SessionError
 from engine.spec import OptimizerSpec, split_spec
+from engine.stepper import rule_record
 from engine.trace import polyak_average
-from gui.playback import SPEED_MAX, SPEED_MIN, TICK_MS, PlaybackMixin  # noqa: F401 - re-exported
-from gui.run_edits import RunEditsMixin
+from gui import long_work
+from gui.controller_base import ModeController
+from gui.playback import PathTimeline
+
+
+class _PathFailed(Exception):
+    """A path could not be computed in the worker thread (the message names the run)."""
+
 
 DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a run has none
 
@@ -56,50 +68,51 @@ def default_scene() -> Scene:
                  title="Five optimizers on an ill-conditioned quadratic")
 
 
-class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
-    sceneChanged = QtCore.Signal()            # surface and runs replaced: redraw everything
-    tracesChanged = QtCore.Signal(list)       # the paths of these run indices were recomputed
-    stepChanged = QtCore.Signal(int)
-    runsChanged = QtCore.Signal()             # runs added/removed (indices moved): rebuild per-run items
-    runChanged = QtCore.Signal(int)           # one run's label, colour, visibility or knobs changed
-    selectionChanged = QtCore.Signal(int)
-    playingChanged = QtCore.Signal(bool)
-    settingsChanged = QtCore.Signal()         # speed, steps, noise, seed or start changed
-    displayChanged = QtCore.Signal(str, object)
-    message = QtCore.Signal(str)
+class PlaygroundController(ModeController):
+    # sceneChanged: surface and runs replaced; tracesChanged: the paths of these runs were
+    # recomputed; settingsChanged: speed, steps, noise, seed or start changed
+    DISPLAY_DEFAULTS = DISPLAY_DEFAULTS
 
     def __init__(self, scene: Scene | None = None, parent=None):
-        super().__init__(parent)
-        self.scene = Scene()
+        super().__init__(PathTimeline(self), Scene().speed, parent)
         self.surface = None
         self.traces: list = []
         self.step = 0
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
-        self._init_playback()
-        if not self.set_scene(scene or default_scene()):
-            self.set_scene(default_scene())
+        # A scene that cannot be shown is refused here, never swapped for the default one:
+        # a window on the wrong scene would let Ctrl+S write it over the user's file.
+        said: list[str] = []
+        self.message.connect(said.append)
+        try:
+            ok = self.set_scene(scene or default_scene())
+        finally:
+            self.message.disconnect(said.append)
+        if not ok:
+            raise SessionError(said[-1] if said else "the scene could not be shown")
 
     # -- reading ------------------------------------------------------------------------------
 
     @property
-    def runs(self) -> tuple[RunConfig, ...]:
-        return self.scene.runs
+    def scene(self) -> Scene:
+        return self._scene
 
-    @property
-    def selected(self) -> int:
-        return self.scene.selected
+    @scene.setter
+    def scene(self, scene: Scene) -> None:
+        self._scene = scene
 
     @property
     def start(self) -> tuple[float, ...]:
         return tuple(self.scene.start) if self.scene.start is not None else tuple(self.surface.start)
 
-    def notify(self, text: str) -> None:
-        """A status message from elsewhere in the app (an export saved, a file refused)."""
-        self.message.emit(text)
+    @property
+    def default_lr(self) -> float | None:
+        return self.surface.default_lr if self.surface is not None else None
 
-    def display(self, key: str, default=None):
-        return self.scene.display.get(key, DISPLAY_DEFAULTS.get(key, default))
+    @property
+    def last_step(self) -> int:
+        """Where playing stops: the last row of the longest path."""
+        return max((len(tr.xs) - 1 for tr in self.traces), default=0)
 
     def current_scene(self) -> Scene:
         """The scene as a session file would save it (with the animation's step)."""
@@ -108,6 +121,14 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
     def row(self, i: int) -> int:
         """The row of run ``i`` shown at the current step (a diverged run stays at its end)."""
         return min(self.step, len(self.traces[i].xs) - 1)
+
+    def run_loss(self, i: int) -> float | None:
+        """Run ``i``'s loss at the step on screen; None once it diverged there."""
+        tr = self.traces[i]
+        t = self.row(i)
+        if self.status(i) == "diverged" and t == len(tr.xs) - 1:
+            return None
+        return float(tr.loss[t])
 
     def status(self, i: int) -> str:
         """'' while running, 'diverged' or 'stopped' once a run ended before the last step."""
@@ -125,7 +146,12 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
     def states_trace(self, i: int):
         """Run ``i`` recomputed with its optimizer state at every row (cached)."""
         if i not in self._states and 0 <= i < len(self.runs):
-            self._states[i] = self._compute(i, record_states=True) or self.traces[i]
+            if rule_record(self.runs[i].optimizer).kind != "elementwise":
+                # vector rules (BFGS, L-BFGS, ...) keep no per-row state: recomputing a
+                # 100,000-step L-BFGS run here would only freeze the window for nothing
+                self._states[i] = self.traces[i]
+            else:
+                self._states[i] = self._compute(i, record_states=True) or self.traces[i]
         return self._states.get(i)
 
     def polyak_path(self, i: int):
@@ -146,21 +172,39 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         (one run instead of two on every slider move)."""
         scene = scene or self.scene
         surface = surface or self.surface
+        try:
+            return self._path(i, scene, surface, record_states)
+        except Exception as err:  # noqa: BLE001 - a failing rule must never take the app down
+            self.message.emit(f"{scene.runs[i].label}: could not compute the path ({err})")
+            return None
+
+    def _path(self, i: int, scene: Scene, surface, record_states=None, on_step=None):
+        """Run ``i``'s path under ``scene``: a pure function, safe in a worker thread."""
         cfg = scene.runs[i]
         if record_states is None:
             # the head overlays read every run's moments: then record them all at once
             record_states = i == scene.selected or any(
                 scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS)
         start = scene.start if scene.start is not None else surface.start
-        try:
-            return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
-                       record_states=record_states)
-        except Exception as err:  # noqa: BLE001 - a failing rule must never take the app down
-            self.message.emit(f"{cfg.label}: could not compute the path ({err})")
-            return None
+        if cfg.history:  # a branch (element-wise rules, the float path): its past settings up to step k
+            return run_branched(surface, cfg.history, cfg.optimizer, cfg.schedule, start, scene.steps,
+                                scene.noise, scene.seed, record_states=record_states)
+        return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
+                   record_states=record_states, on_step=on_step)
 
     def _recompute(self, indices, scene=None, surface=None) -> list | None:
-        """Paths for ``indices`` under ``scene``/``surface``; None (and a message) if one fails."""
+        """Paths for ``indices`` under ``scene``/``surface``; None (and a message) if one
+        fails or the user cancels. Work estimated above long_work.LONG_WORK_S runs off
+        the UI thread with progress and Cancel, so a heavy session never freezes the window."""
+        scene = scene or self.scene
+        surface = surface or self.surface
+        indices = list(indices)
+        if long_work.busy():  # a release or timer asked for a change while a heavy one runs
+            self.message.emit("still computing the previous change: try again when it is done")
+            return None
+        if long_work.estimate_seconds((rule_record(scene.runs[i].optimizer).kind, scene.steps)
+                                      for i in indices) > long_work.LONG_WORK_S:
+            return self._recompute_off_the_ui_thread(indices, scene, surface)
         out = []
         for i in indices:
             tr = self._compute(i, surface=surface, scene=scene)
@@ -168,6 +212,32 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
                 return None
             out.append(tr)
         return out
+
+    def _recompute_off_the_ui_thread(self, indices, scene: Scene, surface) -> list | None:
+        def job(i):
+            def compute(progress):
+                before = progress.done
+                try:
+                    tr = self._path(i, scene, surface, on_step=lambda k, X: progress.tick())
+                except long_work.Cancelled:
+                    raise
+                except Exception as err:  # noqa: BLE001 - named and reported in the UI thread
+                    raise _PathFailed(f"{scene.runs[i].label}: could not compute the path ({err})") from None
+                progress.tick(max(0, scene.steps - (progress.done - before)))  # the float path: at once
+                return tr
+            return compute
+
+        parent = self.parent() if isinstance(self.parent(), QtWidgets.QWidget) else None
+        label = f"Computing {len(indices)} path{'s' if len(indices) != 1 else ''} of {scene.steps:,} steps…"
+        try:
+            traces = long_work.run_off_the_ui_thread(parent, label, [job(i) for i in indices],
+                                                     total=len(indices) * scene.steps)
+        except _PathFailed as err:
+            self.message.emit(str(err))
+            return None
+        if traces is None:
+            self.message.emit("computing the paths was cancelled: the scene on screen did not change")
+        return traces
 
     def _store(self, i: int, tr) -> None:
         self.traces[i] = tr
@@ -204,7 +274,7 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         if traces is None:
             return False
         self._commit(scene, indices, traces)
-        self._clamp_step()
+        self.timeline.show(min(self.step, self.scene.steps))  # fewer steps: the step follows
         self.tracesChanged.emit(list(indices))
         return True
 
@@ -229,7 +299,7 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         self._store_all(traces)
         self.scene = scene.replace(selected=min(scene.selected, max(len(scene.runs) - 1, 0)))
         self.step = min(scene.step, self.scene.steps)
-        self._pos = float(self.step)
+        self._sync_speed()
         self._report_divergence(range(len(traces)))
         self.sceneChanged.emit()
         self.selectionChanged.emit(self.selected)
@@ -327,11 +397,84 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         return n is not None and self._set_all(steps=n)
 
     def set_display(self, key: str, value) -> None:
-        if self.display(key) == value:
-            return
-        display = dict(self.scene.display)
-        display[key] = value
-        self.scene = self.scene.replace(display=display)
         if key == "polyak":
-            self._polyak.clear()
-        self.displayChanged.emit(key, value)
+            self._polyak.clear()  # before the views hear of it
+        super().set_display(key, value)
+
+    # -- how run edits recompute: only the paths they touch ------------------------------------
+
+    def _insert_run(self, index: int, cfg: RunConfig) -> bool:
+        runs = list(self.runs)
+        runs.insert(index, cfg)
+        scene = self.scene.replace(runs=tuple(runs), selected=index)
+        self.traces.insert(index, None)
+        traces = self._recompute([index], scene=scene)  # a heavy run goes off the UI thread too
+        if traces is None:
+            self.traces.pop(index)
+            return False
+        tr = traces[0]
+        self._states.clear()
+        self._polyak.clear()
+        self._store(index, tr)
+        self.scene = scene
+        self._report_divergence([index])
+        self.runsChanged.emit()
+        self.selectionChanged.emit(index)
+        return True
+
+    def branch_run(self, i: int, k: int | None = None) -> bool:
+        """Rewind and branch: a new run right after run ``i`` sharing its path (optimizer
+        state included) up to step ``k`` (default: the step shown), then following its own
+        knobs -- the same ones until the user changes one. Run ``i`` stays, dimmed and
+        dashed, as the branch's past."""
+        if not self._valid(i) or not self._room():
+            return False
+        cfg = self.runs[i]
+        k = max(0, min(self.step if k is None else int(k), self.scene.steps))
+        try:
+            check_branchable(self.surface, cfg.optimizer)
+            new = edits.branch(cfg, k, edits.free_color(self.runs))
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        runs = list(self.runs)
+        runs[i] = replace(cfg, branched=True)
+        before = self.scene
+        self.scene = self.scene.replace(runs=tuple(runs))
+        if not self._insert_run(i + 1, new):
+            self.scene = before
+            return False
+        self.runChanged.emit(i)
+        self.message.emit(f"{new.label}: change its knobs or its optimizer; {cfg.label} keeps the old path")
+        return True
+
+    def _remove_run(self, i: int, runs: tuple, selected: int) -> bool:
+        # removing a branch: its original is drawn as usual again once no branch is left on it
+        original = edits.original_of(self.runs, i)
+        if original is not None:
+            others = [j for j in range(len(self.runs)) if j not in (i, original)
+                      and edits.original_of(self.runs, j) == original]
+            if not others:
+                runs = list(runs)
+                k = original - (original > i)
+                runs[k] = replace(runs[k], branched=False)
+                runs = tuple(runs)
+        self.traces.pop(i)
+        self._states.clear()
+        self._polyak.clear()
+        self.scene = self.scene.replace(runs=runs, selected=selected)
+        self.runsChanged.emit()
+        self.selectionChanged.emit(selected)
+        return True
+
+    def _runs_edited(self, runs: tuple, changed: list[int]) -> bool:
+        if not self._apply(self.scene.replace(runs=tuple(runs)), changed):
+            return False
+        for j in changed:
+            self.runChanged.emit(j)
+        return True
+
+    def _cosmetic(self, i: int, **changes) -> None:
+        if "polyak" in changes:
+            self._polyak.pop(i, None)
+        super()._cosmetic(i, **changes)

@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=_program_name(), description="Optimizer Playground")
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--preset", help="open the app on a preset (see: main.py list presets)")
-    parser.add_argument("--session", help="open a saved session file")
+    parser.add_argument("--session", help="open a saved session file ('-': read it from standard input)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("list", help="list surfaces, optimizers, schedules, datasets or presets")
@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default="0")
     p.add_argument("--formula")
     p.add_argument("--rule", help=_RULE_HELP)
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
     p.add_argument("-o", "--output")
 
     p = sub.add_parser("train", help="train a model on a toy dataset and print the learning curves")
@@ -90,6 +90,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size")
     p.add_argument("--reg", default="none")
     p.add_argument("--seed", default="0")
+    p.add_argument("--rule", help=_RULE_HELP)
+    p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
+    p.add_argument("-o", "--output")
+
+    p = sub.add_parser("sweep", help="run one optimizer over a grid of one or two hyperparameters")
+    p.add_argument("--surface", required=True)
+    p.add_argument("--optimizer", required=True)
+    p.add_argument("--vary", action="append", required=True, help="NAME=LO:HI:N[:log]; once or twice")
+    p.add_argument("--steps", required=True)
+    p.add_argument("--start")
+    p.add_argument("--schedule", default="constant")
+    p.add_argument("--noise", default="0")
+    p.add_argument("--seed", default="0")
+    p.add_argument("--tol", default="1e-6")
+    p.add_argument("--formula")
     p.add_argument("--rule", help=_RULE_HELP)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("-o", "--output")
@@ -140,7 +155,7 @@ def cmd_list(args) -> int:
         from engine.presets import list_presets
         lines = [f"{key:28s} {title}" for key, title in list_presets()]
     if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_output("\n".join(lines) + "\n", None)
     return 0
 
 
@@ -158,21 +173,30 @@ def cmd_trace(args) -> int:
     noise = parse_value(args.noise, NOISE)
     seed = parse_value(args.seed, SEED)
     trace = run(surface, optimizer, schedule, start, steps, noise, seed)
-    if args.format == "json":
+    if args.format == "table":  # the results table's row (engine.results), for slides
+        from engine.results import surface_results, to_markdown
+        text = to_markdown(surface_results(surface, [(optimizer.spec(), optimizer, schedule)], start, steps,
+                                           noise, seed))
+    elif args.format == "json":
         text = trace.to_json(surface.spec(), optimizer.spec(), schedule=schedule.spec(), steps=steps,
                              noise=noise, seed=seed) + "\n"
     else:
         text = trace.to_csv()
     write_output(text, args.output)
-    if trace.diverged_at is not None:
-        print(f"diverged at step {trace.diverged_at}: the run stopped at its last finite row "
-              f"(step {trace.steps})", file=sys.stderr)
+    note = trace.stop_note()
+    if note:
+        print(note, file=sys.stderr)
     return 0
 
 
 def cmd_train(args) -> int:
     from engine.training import train_command
     return train_command(args)
+
+
+def cmd_sweep(args) -> int:
+    from engine.phase import sweep_command
+    return sweep_command(args)
 
 
 def cmd_render(args) -> int:
@@ -209,7 +233,8 @@ def _install_rule(args) -> None:
         raise UsageError(f"--rule {path}: {err}") from None
 
 
-COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "render": cmd_render}
+COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "sweep": cmd_sweep,
+            "render": cmd_render}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except OSError as err:  # a file or stream of the system's: one line, never a traceback
+        print(f"error: {err.strerror or err}" + (f": {err.filename!r}" if err.filename else ""), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -89,6 +89,16 @@ def test_cli_trace_runs_a_rule_file_like_the_builtin_it_retypes(tmp_path, capsys
     assert mine == capsys.readouterr().out and mine.count("\n") == 52
 
 
+def test_cli_sweep_varies_a_hyper_of_your_rule(tmp_path, capsys):
+    rule = _write(tmp_path, MOMENTUM)
+    assert cli.main(["sweep", "--surface", "rosenbrock", "--optimizer", "custom:lr=0.001", "--rule", rule,
+                     "--vary", "rho=0.5:0.95:3", "--steps", "100"]) == 0
+    mine = capsys.readouterr().out.split("\n", 1)[1]
+    assert cli.main(["sweep", "--surface", "rosenbrock", "--optimizer", "momentum:lr=0.001",
+                     "--vary", "momentum=0.5:0.95:3", "--steps", "100"]) == 0
+    assert mine == capsys.readouterr().out.split("\n", 1)[1] and mine.count("\n") == 3
+
+
 def test_cli_train_runs_a_rule_file(tmp_path, capsys):
     rule = _write(tmp_path, EXAMPLES["Adam"])
     assert cli.main(["train", "--dataset", "moons", "--model", "softmax", "--optimizer", "custom:lr=0.05",

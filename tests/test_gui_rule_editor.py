@@ -27,6 +27,8 @@ def window(qtbot):
     win.show()
     qtbot.waitExposed(win)
     yield win
+    win.controller.set_scene(Scene(surface="quadratic", steps=10, runs=()))  # nothing names the rule any more
+    win.close()
     for key in list(installed_rules()):
         unregister_optimizer(key)
 

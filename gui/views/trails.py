@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
 from gui import theme
+from gui.views.run_style import run_pen
 
 HEAD_SIZE = 13
 DOT_SIZE = 4
@@ -101,13 +102,13 @@ class TrailLayer:
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
         items = self.items[i]
-        key = (run.color, run.visible, self.width, theme.LINE_SCALE, theme.MARKER_SCALE)
+        key = (run.color, run.visible, self.width, theme.LINE_SCALE, theme.MARKER_SCALE, run.branched)
         if getattr(items, "style", None) == key:
             return False
         items.style = key
         color = QtGui.QColor(run.color)
         items.thin = False
-        items.trail.setPen(theme.pen(color, self.width))
+        items.trail.setPen(run_pen(run, self.width))
         items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
         items.dots.setBrush(self._brush(run.color))
         items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
@@ -141,7 +142,7 @@ class TrailLayer:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
                         items.thin = thin
-                        items.trail.setPen(theme.pen(run.color, 1.0 if thin else self.width))
+                        items.trail.setPen(run_pen(run, 1.0 if thin else self.width))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
                 want = n if self.show_dots and n <= MAX_DOTS else 0
