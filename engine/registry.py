@@ -151,7 +151,8 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
               doc="torch: v <- rho v + g, x <- x - lr v;  velocity: v <- rho v - lr g, x <- x + v"),
         SCHEDULE_MU, MU_MAX, WD), _momentum.momentum,
         state=_momentum.MomentumState, diagnostics=_momentum.momentum_diagnostics,
-        stability=_momentum.momentum_stability, geometry=_momentum.momentum_geometry, reference="seed 001, 002, 003, 004 (Polyak 1964)",
+        stability=_momentum.momentum_stability, geometry=_momentum.momentum_geometry,
+        reference="seed 001, 002, 003, 004 (Polyak 1964)",
         summary="a velocity that accumulates gradients"),
     OptimizerRecord("nesterov", "Nesterov momentum", "gradient descent", (
         LR(0.01), MOMENTUM,
