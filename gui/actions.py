@@ -17,6 +17,7 @@ DISPLAY_TOGGLES = (
     ("step_arrows", "Update arrow (next step)", "U"),
     ("velocity_arrows", "Velocity / first-moment arrow", "V"),
     ("adaptive_boxes", "Adaptive step box (lr/√v̂)", "A"),
+    ("update_geometry", "Geometry of the update (selected run)", "Shift+U"),
     ("polyak", "Polyak-averaged trail (dashed)", "P"),
     ("iterate_dots", "Iterates as dots", "D"),
     ("contours", "Contour lines", "C"),

@@ -122,3 +122,27 @@ def test_step_arithmetic_follows_the_timeline_and_copies(window, qtbot):
     assert "whole vector" in panel.text.toPlainText()
     window.commands.by_name["arithmetic"].trigger()
     assert not dock.isVisible()
+
+
+def test_geometry_of_the_update_draws_the_selected_runs_shapes(window):
+    from engine.spec import OptimizerSpec
+    from gui.views.geometry import ellipse_points
+
+    c = window.controller
+    c.add_run("lion", lr=0.05)
+    c.set_display("update_geometry", True)
+    overlay = window.contour.geometry
+    assert overlay.enabled
+    c.step_once()
+    assert [sh.kind for sh in overlay.shapes] == ["box"]
+    xs, ys = overlay.curves["model"].getData()
+    assert len(xs) == 6  # a closed box and its gap
+    c.set_optimizer(0, OptimizerSpec.make("newton"))
+    c.reset()
+    kinds = sorted(sh.kind for sh in overlay.shapes)
+    assert kinds == ["ellipse", "ellipse", "point"]
+    c.set_display("update_geometry", False)
+    data = overlay.curves["model"].getData()[0]
+    assert overlay.shapes == () and (data is None or len(data) == 0)
+    pts = ellipse_points((1.0, 2.0), [[4.0, 0.0], [0.0, 1.0]])  # semi-axes 1/2 and 1
+    assert np.allclose(pts.min(axis=0), [0.5, 1.0]) and np.allclose(pts.max(axis=0), [1.5, 3.0])

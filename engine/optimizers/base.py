@@ -78,7 +78,10 @@ class Shape(NamedTuple):
     * ``point``: ``center`` itself; ``arrow``: from ``center`` to ``to``.
 
     ``role``: "model" (what the rule believes: the run's colour) or "true" (the problem's
-    exact quantity, for comparison: dark and dashed); ``label`` says what it is."""
+    exact quantity, for comparison: dark and dashed); ``label`` says what it is.
+    ``anchor``: set for a set of *steps* (an arrow, Lion's box, a preconditioner's
+    ellipse), which the GUI may magnify about that point as it does the step arrows;
+    None for a place (a minimiser, SAM's ball), always drawn true to size."""
 
     kind: str
     center: object
@@ -87,6 +90,7 @@ class Shape(NamedTuple):
     to: object = None
     label: str = ""
     role: str = "model"
+    anchor: object = None
 
 
 def ellipse_through(center, A, point):
@@ -114,10 +118,10 @@ def diagonal_geometry(diagnostics):
         if not (norm > 0 and np.all(np.isfinite(scale)) and np.all(scale > 0)):
             return ()
         shapes = [Shape("ellipse", u.x, A=np.diag(1.0 / (scale * norm) ** 2),
-                        label="steps the diagonal preconditioner allows")]
+                        label="steps the diagonal preconditioner allows", anchor=u.x)]
         if u.lr > 0:
             shapes.append(Shape("ellipse", u.x, A=np.eye(len(u.x)) / (u.lr * norm) ** 2,
-                                label="plain SGD's circle, radius lr |g|", role="true"))
+                                label="plain SGD's circle, radius lr |g|", role="true", anchor=u.x))
         return tuple(shapes)
 
     return geometry

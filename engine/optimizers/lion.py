@@ -42,4 +42,5 @@ def lion_geometry(u):
     whatever the size of the gradient (weight decay moves it a little further)."""
     x, lr = u.x, u.lr
     half = np.full(np.shape(x), float(lr))
-    return (Shape("box", x, half=half, label="sign step: a corner of the L∞ box of radius lr"),)
+    return (Shape("box", x, half=half, label="sign step: a corner of the L∞ box of radius lr",
+                  anchor=x),)

@@ -130,6 +130,6 @@ def momentum_geometry(u):
     carried = rho * v if u.hp.form == "velocity" else -u.lr * rho * v
     pushed = -u.lr * u.g
     mid = u.x + carried
-    return (Shape("arrow", u.x, to=mid, label="momentum: ρ v carried over"),
-            Shape("arrow", mid, to=mid + pushed, label="gradient: −lr g"),
-            Shape("arrow", u.x, to=u.x_next, label="the step they add up to", role="true"))
+    return (Shape("arrow", u.x, to=mid, label="momentum: ρ v carried over", anchor=u.x),
+            Shape("arrow", mid, to=mid + pushed, label="gradient: −lr g", anchor=u.x),
+            Shape("arrow", u.x, to=u.x_next, label="the step they add up to", role="true", anchor=u.x))

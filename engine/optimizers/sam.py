@@ -62,6 +62,7 @@ def sam_geometry(u):
         ascent = x + rho * g0 / norm
         g_sam = ctx.objective.grad(ascent[None, :], max(int(t) - 1, 0))[0]
         shapes.append(Shape("point", ascent, label="ascent point x + ρ g/|g|"))
-        shapes.append(Shape("arrow", ascent, to=ascent - float(lr) * g_sam, label="−lr ∇f there"))
-        shapes.append(Shape("arrow", x, to=x - float(lr) * g0, label="−lr ∇f at x", role="true"))
+        shapes.append(Shape("arrow", ascent, to=ascent - float(lr) * g_sam, label="−lr ∇f there", anchor=ascent))
+        shapes.append(Shape("arrow", x, to=x - float(lr) * g0, label="−lr ∇f at x", role="true",
+                            anchor=x))
     return tuple(shapes)
