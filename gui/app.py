@@ -29,7 +29,8 @@ def make_application(argv=None):
         app = QtWidgets.QApplication(list(argv if argv is not None else sys.argv[:1]))
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    app.setApplicationDisplayName("Optimizer Playground")
+    # no applicationDisplayName: Qt appends it to every window title, which already
+    # names the app ("Optimizer Playground — <scene> — Optimizer Playground")
     font = app.font()
     font.setPointSize(BASE_FONT_PT)
     app.setFont(font)
@@ -91,6 +92,8 @@ def build_window(scene=None):
     except SessionError as err:  # valid on paper, but its paths cannot be computed
         raise _usage_error(f"cannot open {scene.title or 'the scene'}: {err}") from None
     window = MainWindow(controller)
+    from gui import restyle
+    restyle.adopt(window)  # started in the remembered dark theme: no light-only colours
     if classification and not window.modes.load_scene(scene):
         raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "
                            f"{window.statusBar().currentMessage()}")
