@@ -151,3 +151,13 @@ def test_a_rule_runs_in_classification_mode_like_the_builtin():
                                 (OptimizerSpec.make("rmsprop", lr=0.01), CONSTANT)], 30, init_seed=0)
     np.testing.assert_allclose(np.asarray(list(mine.rows()), dtype=float), np.asarray(list(ref.rows()), dtype=float),
                                rtol=1e-10)
+
+
+def test_the_lr_sweep_runs_your_rule_like_the_builtin():
+    from engine.sweep import lr_sweep
+
+    install_rule(MOMENTUM)
+    surface = make_surface("rosenbrock")
+    lrs = np.geomspace(1e-4, 1e-2, 12)
+    mine, ref = lr_sweep(surface, [OptimizerSpec.make("custom"), OptimizerSpec.make("momentum")], lrs, 200)
+    assert np.array_equal(np.asarray(mine.final_loss), np.asarray(ref.final_loss), equal_nan=True)
