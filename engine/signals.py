@@ -75,9 +75,10 @@ class Signal:
 @dataclass(frozen=True)
 class Axis:
     key: str
-    label: str
+    label: str  # the plot's x-axis title
     modes: tuple[str, ...]
     doc: str
+    name: str = ""  # the header's short name (the label when empty)
 
 
 # -- surface signals ----------------------------------------------------------------------------
@@ -267,7 +268,7 @@ AXES: dict[str, Axis] = {a.key: a for a in (
          "point); BFGS and L-BFGS add their line search's trial losses, random search its comparisons. "
          "Counted on a replay (engine.results.CountingObjective) for the rules whose cost varies "
          "(surface mode; in classification a replay would retrain: one gradient an update there); "
-         "one gradient an update for the others"),
+         "one gradient an update for the others", name="evaluations"),
     Axis("examples", "examples seen", C, "batch size × updates (full batch: every training point per update)"),
 )}
 

@@ -51,7 +51,7 @@ class SignalPlot(QtWidgets.QWidget):
         self.axis_box = QtWidgets.QComboBox()
         self.axis_box.setToolTip("x axis: what a step costs")
         for axis in S.axes_for(self.mode):
-            self.axis_box.addItem(axis.label, axis.key)
+            self.axis_box.addItem(axis.name or axis.label, axis.key)
             self.axis_box.setItemData(self.axis_box.count() - 1, axis.doc, QtCore.Qt.ItemDataRole.ToolTipRole)
         for box in (self.signal_box, self.axis_box):
             # long titles at presentation size must never widen the plots' column: elide
