@@ -71,7 +71,7 @@ class Hyper:
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         if self.kind == "list":
-            return f"whole numbers separated by '/' (each from 0 to {LIST_MAX}), e.g. 300/600"
+            return f"whole numbers separated by '/', ',' or spaces (each from 0 to {LIST_MAX}), e.g. 300/600"
         what = "a whole number" if self.kind == "int" else "a number"
         upper = f"< {self.hi:g}" if self.open_hi else f"<= {self.hi:g}"
         return f"{what} with {self.lo:g} <= {self.name} {upper}"
@@ -93,7 +93,8 @@ class Hyper:
             if isinstance(text, (list, tuple)):
                 items = list(text)
             elif isinstance(text, str):
-                items = [p for p in text.split("/") if p.strip()] if text.strip() else []
+                # typed in a field: "100, 200" and "100 200" mean what "100/200" means
+                items = [p for p in re.split(r"[/,;\s]+", text) if p]
             else:
                 raise HyperError(owner_msg)
             try:

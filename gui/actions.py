@@ -52,9 +52,13 @@ class WindowActions:
         file.addSeparator()
         self._add(file, "quit", "Quit", "Ctrl+Q", window.close)
 
-        play = bar.addMenu("&Playback")
-        # playback and runs act on the visible mode's controller (a gui.controller_base.Mode)
+        # playback, edits and runs act on the visible mode's controller (a gui.controller_base.Mode)
         act = self.active
+        edit = bar.addMenu("&Edit")
+        self._add(edit, "undo", "Undo scene edit", "Ctrl+Z", lambda: act().undo())
+        self._add(edit, "redo", "Redo scene edit", ["Ctrl+Shift+Z", "Ctrl+Y"], lambda: act().redo())
+
+        play = bar.addMenu("&Playback")
         self._add(play, "play", "Play / pause", "Space", lambda: act().toggle_play())
         self._add(play, "step", "Step forward", ["Right", "N"], lambda: act().step_once())
         self._add(play, "back", "Step back", "Left", lambda: act().step_back())
@@ -99,8 +103,9 @@ class WindowActions:
         window.controls_dock.toggleViewAction().setText("Controls panel")
 
         help_menu = bar.addMenu("&Help")
+        self._add(help_menu, "shortcuts", "Keyboard shortcuts", "F1", self.show_shortcuts)
         self._add(help_menu, "about", "About Optimizer Playground", None, window.show_about)
-        self.menus = {"file": file, "playback": play, "runs": runs, "view": view, "help": help_menu}
+        self.menus = {"file": file, "edit": edit, "playback": play, "runs": runs, "view": view, "help": help_menu}
 
         c.displayChanged.connect(self._display_changed)
         c.sceneChanged.connect(self.sync)
@@ -116,6 +121,17 @@ class WindowActions:
         if dock is not None:
             dock.setVisible(on)
         return dock
+
+    def show_shortcuts(self):
+        """The keyboard-shortcuts window, read from the window's actions each time it opens."""
+        from gui.shortcuts_window import ShortcutsWindow
+
+        if getattr(self, "shortcuts_window", None) is None:
+            self.shortcuts_window = ShortcutsWindow(self.window)
+        self.shortcuts_window.refresh()
+        self.shortcuts_window.show()
+        self.shortcuts_window.raise_()
+        return self.shortcuts_window
 
     def open_rule_editor(self):
         from gui.panels.rule_editor import RuleEditor

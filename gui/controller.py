@@ -94,6 +94,7 @@ class PlaygroundController(ModeController):
             self.message.disconnect(said.append)
         if not ok:
             raise SessionError(said[-1] if said else "the scene could not be shown")
+        self.history.commit()  # the opening scene is where undo stops
 
     # -- reading ------------------------------------------------------------------------------
 

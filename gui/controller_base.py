@@ -26,6 +26,7 @@ from engine.hyper import HyperError
 from engine.registry import OPTIMIZERS, hypers_for
 from engine.session import MAX_RUNS, RunConfig, Scene
 from engine.spec import OptimizerSpec
+from gui.history import SceneHistory
 from gui.transport import Timeline, Transport
 
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")  # what a session file accepts (engine.session)
@@ -147,6 +148,13 @@ class ModeController(QtCore.QObject):
         self.transport.playingChanged.connect(self.playingChanged)
         self.transport.message.connect(self.message)
         self.transport.speedChanged.connect(self._speed_changed)
+        self.history = SceneHistory(self)  # undo/redo of this mode's scene edits
+
+    def undo(self) -> bool:
+        return self.history.undo()
+
+    def redo(self) -> bool:
+        return self.history.redo()
 
     # -- reading ----------------------------------------------------------------------------------
 

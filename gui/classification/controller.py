@@ -67,6 +67,7 @@ class ClassificationController(ModeController):
         self._reported: set[int] = set()
         if scene is None or not self.set_scene(scene):
             self._apply(default_scene())
+        self.history.commit()  # the opening scene is where undo stops
 
     # -- reading ----------------------------------------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""Undo / redo of scene edits (gui.history): every kind of edit, undone and redone,
+restores the exact scene, in both modes; a drag is one entry; playback is not an edit."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pyqtgraph")
+
+from engine.session import Scene  # noqa: E402
+from gui.classification.controller import ClassificationController  # noqa: E402
+from gui.classification.controller import default_scene as classification_scene  # noqa: E402
+from gui.controller import PlaygroundController, default_scene  # noqa: E402
+from gui.history import edit_part  # noqa: E402
+
+
+def check_round_trip(c, edit) -> None:
+    before = c.current_scene()
+    assert edit(c) is not False
+    c.history.commit()
+    after = c.current_scene()
+    assert edit_part(after) != edit_part(before), "the edit changed nothing"
+    assert c.undo()
+    assert edit_part(c.current_scene()) == edit_part(before)
+    assert c.redo()
+    assert edit_part(c.current_scene()) == edit_part(after)
+    assert c.undo()  # leave the scene as it was for the next edit
+
+
+SURFACE_EDITS = {
+    "start point": lambda c: c.set_start((0.5, -1.0)),
+    "knob": lambda c: c.set_hyper(0, "lr", 0.05),
+    "rule": lambda c: c.set_optimizer(0, "momentum"),
+    "schedule": lambda c: c.set_schedule(0, "step:milestones=50,gamma=0.5"),
+    "run added": lambda c: c.add_run("adam"),
+    "run removed": lambda c: c.remove_run(0),
+    "surface": lambda c: c.set_surface("rosenbrock"),
+    "steps": lambda c: c.set_steps(120),
+    "scene loaded": lambda c: c.set_scene(default_scene().replace(surface="himmelblau", start=None, runs=())),
+}
+
+
+@pytest.mark.parametrize("kind", list(SURFACE_EDITS))
+def test_each_surface_edit_is_undone_and_redone_exactly(qtbot, kind):
+    c = PlaygroundController(default_scene())
+    assert c.runs, "the default scene has runs to edit"
+    check_round_trip(c, SURFACE_EDITS[kind])
+
+
+def test_each_classification_edit_is_undone_and_redone_exactly(qtbot):
+    c = ClassificationController(classification_scene().replace(steps=50))
+    for edit in (lambda c: c.set_hyper(0, "lr", 0.02), lambda c: c.add_run("sgd"), lambda c: c.remove_run(0),
+                 lambda c: c.set_seed(3), lambda c: c.set_model("mlp:hidden=8")):
+        check_round_trip(c, edit)
+        c.pause()
+
+
+def test_a_drag_is_one_entry_and_playback_is_none(qtbot):
+    c = PlaygroundController(default_scene())
+    start = c.current_scene()
+    for lr in (0.011, 0.012, 0.013, 0.02):  # one slider drag: no commit in between
+        c.set_hyper(0, "lr", lr)
+    c.history.commit()
+    c.seek(40)
+    c.select_run(len(c.runs) - 1)
+    c.history.commit()
+    assert c.undo()
+    assert edit_part(c.current_scene()) == edit_part(start)
+    assert not c.history.can_undo(), "stepping and selecting were recorded as edits"
+    said = []
+    c.message.connect(said.append)
+    assert not c.undo() and said == ["nothing to undo"]
+
+
+def test_a_drag_commits_after_a_quiet_spell(qtbot):
+    c = PlaygroundController(default_scene())
+    c.set_start((1.0, 1.0))
+    qtbot.waitUntil(c.history.can_undo, timeout=2000)
+
+
+def test_a_new_edit_after_undo_drops_the_redo(qtbot):
+    c = PlaygroundController(default_scene())
+    c.set_start((1.0, 1.0))
+    c.history.commit()
+    c.undo()
+    c.set_steps(77)
+    c.history.commit()
+    assert not c.history.can_redo()
+
+
+def test_modified_since_loaded(qtbot):
+    c = PlaygroundController(default_scene())
+    assert not c.history.modified()
+    c.set_start((1.0, 1.0))
+    assert c.history.modified()
+    c.history.mark_clean()
+    assert not c.history.modified()
+    assert isinstance(c.current_scene(), Scene)
