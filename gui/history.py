@@ -53,7 +53,8 @@ class SceneHistory(QtCore.QObject):
             self._base = current
             self._clean = edit_part(current)
         elif edit_part(current) != edit_part(self._base):
-            self._undo = (self._undo + [self._base])[-DEPTH:]
+            self._undo.append(self._base)  # in place: undo() holds this list
+            del self._undo[:-DEPTH]
             self._redo.clear()
             self._base = current
         else:

@@ -11,6 +11,8 @@ asking which one it is.
 
 from __future__ import annotations
 
+import os
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.session import Scene
@@ -38,6 +40,7 @@ class ModeSwitch(QtCore.QObject):
         self.refusal = ""  # why the last classification scene was refused before its mode existed
         self.stack = QtWidgets.QStackedWidget()
         self.stack.addWidget(window.takeCentralWidget())
+        self.watch_history(window.controller)
         window.setCentralWidget(self.stack)
 
         self.toolbar = QtWidgets.QToolBar("Mode", window)
@@ -105,6 +108,7 @@ class ModeSwitch(QtCore.QObject):
         controller.message.disconnect(messages.append)
         controller.message.connect(self.notify)
         self.classification = controller
+        self.watch_history(controller)
         self.pane = _build_in_base_style(lambda: ClassificationPane(controller), self.stack.addWidget)
         return True
 
@@ -160,8 +164,28 @@ class ModeSwitch(QtCore.QObject):
             action.blockSignals(False)
 
     def update_title(self) -> None:
-        title = self.scene().title
-        self.window.setWindowTitle("Optimizer Playground" + (f" — {title}" if title else ""))
+        sessions = getattr(self.window, "sessions", None)
+        self.window.setWindowTitle(window_title(self.scene().title, sessions.path if sessions else None))
+        self.window.setWindowModified(self.active.history.modified())
+
+    def watch_history(self, controller) -> None:
+        """The title's unsaved-changes mark follows ``controller``'s edits."""
+        controller.history.changed.connect(
+            lambda: controller is self.active and self.window.setWindowModified(controller.history.modified()))
+
+    def confirm_discard(self) -> bool:
+        """Before a preset or a session replaces a scene edited since it was loaded or saved:
+        True to go on. An unedited scene (a lecture's PageDown flow) is never asked about."""
+        self.active.history.commit()  # the edits so far are one undo step, the load the next
+        if not self.active.history.modified():
+            return True
+        answer = QtWidgets.QMessageBox.question(
+            self.window, "Discard your changes?",
+            "The scene on screen was edited since it was opened. Discard those changes?\n"
+            "(Edit > Undo brings them back after all.)",
+            QtWidgets.QMessageBox.StandardButton.Discard | QtWidgets.QMessageBox.StandardButton.Cancel,
+            QtWidgets.QMessageBox.StandardButton.Cancel)
+        return answer == QtWidgets.QMessageBox.StandardButton.Discard
 
     # -- scenes -------------------------------------------------------------------------------
 
@@ -186,6 +210,7 @@ class ModeSwitch(QtCore.QObject):
             if not self.window.controller.set_scene(scene):
                 return False
             self.set_mode("surface")
+        self.active.history.mark_clean()  # loaded: nothing unsaved yet (undo still goes back)
         self.update_title()
         return True
 
@@ -218,3 +243,9 @@ def _hide_for_message(label, bar) -> None:
     if bar.currentMessage() and label.isVisible():
         label.hide()
         label.setAttribute(QtCore.Qt.WidgetAttribute.WA_WState_ExplicitShowHide, False)
+
+
+def window_title(title: str, path: str | None) -> str:
+    """The session file (or the preset's title) and Qt's unsaved-changes mark ``[*]``."""
+    name = os.path.basename(path) if path else title
+    return f"{name}[*] — Optimizer Playground" if name else "Optimizer Playground[*]"

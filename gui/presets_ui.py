@@ -132,6 +132,8 @@ class Presets(QtCore.QObject):
     # -- loading -------------------------------------------------------------------------------
 
     def load(self, key: str) -> bool:
+        if not self.window.modes.confirm_discard():
+            return False
         try:
             scene = load_preset(key)
         except SessionError as err:
@@ -141,6 +143,7 @@ class Presets(QtCore.QObject):
             return False
         self.current = self._by_mode[scene.mode] = key
         self.window.sessions.path = None  # Ctrl+S asks: a preset is not the lecturer's file
+        self.window.modes.update_title()
         self.refresh_note()
         self.window.statusBar().showMessage(f"preset: {scene.title}" + self.position_text(), 8000)
         self.loaded.emit(key)

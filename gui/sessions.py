@@ -99,6 +99,8 @@ class SessionFiles(QtCore.QObject):
 
     def open_path(self, path: str, remember: bool = True, notice: bool = True) -> bool:
         path = os.fspath(path)
+        if not self.window.modes.confirm_discard():
+            return False
         try:
             scene = read_session(path)
         except SessionError as err:
@@ -112,6 +114,7 @@ class SessionFiles(QtCore.QObject):
             store.set_value(store.FOLDER, os.path.dirname(self.path))
             self.fill_recent()
         self.close_notice()
+        self.window.modes.update_title()
         self.window.statusBar().showMessage(f"opened {path}", 6000)
         self.opened.emit(self.path)
         return True
@@ -203,6 +206,8 @@ class SessionFiles(QtCore.QObject):
         store.add_recent(self.path)
         store.set_value(store.FOLDER, os.path.dirname(self.path))
         self.fill_recent()
+        self.window.modes.active.history.mark_clean()
+        self.window.modes.update_title()
         self.window.statusBar().showMessage(f"saved {path}", 6000)
         return True
 

@@ -31,6 +31,7 @@ from gui.views.loss import LossCurvePlot
 from gui.views.schedule import ScheduleView
 from gui.views.signal import SurfaceSignalPlot
 from gui.views.theory import TheoryOverlays
+from gui.wheel_guard import WheelGuard
 
 CONTROLS_WIDTH = 330
 
@@ -65,7 +66,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.controller = controller or PlaygroundController(parent=self)
         if self.controller.parent() is None:
             self.controller.setParent(self)
-        self.setWindowTitle("Optimizer Playground")
+        self.setWindowTitle("Optimizer Playground[*]")  # [*]: unsaved changes (gui.modes.window_title)
         c = self.controller
 
         self.contour = ContourView(c)
@@ -111,6 +112,7 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        self.wheel_guard = WheelGuard(self)  # the wheel scrolls panels, never turns a knob
         self.controls_dock = QtWidgets.QDockWidget("Controls", self)
         self.controls_dock.setObjectName("controls")
         self.controls_dock.setWidget(scroll)

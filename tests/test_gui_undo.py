@@ -79,6 +79,13 @@ def test_a_drag_commits_after_a_quiet_spell(qtbot):
     qtbot.waitUntil(c.history.can_undo, timeout=2000)
 
 
+def test_undo_right_after_an_edit_takes_that_edit_back(qtbot):
+    c = PlaygroundController(default_scene())
+    start = c.start
+    c.set_start((1.0, 1.0))  # no quiet spell before Ctrl+Z
+    assert c.undo() and c.start == start
+
+
 def test_a_new_edit_after_undo_drops_the_redo(qtbot):
     c = PlaygroundController(default_scene())
     c.set_start((1.0, 1.0))

@@ -475,4 +475,6 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         p = vb.mapSceneToView(event.scenePos())
         point = (p.x(), p.y()) if self.controller.surface.dim == 2 else (p.x(),)
-        self.controller.set_start(point)
+        if self.controller.set_start(point):  # a stray click costs nothing: say how to take it back
+            where = ", ".join(f"{v:.3g}" for v in point)
+            self.controller.notify(f"start moved to ({where}) — Ctrl+Z puts it back")
