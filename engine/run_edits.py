@@ -8,6 +8,7 @@ which changed) or raises HyperError for the run the user touched.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from engine.hyper import HyperError
@@ -73,9 +74,32 @@ def with_hyper(runs, i: int, name: str, value, same_lr: bool = False):
                 raise
             continue
         if new != out[j].optimizer:
-            out[j] = replace(out[j], optimizer=new)
+            out[j] = replace(out[j], optimizer=new, name=refreshed_name(out[j], new))
             changed.append(j)
     return tuple(out), changed
+
+
+ALIASES = {"lr": ("lr", "η", "eta", "learning rate")}  # how run names spell a knob
+NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def refreshed_name(run: RunConfig, optimizer) -> str:
+    """Run's own name, true again for ``optimizer``'s values: a name stating a knob
+    ("lr = 0.01 (too low)") gets the new value and loses the verdict in brackets that
+    followed it, which described the old one. A name stating nothing is kept as it is."""
+    name = run.name
+    if not name:
+        return name
+    old = run.optimizer.params
+    for hyper in hypers_for(optimizer.key, optimizer.params):
+        value = optimizer.params.get(hyper.name)
+        if value is None or value == old.get(hyper.name) or isinstance(value, (bool, str, tuple)):
+            continue
+        words = {hyper.name, hyper.label, *ALIASES.get(hyper.name, ())}
+        spelled = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True) if w)
+        pattern = re.compile(rf"(?<!\w)({spelled})(\s*[=:]\s*){NUMBER}(\s*\([^)]*\))?")
+        name = pattern.sub(lambda m, v=value: f"{m.group(1)}{m.group(2)}{v:g}", name)
+    return name
 
 
 def with_schedule(runs, i: int, spec) -> tuple:

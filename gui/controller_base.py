@@ -74,6 +74,7 @@ class Mode(Protocol):
     def set_run_color(self, i: int, color: str) -> bool: ...
     def set_run_polyak(self, i: int, a: float) -> None: ...
     def set_hyper(self, i: int, name: str, value) -> bool: ...
+    def set_same_lr(self, on: bool) -> bool: ...
     def set_optimizer(self, i: int, spec) -> bool: ...
     def set_schedule(self, i: int, spec) -> bool: ...
     def set_schedule_param(self, i: int, name: str, value) -> bool: ...
@@ -322,6 +323,15 @@ class ModeController(QtCore.QObject):
             return False
         return not changed or self._runs_edited(runs, changed)
 
+    def set_same_lr(self, on: bool) -> bool:
+        """Tick "same learning rate": every run takes the selected run's lr at once, not at
+        the next edit."""
+        self.set_display("same_lr", bool(on))
+        if not on or not self.runs:
+            return True
+        lr = self.runs[self.selected].optimizer.params.get("lr")
+        return lr is None or self.set_hyper(self.selected, "lr", lr)
+
     def set_optimizer(self, i: int, spec) -> bool:
         """Run ``i`` gets another rule or many knobs at once (an OptimizerSpec, a spec string
         or a bare key; a bare key keeps the run's lr when the new rule has one). A new rule
@@ -340,7 +350,8 @@ class ModeController(QtCore.QObject):
             self.message.emit(str(err))
             return False
         runs = list(self.runs)
-        runs[i] = replace(old, optimizer=spec, name=old.name if spec.key == old.optimizer.key else "")
+        name = edits.refreshed_name(old, spec) if spec.key == old.optimizer.key else ""
+        runs[i] = replace(old, optimizer=spec, name=name)
         return self._runs_edited(tuple(runs), [i])
 
     def set_schedule(self, i: int, spec) -> bool:

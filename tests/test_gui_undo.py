@@ -104,3 +104,41 @@ def test_modified_since_loaded(qtbot):
     c.history.mark_clean()
     assert not c.history.modified()
     assert isinstance(c.current_scene(), Scene)
+
+
+# -- names that lie (issue 10, item 4) --------------------------------------------------------
+
+def test_a_run_name_stating_the_lr_follows_the_slider_and_the_sweep(qtbot):
+    from engine.presets import load_preset
+
+    c = PlaygroundController(load_preset("lr-too-low-high-1d"))
+    i = next(k for k, r in enumerate(c.runs) if r.name == "lr = 0.01 (too low)")
+    assert c.set_hyper(i, "lr", 0.5)  # what the lecturer's note says to do
+    assert c.runs[i].label == "lr = 0.5"
+    assert "too low" not in c.runs[i].label
+    assert c.set_optimizer(i, "sgd:lr=0.9")  # many knobs at once (the LR sweep, tuning)
+    assert c.runs[i].label == "lr = 0.9"
+    c.set_display("same_lr", True)
+    assert c.set_hyper(i, "lr", 0.25)
+    assert all("0.01" not in r.label and "too low" not in r.label for r in c.runs)
+
+
+def test_a_name_that_states_nothing_is_kept():
+    from engine.run_edits import refreshed_name
+    from engine.session import RunConfig
+    from engine.spec import OptimizerSpec
+
+    run = RunConfig(OptimizerSpec.make("momentum", lr=0.01), name="heavy ball")
+    assert refreshed_name(run, run.optimizer.replace(lr=0.3)) == "heavy ball"
+    run = RunConfig(OptimizerSpec.make("momentum", lr=0.01), name="heavy ball, η = 1e-2")
+    assert refreshed_name(run, run.optimizer.replace(lr=0.3)) == "heavy ball, η = 0.3"
+
+
+def test_ticking_same_lr_gives_every_run_the_selected_runs_lr_at_once(qtbot):
+    c = PlaygroundController(default_scene())
+    lrs = {r.optimizer.params.get("lr") for r in c.runs} - {None}
+    assert len(lrs) > 1, "the default scene's runs start with different rates"
+    c.select_run(0)
+    lr = c.runs[0].optimizer.params["lr"]
+    assert c.set_same_lr(True)
+    assert all(r.optimizer.params.get("lr") in (None, lr) for r in c.runs if "lr" in r.optimizer.params)

@@ -58,7 +58,7 @@ class HyperControls(QtWidgets.QWidget):
         outer.addLayout(self.form)
         self.same_lr = QtWidgets.QCheckBox("Same learning rate for all runs")
         self.same_lr.setToolTip("Moving one run's lr moves every run's lr (to compare rules at equal step size)")
-        self.same_lr.toggled.connect(lambda on: controller.set_display("same_lr", bool(on)))
+        self.same_lr.toggled.connect(lambda on: controller.set_same_lr(bool(on)))
         outer.addWidget(self.same_lr)
         sched_row = QtWidgets.QHBoxLayout()
         sched_row.addWidget(QtWidgets.QLabel("Schedule"))
