@@ -103,8 +103,12 @@ def refreshed_name(run: RunConfig, optimizer) -> str:
 
 
 def with_schedule(runs, i: int, spec) -> tuple:
-    """Runs with run ``i``'s schedule replaced (a ScheduleSpec or a spec string)."""
+    """Runs with run ``i``'s schedule replaced (a ScheduleSpec or a spec string); a bare
+    kind ("cosine", picked from the list) keeps the run's warmup, every kind has one."""
     schedule = spec if isinstance(spec, ScheduleSpec) else ScheduleSpec.parse(str(spec))
+    warmup = runs[i].schedule.params.get("warmup")
+    if isinstance(spec, str) and ":" not in spec and warmup:
+        schedule = ScheduleSpec.make(schedule.key, **{**schedule.params, "warmup": warmup})
     out = list(runs)
     out[i] = replace(out[i], schedule=schedule)
     return tuple(out)

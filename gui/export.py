@@ -278,8 +278,11 @@ class ExportActions(QtCore.QObject):
     # -- dialogs --------------------------------------------------------------------------------
 
     def _ask(self, title: str, name: str, filters: str) -> str:
-        start = os.path.join(self.folder or os.getcwd(), name)
+        from gui import settings as store
+
+        start = os.path.join(self.folder or store.start_folder(), name)
         path, _ = QtWidgets.QFileDialog.getSaveFileName(self.window, title, start, filters)
+        store.remember_folder(path)
         return path
 
     def _done(self, path: str) -> None:

@@ -90,8 +90,7 @@ class SessionFiles(QtCore.QObject):
     # -- opening -------------------------------------------------------------------------------
 
     def _folder(self) -> str:
-        folder = store.text(store.FOLDER)
-        return folder if folder and os.path.isdir(folder) else os.getcwd()
+        return store.start_folder()
 
     def open_dialog(self) -> bool:
         path, _ = QtWidgets.QFileDialog.getOpenFileName(self.window, "Open session", self._folder(), FILTER)

@@ -50,6 +50,21 @@ def flag(key: str, default: bool) -> bool:
     return bool(v)
 
 
+def start_folder() -> str:
+    """Where a file dialog opens: the last folder a file was opened or saved in, else the
+    user's documents (never the working directory, which is wherever the app was started)."""
+    folder = text(FOLDER)
+    if folder and os.path.isdir(folder):
+        return folder
+    docs = QtCore.QStandardPaths.writableLocation(QtCore.QStandardPaths.StandardLocation.DocumentsLocation)
+    return docs if docs and os.path.isdir(docs) else os.path.expanduser("~")
+
+
+def remember_folder(path: str) -> None:
+    if path:
+        set_value(FOLDER, os.path.dirname(os.path.abspath(path)))
+
+
 def set_value(key: str, v) -> None:
     s = settings()
     s.setValue(key, v)

@@ -166,3 +166,17 @@ def test_a_click_on_the_map_says_how_to_take_it_back(window, qtbot):
     view._clicked(Click())
     assert window.controller.start == pytest.approx((target.x(), target.y()), rel=1e-6, abs=1e-6)
     assert any("Ctrl+Z" in s for s in said)
+
+
+def test_file_dialogs_open_in_the_last_folder_not_the_working_directory(window, tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(QtWidgets.QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, folder, filters: (seen.append(folder), ("", ""))[1]))
+    window.sessions.open_dialog()
+    assert seen[-1] != str(tmp_path) and seen[-1]
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    assert window.sessions.save_to(str(lectures / "a.json"))
+    window.sessions.open_dialog()
+    assert seen[-1] == str(lectures)

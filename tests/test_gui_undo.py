@@ -142,3 +142,18 @@ def test_ticking_same_lr_gives_every_run_the_selected_runs_lr_at_once(qtbot):
     lr = c.runs[0].optimizer.params["lr"]
     assert c.set_same_lr(True)
     assert all(r.optimizer.params.get("lr") in (None, lr) for r in c.runs if "lr" in r.optimizer.params)
+
+
+def test_picking_another_schedule_keeps_warmup(qtbot):
+    c = PlaygroundController(default_scene())
+    assert c.set_schedule(0, "constant:warmup=20")
+    assert c.set_schedule(0, "cosine")
+    assert c.runs[0].schedule.params.get("warmup") == 20
+
+
+@pytest.mark.parametrize("typed", ["100, 200", "100 200", "100/200", " 100 ,200 "])
+def test_milestones_accept_commas_spaces_and_slashes(qtbot, typed):
+    c = PlaygroundController(default_scene())
+    assert c.set_schedule(0, "step")
+    assert c.set_schedule_param(0, "milestones", typed)
+    assert c.runs[0].schedule.params["milestones"] == (100, 200)

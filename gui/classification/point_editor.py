@@ -13,10 +13,13 @@ of the dataset on screen, so "move this one point of the moons" is two clicks.
 
 from __future__ import annotations
 
+import os
+
 from PySide6 import QtCore, QtWidgets
 
 from engine.hyper import HyperError
 from engine.spec import split_spec
+from gui import settings as store
 from gui import theme
 from surfaces.classification.points import MAX_CLASSES, PointSet, read_points_file
 
@@ -253,12 +256,15 @@ class PointsBox(QtWidgets.QWidget):
         self.count.setText(f"{len(points)} points, {points.n_classes} classes{split}")
 
     def _load(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load points", "",
+        path, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load points", store.start_folder(),
                                                         "CSV files (*.csv *.txt);;All files (*)")
+        store.remember_folder(path)
         if path:
             self.editor.load(path)
 
     def _save(self) -> None:
-        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save points", "points.csv", "CSV files (*.csv)")
+        start = os.path.join(store.start_folder(), "points.csv")
+        path, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Save points", start, "CSV files (*.csv)")
+        store.remember_folder(path)
         if path:
             self.editor.save(path)
