@@ -6,7 +6,8 @@ the back of a hall. PageDown / PageUp (what clickers send) step through the play
 B blanks the screen (B again brings it back), Esc or F5 restores the previous layout.
 The lecturer's note is never drawn on the projected window: F6 shows it in a small
 separate "Lecturer notes" window, which opens by itself on a second screen (the
-laptop's) when there is one.
+laptop's) when there is one; on a single screen F6 puts it in a small bottom-right
+corner, off the middle of the slide.
 
 Theme (View > Theme, T): light for projectors, dark for dim rooms; everything follows,
 the plots included, and the choice is remembered.
@@ -69,6 +70,22 @@ class LecturerNotes(QtWidgets.QWidget):
         hint = QtWidgets.QLabel("PgDown / PgUp: next / previous preset · Space: play · B: blank · Esc: leave")
         hint.setWordWrap(True)
         lay.addWidget(hint)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if len(QtGui.QGuiApplication.screens()) == 1:
+            self.to_corner()
+
+    def to_corner(self) -> None:
+        """One screen (the projector mirrors it, or it is the projector): no place is
+        hidden from the hall, so the notes take a small bottom-right corner, where the
+        plots keep their axis labels and the paths rarely go, instead of the middle of
+        the slide. F6 hides them again."""
+        area = (self.main.screen() or QtGui.QGuiApplication.primaryScreen()).availableGeometry()
+        w = max(280, min(440, int(area.width() * 0.28)))
+        h = max(200, min(320, int(area.height() * 0.3)))
+        self.resize(w, h)
+        self.move(area.right() - w - 12, area.bottom() - h - 12)
 
     def refresh(self) -> None:
         presets = self.main.presets

@@ -180,3 +180,20 @@ def test_file_dialogs_open_in_the_last_folder_not_the_working_directory(window, 
     assert window.sessions.save_to(str(lectures / "a.json"))
     window.sessions.open_dialog()
     assert seen[-1] == str(lectures)
+
+
+def test_f6_on_one_screen_puts_the_notes_in_a_corner_not_over_the_slide(window, qtbot):
+    assert len(QtGui.QGuiApplication.screens()) == 1
+    assert window.presets.load("lr-too-low-high-1d")
+    window.presentation.toggle()
+    try:
+        window.presets.toggle_note(True)
+        notes = window.presentation.notes
+        assert notes.isVisible()
+        area = window.screen().availableGeometry()
+        box = notes.frameGeometry()
+        assert box.width() <= max(area.width() * 0.3, 300) and box.height() <= max(area.height() * 0.32, 260)
+        assert not box.contains(area.center()), "the notes cover the middle of the slide"
+        assert box.right() > area.center().x() and box.bottom() > area.center().y()
+    finally:
+        window.presentation.leave()
