@@ -197,3 +197,13 @@ def test_f6_on_one_screen_puts_the_notes_in_a_corner_not_over_the_slide(window, 
         assert box.right() > area.center().x() and box.bottom() > area.center().y()
     finally:
         window.presentation.leave()
+
+
+def test_a_preset_opens_paused_at_step_0_even_while_playing(window, qtbot):
+    c = window.controller
+    c.play()
+    qtbot.waitUntil(lambda: c.step > 0, timeout=3000)
+    assert window.presets.load("optimizer-race")
+    assert not c.playing and c.step == 0
+    qtbot.wait(100)
+    assert c.step == 0
