@@ -137,6 +137,10 @@ def main(preset=None, session=None) -> int:
     shell.restore(window, open_last=scene is None and not first_paint)
     window.modes.update_title()
     window.show()
+    if not first_paint:
+        from gui.shortcuts_window import first_start_hint
+
+        first_start_hint(window)
     from PySide6 import QtCore
 
     if first_paint:

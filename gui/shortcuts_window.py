@@ -6,6 +6,9 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 NATIVE = QtGui.QKeySequence.SequenceFormat.NativeText
+HINT_SHOWN = "help/first_start_hint"
+FIRST_START_HINT = ("Welcome: Space plays, drag the start point on the map, Ctrl+Z undoes any edit, "
+                    "F5 presents, F1 lists every key")
 
 
 def shortcut_rows(window) -> list[tuple[str, str]]:
@@ -46,3 +49,14 @@ class ShortcutsWindow(QtWidgets.QDialog):
                 item = QtWidgets.QTableWidgetItem(value)
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(r, col, item)
+
+
+def first_start_hint(window) -> bool:
+    """The short hint on the very first start only (remembered in the settings)."""
+    from gui import settings as store
+
+    if store.flag(HINT_SHOWN, False):
+        return False
+    store.set_value(HINT_SHOWN, True)
+    window.statusBar().showMessage(FIRST_START_HINT, 20000)
+    return True

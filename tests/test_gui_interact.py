@@ -207,3 +207,13 @@ def test_a_preset_opens_paused_at_step_0_even_while_playing(window, qtbot):
     assert not c.playing and c.step == 0
     qtbot.wait(100)
     assert c.step == 0
+
+
+def test_the_first_start_hint_shows_once(window):
+    from gui.shortcuts_window import FIRST_START_HINT, first_start_hint
+
+    assert first_start_hint(window)
+    assert window.statusBar().currentMessage() == FIRST_START_HINT
+    window.statusBar().clearMessage()
+    assert not first_start_hint(window)
+    assert window.statusBar().currentMessage() == ""
