@@ -217,3 +217,23 @@ def test_the_first_start_hint_shows_once(window):
     window.statusBar().clearMessage()
     assert not first_start_hint(window)
     assert window.statusBar().currentMessage() == ""
+
+
+def test_typed_start_fields_move_the_start_and_follow_it(window, qtbot):
+    fields = window.scene_controls.start_fields
+    c = window.controller
+    x0, y0 = fields.fields
+    x0.setText("-1.5")
+    y0.setText("2")
+    assert fields.apply()
+    assert c.start == (-1.5, 2.0)
+    c.history.commit()
+    c.set_start((0.25, 0.75))
+    assert (x0.text(), y0.text()) == ("0.25", "0.75")
+    c.history.commit()
+    x0.setText("abc")
+    assert not fields.apply()
+    assert c.start == (0.25, 0.75) and not c.history.can_redo()
+    fields.sync()
+    assert fields.apply() and not c.history.can_redo()  # untouched text: no edit
+    assert c.undo() and c.start == (-1.5, 2.0)

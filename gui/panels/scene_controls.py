@@ -12,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from engine import limits
 from gui.panels.formula_editor import FormulaEditor
 from gui.panels.knob import Knob
+from gui.panels.start_fields import StartFields
 
 # Ranges from engine.limits (the ones session files and the command line accept); the
 # knobs only word the tooltips for this panel.
@@ -50,6 +51,9 @@ class SceneControls(QtWidgets.QWidget):
         layout.addLayout(self.params_box)
         self.param_knobs: dict[str, Knob] = {}
         self._params_key = None
+
+        self.start_fields = StartFields(controller)
+        layout.addWidget(self.start_fields)
 
         self.noise = Knob(NOISE, "noise σ")
         self.noise.edited.connect(lambda v: self._apply(self.noise, controller.set_noise, v))
