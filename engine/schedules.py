@@ -98,7 +98,7 @@ class ScheduleRecord:
 SCHEDULES: dict[str, ScheduleRecord] = {r.key: r for r in (
     ScheduleRecord("constant", "Constant", constant, (_WARMUP,)),
     ScheduleRecord("step", "Step decay", step, (
-        Hyper("milestones", (), kind="list", doc="steps where the rate is multiplied by gamma"),
+        Hyper("milestones", (), kind="list", doc="steps where the rate is multiplied by gamma, e.g. 100, 200"),
         Hyper("gamma", 0.1, 0.0, 1.0, doc="factor at each milestone"), _WARMUP),
         "seed 001: step decay, e.g. x0.1 at epochs 30, 60, 90"),
     ScheduleRecord("exponential", "Exponential decay", exponential, (
