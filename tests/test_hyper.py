@@ -66,7 +66,8 @@ def test_list_parsing():
     assert MILESTONES.parse("") == () and MILESTONES.parse("5") == (5,)
     assert MILESTONES.parse([20, 10]) == (10, 20)
     assert MILESTONES.parse(" 1 / 2 ") == (1, 2)
-    for bad in ("3,4", "a/b", "1.5/2", "-1/3", 3, "/".join(["1"] * 101)):
+    assert MILESTONES.parse("3,4") == MILESTONES.parse("3 4") == MILESTONES.parse("3, 4") == (3, 4)  # as typed
+    for bad in ("3;x", "a/b", "1.5/2", "-1/3", 3, "/".join(["1"] * 101)):
         with pytest.raises(HyperError, match=r"milestones=.*whole numbers separated by '/'"):
             MILESTONES.parse(bad)
 
