@@ -38,7 +38,7 @@ class SceneHistory(QtCore.QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(QUIET_MS)
         self._timer.timeout.connect(self.commit)
-        for name in ("sceneChanged", "runsChanged", "runChanged", "tracesChanged", "settingsChanged"):
+        for name in ("sceneChanged", "runsChanged", "runChanged", "settingsChanged"):  # not per-tick signals
             getattr(mode, name).connect(self.touch)
 
     def touch(self, *_args) -> None:
