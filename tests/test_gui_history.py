@@ -132,3 +132,43 @@ def test_the_edit_menu_undoes_in_the_visible_mode(qtbot):
     win.commands.by_name["redo"].trigger()
     assert c.scene.start == (1.0, 1.0)
     QtCore.QCoreApplication.processEvents()
+
+
+# -- the mouse wheel scrolls the controls, it does not turn the knob under the pointer -----------
+
+
+def _wheel(widget, dy=-120):
+    from PySide6 import QtGui
+
+    pos = QtCore.QPointF(widget.width() / 2, widget.height() / 2)
+    event = QtGui.QWheelEvent(pos, widget.mapToGlobal(pos), QtCore.QPoint(0, 0), QtCore.QPoint(0, dy),
+                              QtCore.Qt.MouseButton.NoButton, QtCore.Qt.KeyboardModifier.NoModifier,
+                              QtCore.Qt.ScrollPhase.NoScrollPhase, False)
+    QtCore.QCoreApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_over_an_unfocused_knob_scrolls_the_panel(qtbot):
+    from PySide6 import QtWidgets
+
+    from gui.window import MainWindow
+
+    win = MainWindow(PlaygroundController(default_scene().replace(steps=60)))
+    qtbot.addWidget(win)
+    win.resize(1280, 640)  # short: the controls column scrolls
+    win.show()
+    qtbot.waitExposed(win)
+    scroll = win.controls_dock.widget()
+    combo = win.scene_controls.findChild(QtWidgets.QComboBox)
+    slider = win.hyper_controls.findChild(QtWidgets.QSlider)
+    before = (combo.currentIndex(), slider.value(), c_scene := _scene(win.controller))
+    bar = scroll.verticalScrollBar()
+    assert bar.maximum() > 0, "the column should need scrolling at this height"
+    for knob in (combo, slider):
+        _wheel(knob)
+    assert (combo.currentIndex(), slider.value(), _scene(win.controller)) == before
+    assert bar.value() > 0  # the panel scrolled instead
+    assert c_scene == before[2]
+    combo.setFocus()  # a knob the user clicked or tabbed to takes the wheel as usual
+    qtbot.waitUntil(combo.hasFocus, timeout=2000)
+    _wheel(combo)
+    assert combo.currentIndex() != before[0]
