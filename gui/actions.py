@@ -104,7 +104,6 @@ class WindowActions:
         window.controls_dock.toggleViewAction().setText("Controls panel")
 
         help_menu = bar.addMenu("&Help")
-        self._add(help_menu, "shortcuts", "Keyboard shortcuts", "F1", window.show_shortcuts)
         self._add(help_menu, "about", "About Optimizer Playground", None, window.show_about)
         self.menus = {"file": file, "edit": edit, "playback": play, "runs": runs, "view": view, "help": help_menu}
 
@@ -170,6 +169,19 @@ class WindowActions:
             action.blockSignals(True)
             action.setChecked(on)
             action.blockSignals(False)
+
+
+def shortcut_help(actions: WindowActions) -> str:
+    lines = []
+    for name in ("play", "step", "back", "reset", "end", "faster", "slower", "select1", "screenshot", "quit",
+                 "mode_surface", "mode_classification", "open", "save", "browse_presets", "presentation",
+                 "next_preset", "previous_preset", "blank", "note", "toggle_theme"):
+        a = actions.by_name.get(name)
+        if a is None:
+            continue
+        keys = ", ".join(s.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
+        lines.append(f"{keys:>16}   {a.text()}")
+    return "\n".join(lines)
 
 
 def about_box(parent, text: str) -> None:

@@ -7,6 +7,8 @@ Built the same way by the app and by ``main.py render`` (offscreen).
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import shell
@@ -22,7 +24,6 @@ from gui.panels.scene_controls import SceneControls
 from gui.presentation import Presentation
 from gui.presets_ui import Presets
 from gui.sessions import SessionFiles
-from gui.shortcuts import ShortcutsWindow, shortcuts_html
 from gui.statusbar import PlaygroundStatusBar
 from gui.transport_bar import TransportBar
 from gui.views.contour import ContourView
@@ -35,11 +36,20 @@ from gui.wheel_guard import guard_wheel
 CONTROLS_WIDTH = 330
 
 
-def about_html(window) -> str:
-    """The About text: what the app is and every key of every action (gui.shortcuts)."""
+def about_html(commands) -> str:
+    """The About text: what the app is and every key of every action (read from the
+    actions themselves, so it cannot miss one), in a left-aligned table."""
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    rows = []
+    for action in commands.by_name.values():
+        keys = ", ".join(k.toString(native) for k in action.shortcuts() if not k.isEmpty())
+        if keys:
+            text = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+            rows.append(f"<tr><td style='padding-right:14px'><b>{html.escape(keys)}</b></td>"
+                        f"<td>{html.escape(text)}</td></tr>")
     return ("<p><b>Optimizer Playground</b>: optimizers moving live on loss surfaces and on a "
-            "toy classification problem.</p><p>Keyboard (also Help &gt; Keyboard shortcuts, F1):</p>"
-            + shortcuts_html(window))
+            "toy classification problem.</p><p>Keyboard:</p>"
+            f"<table cellspacing='0' cellpadding='1' align='left'>{''.join(rows)}</table>")
 
 
 def _group(title: str, widget: QtWidgets.QWidget) -> QtWidgets.QGroupBox:
@@ -168,13 +178,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.sessions.save_to(path) if path else self.sessions.save()
 
     def show_about(self) -> None:
-        about_box(self, about_html(self))
-
-    def show_shortcuts(self) -> ShortcutsWindow:
-        """Help > Keyboard shortcuts (F1): made anew, so it lists the actions as they are."""
-        self.shortcuts_window = ShortcutsWindow(self)
-        self.shortcuts_window.show()
-        return self.shortcuts_window
+        about_box(self, about_html(self.commands))
 
     def closeEvent(self, event):
         self.controller.pause()

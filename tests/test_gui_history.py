@@ -172,28 +172,3 @@ def test_the_wheel_over_an_unfocused_knob_scrolls_the_panel(qtbot):
     qtbot.waitUntil(combo.hasFocus, timeout=2000)
     _wheel(combo)
     assert combo.currentIndex() != before[0]
-
-
-# -- Help > Keyboard shortcuts (F1), generated from the actions ----------------------------------
-
-
-def test_the_shortcuts_window_lists_every_key_of_every_action(qtbot):
-    from PySide6 import QtGui
-
-    from gui.shortcuts import shortcut_rows
-    from gui.window import MainWindow
-
-    win = MainWindow(PlaygroundController(default_scene().replace(steps=60)))
-    qtbot.addWidget(win)
-    native = QtGui.QKeySequence.SequenceFormat.NativeText
-    listed = {keys for _group, keys, _text in shortcut_rows(win)}
-    keyed = [a for a in win.findChildren(QtGui.QAction) if any(not k.isEmpty() for k in a.shortcuts())]
-    assert len(keyed) > 30
-    for action in keyed:
-        keys = ", ".join(k.toString(native) for k in action.shortcuts() if not k.isEmpty())
-        assert keys in listed, f"{action.text()!r} ({keys}) is missing from the shortcuts window"
-    assert win.commands.by_name["shortcuts"].shortcut().toString() == "F1"
-    window = win.show_shortcuts()
-    text = window.browser.toPlainText()
-    assert "Undo" in text and "Ctrl+Z" in text and "Play / pause" in text
-

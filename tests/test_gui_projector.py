@@ -284,7 +284,7 @@ def test_window_title_names_the_app_once(qtbot):
 def test_about_lists_every_shortcut_left_aligned(window):
     from gui.window import about_html
 
-    text = about_html(window)
+    text = about_html(window.commands)
     native = QtGui.QKeySequence.SequenceFormat.NativeText
     with_keys = [a for a in window.commands.by_name.values() if not a.shortcut().isEmpty()]
     assert len(with_keys) > 20
