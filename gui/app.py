@@ -145,8 +145,10 @@ def main(preset=None, session=None) -> int:
 
     if first_paint:
         _exit_after_first_paint(window)
-    elif window.modes.active.step == 0:
-        QtCore.QTimer.singleShot(250, window.modes.active.play)  # the race starts as soon as it is visible
+    elif scene is None and window.modes.active.step == 0:
+        # a plain start shows the race at once; a preset or a session opens paused at its
+        # step, so the lecturer can ask "where will it go?" before pressing Space
+        QtCore.QTimer.singleShot(250, window.modes.active.play)
     return int(app.exec())
 
 
