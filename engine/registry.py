@@ -37,6 +37,10 @@ MOMENTUM = Hyper("momentum", 0.9, 0.0, 0.999, symbol="rho", torch="momentum",
 SCHEDULE_MU = Hyper("momentum_schedule", "none", kind="choice", choices=("none", "sutskever"),
                     doc="sutskever: mu_t = min(1 - 2^(-1 - log2(floor(t/250) + 1)), mu_max) (seed 004)")
 MU_MAX = Hyper("mu_max", 0.99, 0.0, 0.999, symbol="mu_max", doc="cap of Sutskever's momentum schedule")
+# 250 in the paper's long runs; a demo of a few hundred steps needs a shorter period to
+# climb to mu_max (0.99 is reached at t = 49 * period).
+MU_PERIOD = Hyper("mu_period", 250, 1, 10_000, kind="int", symbol="T_mu",
+                  doc="updates between raises of Sutskever's schedule (250 in the paper)")
 C1 = Hyper("c1", 1e-4, 1e-8, 0.5, log=True, symbol="c1", doc="Armijo sufficient-decrease constant")
 
 
@@ -127,14 +131,14 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         LR(0.01), MOMENTUM,
         Hyper("form", "torch", kind="choice", choices=("torch", "velocity"),
               doc="torch: v <- rho v + g, x <- x - lr v;  velocity: v <- rho v - lr g, x <- x + v"),
-        SCHEDULE_MU, MU_MAX, WD), _momentum.momentum,
+        SCHEDULE_MU, MU_MAX, MU_PERIOD, WD), _momentum.momentum,
         state_names=("v",), state_init=(0.0,), reference="seed 001, 002, 003, 004 (Polyak 1964)",
         summary="a velocity that accumulates gradients"),
     OptimizerRecord("nesterov", "Nesterov momentum", "gradient descent", (
         LR(0.01), MOMENTUM,
         Hyper("form", "torch", kind="choice", choices=("torch", "lookahead"),
               doc="torch: change of variables;  lookahead: gradient at x + rho v"),
-        SCHEDULE_MU, MU_MAX, WD), _momentum.nesterov,
+        SCHEDULE_MU, MU_MAX, MU_PERIOD, WD), _momentum.nesterov,
         state_names=("v",), state_init=(0.0,), lookahead=_momentum.nesterov_lookahead,
         reference="seed 001, 003, 004 (Nesterov 1983, Sutskever et al. 2013)",
         summary="momentum that looks ahead before it steps"),
