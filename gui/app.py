@@ -94,6 +94,10 @@ def build_window(scene=None):
     classification = scene is not None and scene.mode == "classification"
     controller = PlaygroundController(None if classification else scene)
     window = MainWindow(controller)
+    if scene is not None and not classification:
+        from gui import framing
+
+        framing.apply(window, scene)
     if classification and not window.modes.load_scene(scene):
         raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "
                            f"{window.statusBar().currentMessage()}")

@@ -11,6 +11,8 @@ import time
 
 from PySide6 import QtCore
 
+from gui.cues import stop_before
+
 SPEED_MIN, SPEED_MAX = 1.0, 5000.0
 TICK_MS = 16  # ~60 Hz
 
@@ -104,11 +106,11 @@ class PlaybackMixin:
         now = time.perf_counter()
         dt = min(now - self._last_tick, 0.1)  # a stalled frame must not jump ahead by seconds
         self._last_tick = now
-        end = self.last_step
+        end = stop_before(self.scene.cues, self.step, self.last_step)  # a preset's cue pauses here
         self._pos = min(self._pos + self.scene.speed * dt, float(end))
         k = int(self._pos)
         if k != self.step:
             self.step = k
             self.stepChanged.emit(k)
         if k >= end:
-            self.pause()
+            self.pause()  # the end, or a cue

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.presets import PRESET_DIR, list_presets, load_preset
 from engine.session import SessionError
+from gui import cues
 from gui import settings as store
 
 PLAYLIST_DIR = PRESET_DIR.parent / "playlists"
@@ -173,6 +174,9 @@ class Presets(QtCore.QObject):
     def step(self, delta: int) -> bool:
         """PageDown / PageUp: the next / previous preset of the playlist (from the first
         one when the scene on screen is not in it)."""
+        presentation = getattr(self.window, "presentation", None)
+        if delta > 0 and presentation is not None and presentation.active and cues.advance(self.window.modes.active):
+            return True  # the scene's next cue (or its end) before the next preset
         keys = self.keys()
         if not keys:
             return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gui import shell, theme
+from gui import framing, shell, theme
 from gui.actions import WindowActions, about_box, shortcut_help
 from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
@@ -153,6 +153,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.commands = WindowActions(self)
         self.theory = TheoryOverlays(self)
         self.analysis.install_shortcuts(self)
+        self.cue_banner = framing.install_surface_banner(self)  # a preset's stops, over the map
         shell.install(self)  # modes, sessions, presets, presentation (gui.shell)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
 

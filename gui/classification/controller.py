@@ -31,6 +31,7 @@ from engine.registry import hypers_for
 from engine.session import MAX_RUNS, MAX_STEPS, PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.training import check_optimizer_fits, problem_from_scene, state_memory
+from gui.cues import cue_at, stop_before
 
 from .blas import limit_blas_threads
 from .live import LiveTrainer
@@ -392,6 +393,11 @@ class ClassificationController(QtCore.QObject):
 
     # -- playing -------------------------------------------------------------------------------------
 
+    @property
+    def last_step(self) -> int:
+        """Where playing stops (the surface controller's name for it)."""
+        return self._scene.steps
+
     def play(self) -> None:
         if self.playing or self.trainer is None:
             return
@@ -464,10 +470,13 @@ class ClassificationController(QtCore.QObject):
         self._fit += max(TICK_BUDGET_MS - self._draw_ms, 1.0) / max(self._step_ms, 1e-3)
         self._fit = min(self._fit, 2.0 * TICK_BUDGET_MS / max(self._step_ms, 1e-3))
         n = min(int(self._credit), max(int(self._fit), 1))
+        n = min(n, stop_before(self._scene.cues, self.step, self._scene.steps) - self.step)
         if n < 1:
             return
         self._fit = max(self._fit - n, 0.0)
         self._credit = min(self._credit - n, self._scene.speed * 0.05)
         self.steps_per_tick = n
         self._advance(n)
+        if cue_at(self._scene.cues, self.step) is not None:
+            self.pause()  # a preset's stop: the lecturer asks, then plays on
         self.tick_ms = (time.perf_counter() - now) * 1e3

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui import theme
+from gui.views.line_style import styled_pen
 
 
 class ScheduleView(pg.PlotWidget):
@@ -61,7 +62,7 @@ class ScheduleView(pg.PlotWidget):
     def _draw_run(self, i: int) -> None:
         run = self.controller.runs[i]
         curve = self.curves[i]
-        curve.setPen(theme.pen(run.color, 1.0))
+        curve.setPen(styled_pen(run.color, 1.0, run.dash))
         data = self._lr_curve(i)
         log = bool(self.controller.display("log_lr"))
         if data is None or not run.visible:

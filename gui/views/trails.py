@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
 from gui import theme
+from gui.views.line_style import styled_pen, symbol
 
 HEAD_SIZE = 13
 DOT_SIZE = 4
@@ -101,15 +102,20 @@ class TrailLayer:
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
         items = self.items[i]
-        key = (run.color, run.visible, self.width, theme.LINE_SCALE, theme.MARKER_SCALE)
+        key = (run.color, run.visible, run.dash, run.marker, self.width, theme.LINE_SCALE, theme.MARKER_SCALE)
         if getattr(items, "style", None) == key:
             return False
         items.style = key
         color = QtGui.QColor(run.color)
         items.thin = False
-        items.trail.setPen(theme.pen(color, self.width))
-        items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
+        items.trail.setPen(styled_pen(color, self.width, run.dash))
+        # drawn as separate segments a dash pattern restarts at every iterate (looks solid
+        # where steps are short); stroke a dashed trail as one path
+        items.trail.setSegmentedLineMode("on" if run.dash == "solid" else "off")
+        # the average must differ from its own run's trail: the other dash, or dots
+        items.polyak.setPen(styled_pen(color, self.width, "dot" if run.dash == "dash" else "dash"))
         items.dots.setBrush(self._brush(run.color))
+        items.dots.setSymbol(symbol(run.marker))
         items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
         items.dots.setPen(None)
         if items.trail.isVisible() != run.visible:
@@ -131,7 +137,7 @@ class TrailLayer:
 
     def draw(self, step: int, runs, statuses) -> None:
         """Show every trail up to ``step`` (rows 0..step), heads and divergence marks."""
-        head_pos, head_brush, cross_pos, cross_pen = [], [], [], []
+        head_pos, head_brush, head_symbol, cross_pos, cross_pen = [], [], [], [], []
         for i, (items, pts, run) in enumerate(zip(self.items, self.points, runs)):
             if not len(pts):
                 continue
@@ -141,7 +147,7 @@ class TrailLayer:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
                         items.thin = thin
-                        items.trail.setPen(theme.pen(run.color, 1.0 if thin else self.width))
+                        items.trail.setPen(styled_pen(run.color, 1.0 if thin else self.width, run.dash))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
                 want = n if self.show_dots and n <= MAX_DOTS else 0
@@ -158,12 +164,13 @@ class TrailLayer:
                     items.shown_polyak = n
                 head_pos.append(pts[n - 1])
                 head_brush.append(self._brush(run.color))
+                head_symbol.append(symbol(run.marker))
                 leaves = self.exits[i] if self.exits[i] is not None else len(pts) - 1
                 if statuses[i] == "diverged" and (n == len(pts) or n - 1 > leaves):
                     cross_pos.append(pts[min(leaves, n - 1)])
                     cross_pen.append(self._cross_pen(run.color))
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush,
-                           size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol="o")
+                           size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol=head_symbol)
         self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
                              size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
 
@@ -185,7 +192,7 @@ class TrailLayer:
         Rebuilt only when colours, visibility or the extras change; a new label (a
         slider moved the lr in "Adam (lr 0.01)") is set in place, which is ~50x cheaper.
         """
-        shown = [(r.color, lab) for r, lab in zip(runs, labels) if r.visible]
+        shown = [((r.color, r.dash, r.marker), lab) for r, lab in zip(runs, labels) if r.visible]
         structure = (tuple(c for c, _ in shown), tuple(t for _, t in extras))
         if structure == self._legend_key and len(self.legend.items) == len(shown) + len(extras):
             for (_sample, label_item), (_c, text) in zip(self.legend.items, shown):
@@ -194,8 +201,12 @@ class TrailLayer:
             return
         self._legend_key = structure
         self.legend.clear()
-        for color, label in shown:
-            # a thick stand-in: the legend must show the colour from the back of the room
-            self.legend.addItem(pg.PlotDataItem(pen=theme.pen(color, 4.0)), label)
+        for (color, dash, marker), label in shown:
+            # a thick stand-in: the legend must show the colour from the back of the room,
+            # and the dash and marker that tell the run apart without colour
+            sample = pg.PlotDataItem(pen=styled_pen(color, 4.0 if dash == "solid" else 3.0, dash),
+                                     symbol=symbol(marker), symbolBrush=self._brush(color),
+                                     symbolPen=theme.outline_pen(), symbolSize=10 * theme.MARKER_SCALE)
+            self.legend.addItem(sample, label)
         for sample, text in extras:
             self.legend.addItem(sample, text)

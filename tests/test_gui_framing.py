@@ -1,0 +1,117 @@
+"""What a preset frames, in the real window (pytest-qt, offscreen): each run's dash and
+marker on the trail, the head, the legend and the loss curve; cues that pause playback
+and show their line over the plot, and PageDown in presentation mode going to the next
+cue before the next preset; the tab that opens and the plots shown."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pyqtgraph")
+
+from PySide6 import QtCore  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from engine.session import Scene  # noqa: E402
+from gui import restyle  # noqa: E402
+from gui import settings as store  # noqa: E402
+from gui.controller import PlaygroundController, default_scene  # noqa: E402
+from gui.views.line_style import SYMBOLS  # noqa: E402
+from gui.window import MainWindow  # noqa: E402
+
+Key = QtCore.Qt.Key
+Pen = QtCore.Qt.PenStyle
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings_and_theme():
+    store.settings().clear()
+    yield
+    restyle.switch([], name="light", scale=1.0)
+    store.settings().clear()
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(PlaygroundController(default_scene()))
+    qtbot.addWidget(win)
+    win.resize(900, 640)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    win.setFocus()
+    return win
+
+
+def styled_scene(**changes) -> Scene:
+    data = {"version": 1, "title": "styles", "surface": "quadratic", "steps": 40, "speed": 1000,
+            "start": [-2.5, 1.5],
+            "runs": [{"optimizer": "sgd:lr=0.1", "color": "#0072B2"},
+                     {"optimizer": "sgd:lr=0.1", "color": "#D55E00", "style": {"dash": "dash", "marker": "square"}}]}
+    data.update(changes)
+    return Scene.from_dict(data)
+
+
+def test_runs_with_the_same_path_differ_in_dash_and_marker(window):
+    window.sessions.show_scene(styled_scene())
+    c = window.controller
+    c.jump_to_end()
+    solid, dashed = window.contour.trails.items
+    assert solid.trail.opts["pen"].style() == Pen.SolidLine
+    assert dashed.trail.opts["pen"].style() == Pen.CustomDashLine
+    assert window.loss.curves[1].opts["pen"].style() == Pen.CustomDashLine
+    assert window.loss.curves[0].opts["pen"].style() == Pen.SolidLine
+    heads = window.contour.trails.heads.data["symbol"]
+    assert list(heads) == [SYMBOLS["circle"], SYMBOLS["square"]]
+    assert dashed.dots.opts["symbol"] == SYMBOLS["square"]
+    samples = [sample for sample, _label in window.contour.legend.items][:2]
+    assert [s.item.opts["symbol"] for s in samples] == ["o", "s"]
+
+
+def test_a_cue_pauses_playback_and_shows_its_line(window, qtbot):
+    window.sessions.show_scene(styled_scene(cues=[{"step": 10, "text": "Where will it go?"}]))
+    c, banner = window.controller, window.cue_banner
+    assert c.step == 0 and not banner.isVisible()
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=5000)
+    assert c.step == 10, "playback stops at the cue"
+    assert banner.isVisible() and banner.text == "Where will it go?"
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=5000)
+    assert c.step == 40 and not banner.isVisible(), "the next play goes on to the end"
+
+
+def test_page_down_in_presentation_goes_to_each_cue_then_the_next_preset(window, qtbot):
+    presets = window.presets
+    presets.set_playlist("cs519")
+    first, second = presets.keys()[:2]
+    assert presets.load(first)
+    c = window.controller
+    cues = c.scene.cues
+    assert cues, f"{first} has cues"
+    QTest.keyClick(window, Key.Key_F5)
+    stops = [cue.step for cue in cues] + ([c.last_step] if cues[-1].step < c.last_step else [])
+    for stop in stops:
+        QTest.keyClick(window, Key.Key_PageDown)
+        assert presets.current == first
+        qtbot.waitUntil(lambda: not c.playing, timeout=20_000)
+        assert c.step == stop
+    QTest.keyClick(window, Key.Key_PageDown)
+    assert presets.current == second
+    QTest.keyClick(window, Key.Key_Escape)
+    assert presets.load(first) and c.step == 0
+    QTest.keyClick(window, Key.Key_PageDown)  # not presenting: PageDown is the next preset
+    assert presets.current == second
+
+
+def test_a_preset_opens_its_tab_and_plots_and_the_next_gets_the_default_back(window):
+    window.sessions.show_scene(styled_scene(display={"tab": "sweep", "plots": "loss"}))
+    assert window.analysis.currentIndex() == window.analysis.SWEEP
+    assert window.loss.isVisible() and not window.schedule.isVisible()
+    assert not window.side.widget(2).isVisible()
+    assert not window.commands.by_name["inspector"].isChecked()
+    window.sessions.show_scene(styled_scene())
+    assert window.analysis.currentIndex() == window.analysis.SURFACE
+    assert window.schedule.isVisible() and window.side.widget(2).isVisible()
+    assert window.commands.by_name["inspector"].isChecked()
