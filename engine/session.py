@@ -37,7 +37,7 @@ MARKERS = ("circle", "square", "triangle", "diamond", "plus", "cross", "star", "
 # surface, sweep, basins, 3d; classification: decision, landscape, memory) and the plots
 # shown beside it, "/"-separated.
 TABS = ("surface", "sweep", "basins", "3d", "decision", "landscape", "memory")
-PLOTS = ("loss", "lr", "signal", "inspector")
+PLOTS = ("loss", "lr", "inspector")
 MAX_CUES = 32
 CUE_TEXT = 200
 

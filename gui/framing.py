@@ -12,7 +12,7 @@ from gui.views.cue_banner import CueBanner
 
 SURFACE_TABS = {"surface": 0, "sweep": 1, "basins": 2, "3d": 3}
 CLASSIFICATION_TABS = {"decision": 0, "landscape": 1, "memory": 2}
-DEFAULT_PLOTS = "loss/lr/signal/inspector"
+DEFAULT_PLOTS = "loss/lr/inspector"  # the signal plot shows itself when the scene names a signal
 
 
 def plots_of(scene) -> set[str]:
@@ -30,9 +30,6 @@ def apply(window, scene) -> None:
     shown = plots_of(scene)
     window.loss.setVisible("loss" in shown)
     window.schedule.setVisible("lr" in shown)
-    signal = getattr(window, "signal", None)  # the signal plot, where this version has one
-    if signal is not None:
-        signal.setVisible("signal" in shown)
     presenting = getattr(window.modes, "presenting", False)
     if not presenting:
         window.set_inspector_visible("inspector" in shown)

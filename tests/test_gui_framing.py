@@ -109,9 +109,9 @@ def test_a_preset_opens_its_tab_and_plots_and_the_next_gets_the_default_back(win
     window.sessions.show_scene(styled_scene(display={"tab": "sweep", "plots": "loss"}))
     assert window.analysis.currentIndex() == window.analysis.SWEEP
     assert window.loss.isVisible() and not window.schedule.isVisible()
-    assert not window.side.widget(2).isVisible()
+    assert not window.inspector.isVisible()
     assert not window.commands.by_name["inspector"].isChecked()
     window.sessions.show_scene(styled_scene())
     assert window.analysis.currentIndex() == window.analysis.SURFACE
-    assert window.schedule.isVisible() and window.side.widget(2).isVisible()
+    assert window.schedule.isVisible() and window.inspector.isVisible()
     assert window.commands.by_name["inspector"].isChecked()

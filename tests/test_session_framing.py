@@ -74,13 +74,14 @@ def test_bad_cues_are_refused_naming_the_field(cues, field):
         Scene.from_dict(scene_dict(cues=cues))
 
 
-@pytest.mark.parametrize("key, value", [("tab", "sweep"), ("tab", "memory"), ("plots", "loss/signal"),
+@pytest.mark.parametrize("key, value", [("tab", "sweep"), ("tab", "memory"), ("plots", "loss"),
                                         ("plots", "loss/lr/inspector")])
 def test_tab_and_plots_are_accepted(key, value):
     assert Scene.from_dict(scene_dict(display={key: value})).display[key] == value
 
 
-@pytest.mark.parametrize("key, value", [("tab", "spreadsheet"), ("tab", 3), ("plots", "loss/pie"), ("plots", "")])
+@pytest.mark.parametrize("key, value", [("tab", "spreadsheet"), ("tab", 3), ("plots", "loss/pie"), ("plots", ""),
+                                        ("plots", "signal")])
 def test_bad_tab_or_plots_are_refused(key, value):
     with pytest.raises(SessionError, match=f"display.{key}"):
         Scene.from_dict(scene_dict(display={key: value}))

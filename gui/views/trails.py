@@ -112,8 +112,8 @@ class TrailLayer:
         # drawn as separate segments a dash pattern restarts at every iterate (looks solid
         # where steps are short); stroke a dashed trail as one path
         items.trail.setSegmentedLineMode("on" if run.dash == "solid" else "off")
-        # the average must differ from its own run's trail: the other dash, or dots
-        items.polyak.setPen(styled_pen(color, self.width, "dot" if run.dash == "dash" else "dash"))
+        # the average must differ from its own run's trail: a darker shade and another dash
+        items.polyak.setPen(styled_pen(color.darker(170), self.width, "dot" if run.dash == "dash" else "dash"))
         items.dots.setBrush(self._brush(run.color))
         items.dots.setSymbol(symbol(run.marker))
         items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
