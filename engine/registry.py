@@ -19,9 +19,11 @@ from engine.optimizers import second_order as _second
 # -- hyperparameters shared between rules ---------------------------------------------------
 
 
-def LR(default):
+def LR(default, lecture=None):
+    """``default`` moves visibly on the 2-D surfaces; ``lecture`` is the value the seeds quote
+    for real networks (seed 003: AdaGrad, RMSProp and Adam at 0.001), one click away."""
     return Hyper("lr", default, 1e-6, 100.0, log=True, symbol="lr", torch="lr",
-                 doc="learning rate (step size) before the schedule")
+                 doc="learning rate (step size) before the schedule", lecture=lecture)
 
 
 WD = Hyper("weight_decay", 0.0, 0.0, 1.0, symbol="wd", torch="weight_decay",
@@ -142,11 +144,11 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         state_names=("v",), state_init=(0.0,), lookahead=_momentum.nesterov_lookahead,
         reference="seed 001, 003, 004 (Nesterov 1983, Sutskever et al. 2013)",
         summary="momentum that looks ahead before it steps"),
-    OptimizerRecord("adagrad", "AdaGrad", "adaptive", (LR(0.1), EPS[1e-7], WD), _adaptive.adagrad,
+    OptimizerRecord("adagrad", "AdaGrad", "adaptive", (LR(0.1, lecture=1e-3), EPS[1e-7], WD), _adaptive.adagrad,
                     state_names=("G",), state_init=(0.0,), reference="seed 001, 003, 004 (Duchi et al. 2011)",
                     summary="divides by the root of all past squared gradients"),
     OptimizerRecord("rmsprop", "RMSProp", "adaptive", (
-        LR(0.01), Hyper("decay", 0.9, 0.0, 0.9999, symbol="decay", torch="alpha",
+        LR(0.01, lecture=1e-3), Hyper("decay", 0.9, 0.0, 0.9999, symbol="decay", torch="alpha",
                         doc="decay of the running average of g^2"),
         EPS[1e-7], Hyper("momentum", 0.0, 0.0, 0.999, symbol="rho", torch="momentum",
                          doc="momentum on the scaled step (0: none)"),
@@ -155,7 +157,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         reference="seed 001, 003, 004 (Tieleman & Hinton 2012)",
         summary="AdaGrad with a leaky average"),
     OptimizerRecord("adam", "Adam", "adaptive", (
-        LR(0.01), BETA1, BETA2, EPS[1e-8],
+        LR(0.01, lecture=1e-3), BETA1, BETA2, EPS[1e-8],
         Hyper("bias_correction", True, kind="bool", doc="false: the lecture's 'Adam (almost)'"),
         Hyper("amsgrad", False, kind="bool", doc="use the running maximum of v (Reddi et al. 2018)"), WD),
         _adam.adam, state_names=("m", "v", "v_max"), state_init=(0.0, 0.0, 0.0),

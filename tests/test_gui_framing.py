@@ -88,6 +88,7 @@ def test_page_down_in_presentation_goes_to_each_cue_then_the_next_preset(window,
     first, second = presets.keys()[:2]
     assert presets.load(first)
     c = window.controller
+    c.set_speed(5000)  # the stops, not the lecture's pace
     cues = c.scene.cues
     assert cues, f"{first} has cues"
     QTest.keyClick(window, Key.Key_F5)
@@ -115,3 +116,26 @@ def test_a_preset_opens_its_tab_and_plots_and_the_next_gets_the_default_back(win
     assert window.analysis.currentIndex() == window.analysis.SURFACE
     assert window.schedule.isVisible() and window.inspector.isVisible()
     assert window.commands.by_name["inspector"].isChecked()
+
+
+def test_the_lectures_lr_is_marked_on_the_slider_and_one_click_away(window):
+    c = window.controller
+    assert c.add_run("adam")
+    knob = window.hyper_controls.knobs["lr"]
+    assert knob.lecture_link is not None and "lecture: 0.001" in knob.lecture_link.text()
+    assert knob.slider.lecture == knob._position(1e-3)
+    assert c.runs[c.selected].optimizer.lr == 0.01  # the surface default moves visibly
+    knob.lecture_link.linkActivated.emit("lecture")
+    assert c.runs[c.selected].optimizer.lr == 1e-3
+    assert c.add_run("sgd") and window.hyper_controls.knobs["lr"].lecture_link is None  # no lecture value
+
+
+def test_classification_uses_the_lectures_lr_where_it_quotes_one(qtbot):
+    from gui.classification.controller import ClassificationController
+    from gui.classification.controller import default_scene as classification_scene
+
+    c = ClassificationController(classification_scene().replace(dataset="spiral:n=120", steps=5))
+    assert [r.optimizer.lr for r in c.runs if r.optimizer.key in ("adam", "rmsprop")] == [1e-3, 1e-3]
+    assert c.add_run("adagrad") and c.runs[-1].optimizer.lr == 1e-3
+    assert c.add_run("adam", lr=0.05) and c.runs[-1].optimizer.lr == 0.05  # an explicit lr wins
+    assert c.add_run("sgd") and c.runs[-1].optimizer.lr == 0.01  # no lecture value: the default

@@ -722,6 +722,38 @@ def test_preset_file(key):
         assert scene.start is not None, "the start is part of the point a preset makes"
 
 
+# -- the picture: what makes it readable, besides the numbers -------------------------------------------
+
+FRAMED_ROWS = 3  # the start and the first two steps
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_preset_picture(key):
+    scene = load_preset(key)
+    looks = [(run.dash, run.marker) for run in scene.runs]
+    assert len(set(looks)) == len(looks), "runs differ without colour: each has its own dash and marker"
+    assert all(run.visible for run in scene.runs), "nothing the note compares is hidden by default"
+    signal = scene.display.get("signal")
+    if "signal plot" in scene.note:
+        assert signal, "the note speaks of the signal plot: the preset names its signal"
+    if "memory view" in scene.note:
+        assert scene.display.get("tab") == "memory", "the note shows the memory view: the preset opens it"
+    plots = scene.display.get("plots")
+    if plots is not None:
+        for words, plot in (("loss plot", "loss"), ("learning-rate plot", "lr"), ("inspector", "inspector")):
+            assert words not in scene.note or plot in plots.split("/"), f"the note names the {words}"
+    if scene.mode == "surface":
+        res = result(key)
+        view = np.asarray(res.surface.view, dtype=float)  # the preset's view box, or the surface's
+        lo, hi = view[0::2], view[1::2]
+        for run, tr in zip(scene.runs, res.traces):
+            rows = tr.xs[:FRAMED_ROWS]
+            assert np.all((rows >= lo) & (rows <= hi)), f"{run.name}: its first steps leave the framed view"
+    if signal is not None:
+        signals = pytest.importorskip("engine.signals", reason="the signal table lands with the signal plot")
+        assert signal in signals.SIGNALS and scene.mode in signals.SIGNALS[signal].modes, signal
+
+
 def test_titles_unique_and_listed():
     listed = dict(list_presets())
     assert sorted(listed) == KEYS
