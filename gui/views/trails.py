@@ -53,7 +53,7 @@ class RunItems:
         self.polyak = pg.PlotCurveItem()
         self.dots = pg.ScatterPlotItem(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
-        self.polyak.setZValue(9)
+        self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
         self.dots.setZValue(11)
         for item in (self.trail, self.polyak, self.dots):
             plot.addItem(item)
@@ -113,7 +113,7 @@ class TrailLayer:
         # where steps are short); stroke a dashed trail as one path
         items.trail.setSegmentedLineMode("on" if run.dash == "solid" else "off")
         # the average must differ from its own run's trail: a darker shade and another dash
-        items.polyak.setPen(styled_pen(color.darker(170), self.width, "dot" if run.dash == "dash" else "dash"))
+        items.polyak.setPen(styled_pen(color.darker(170), 1.5 * self.width, "dot" if run.dash == "dash" else "dash"))
         items.dots.setBrush(self._brush(run.color))
         items.dots.setSymbol(symbol(run.marker))
         items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
