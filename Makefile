@@ -50,7 +50,7 @@ endef
 
 help:
 	@echo "make run         set everything up and open the app (ARGS='--preset NAME' to pass options)"
-	@echo "make test        set everything up, then ruff and the test suite (offscreen Qt)"
+	@echo "make test        set everything up, then ruff, the layer contracts and the test suite (offscreen Qt)"
 	@echo "make bench       run every benchmarks/bench_*.py"
 	@echo "make screenshot  run the app under Xvfb ($(SCREEN)) and save OUT=$(OUT)"
 	@echo "make setup       Debian libraries Qt needs (as root) + .venv with '.[test]'"
@@ -76,6 +76,7 @@ run: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
 
 # Benchmarks run under Xvfb so that ones timing a real (or OpenGL) window can; the

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
+from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.sweep import run_ends
 
 NOT_CONVERGED = -1

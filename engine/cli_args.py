@@ -7,13 +7,21 @@ import math
 import os
 import sys
 
-from engine.hyper import HyperError
+from engine.hyper import Hyper, HyperError
+from engine.limits import check
 
 
 class UsageError(HyperError):
     """Bad command-line input: printed as one line, exit status 2."""
 
 
+def parse_value(text, hyper: Hyper, flag: str | None = None):
+    """A scene number given on the command line, checked against its record in
+    engine.limits (the limits session files and the GUI use)."""
+    try:
+        return check(hyper, str(text).strip(), strict=False)
+    except HyperError:
+        raise UsageError(f"--{flag or hyper.name.replace('_', '-')} {text!r}: expected {hyper.accepted()}") from None
 
 
 def parse_int(text, name, lo, hi) -> int:

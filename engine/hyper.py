@@ -6,7 +6,7 @@ scale), the CLI (parsing ``key=value``), the session validator and the tests
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class HyperError(ValueError):
@@ -97,20 +97,6 @@ class Hyper:
         if self.kind == "float":
             return repr(float(value))
         return str(value)
-
-
-@dataclass
-class HyperSet:
-    """Hyperparameters of one run as attributes (``hp.lr``, ``hp.beta1``): plain data
-    that a slider may replace between steps."""
-
-    values: dict = field(default_factory=dict)
-
-    def __getattr__(self, name):
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 def validate_values(hypers, values: dict, owner: str) -> dict:

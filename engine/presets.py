@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import resources
 from pathlib import Path
 
 from engine.session import Scene, SessionError
 
-PRESET_DIR = Path(__file__).resolve().parent.parent / "resources" / "presets"
+# Found as package data, so an installed copy (a wheel, a bundle) has them wherever it is run.
+RESOURCE_DIR = Path(os.fspath(resources.files("resources")))
+PRESET_DIR = RESOURCE_DIR / "presets"
+PLAYLIST_DIR = RESOURCE_DIR / "playlists"
 
 
 def preset_paths() -> list[Path]:

@@ -128,10 +128,3 @@ def multipliers(key: str, params: dict, k, total: int):
         if warmup:
             s = s * np.minimum(1.0, (k + 1.0) / warmup)
     return s
-
-
-def sutskever_momentum(t, mu_max, period=250):
-    """Seed 004 (Sutskever et al. 2013): mu_t = min(1 - 2^(-1 - log2(floor(t/period) + 1)), mu_max),
-    period 250 in the paper (the optimizers' ``mu_period``)."""
-    t = np.asarray(t, dtype=float)
-    return np.minimum(1.0 - 2.0 ** (-1.0 - np.log2(np.floor(t / float(period)) + 1.0)), mu_max)

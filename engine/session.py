@@ -18,12 +18,25 @@ import tempfile
 from dataclasses import dataclass, field, replace
 
 from engine.hyper import HyperError
+from engine.limits import (
+    BATCH_SIZE,
+    COORDINATE,
+    LABEL_SMOOTHING,
+    MAX_RUNS,
+    MAX_STEPS,
+    MIXUP,
+    NOISE,
+    SEED,
+    SPEED,
+    STEPS,
+    check,
+    check_point,
+)
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec, SpecError, parse_surface, split_spec
+from engine.training import check_spec
 
 VERSION = 1
 MAX_FILE_BYTES = 2_000_000  # a session is a few kB; refuse 50 MB files before reading them
-MAX_RUNS = 16
-MAX_STEPS = 100_000
 
 # Okabe & Ito's colour-blind-safe palette, most distinct first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
@@ -215,6 +228,14 @@ def _number(data, key, lo, hi, default, integer=False):
     return int(value) if integer else float(value)
 
 
+def _limited(data, hyper):
+    """A scene number checked against its record in engine.limits (one source of limits)."""
+    try:
+        return check(hyper, data.get(hyper.name, hyper.default))
+    except HyperError as err:
+        raise SessionError(f"field {hyper.name!r}: {err}") from None
+
+
 def _text(data, key, default, limit=4000, optional=False):
     value = data.get(key, default)
     if optional and value is None:
@@ -259,16 +280,20 @@ def _validate(data) -> Scene:
 
     start = data.get("start")
     if start is not None:
-        _need(isinstance(start, list) and len(start) == surface.dim
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in start),
+        _need(isinstance(start, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in start),
               f"field 'start': expected {surface.dim} finite number(s) for surface {surface.key!r}, or null")
-        start = tuple(float(v) for v in start)
+        try:
+            start = check_point(start, surface.dim)
+        except HyperError as err:
+            raise SessionError(f"field 'start': {err} for surface {surface.key!r}, or null") from None
     view = data.get("view")
     if view is not None:
         n = 2 * surface.dim
         _need(isinstance(view, list) and len(view) == n
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in view),
-              f"field 'view': expected {n} finite numbers [xmin, xmax{', ymin, ymax' if n == 4 else ''}], or null")
+              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                      and COORDINATE.lo <= v <= COORDINATE.hi for v in view),
+              f"field 'view': expected {n} numbers from {COORDINATE.lo:g} to {COORDINATE.hi:g} "
+              f"[xmin, xmax{', ymin, ymax' if n == 4 else ''}], or null")
         _need(all(view[i] < view[i + 1] for i in range(0, n, 2)), "field 'view': each min must be below its max")
         view = tuple(float(v) for v in view)
     display = data.get("display", {})
@@ -280,18 +305,16 @@ def _validate(data) -> Scene:
               and (not isinstance(value, float) or math.isfinite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
     _check_framing(display)
-    steps = _number(data, "steps", 1, MAX_STEPS, 300, integer=True)
+    steps = _limited(data, STEPS)
     cues = _validate_cues(data.get("cues", []), steps)
     return Scene(
         mode=mode, surface=surface_spec, formula=formula,
         dataset=data.get("dataset", "spiral"), model=data.get("model", "mlp"), reg=data.get("reg", "none"),
-        batch_size=_number(data, "batch_size", 0, 1_000_000, 0, integer=True),
-        label_smoothing=_number(data, "label_smoothing", 0.0, 0.5, 0.0),
-        mixup=_number(data, "mixup", 0.0, 10.0, 0.0),
+        batch_size=_limited(data, BATCH_SIZE), label_smoothing=float(_limited(data, LABEL_SMOOTHING)),
+        mixup=float(_limited(data, MIXUP)),
         runs=runs, start=start, steps=steps,
-        seed=_number(data, "seed", 0, 2**31 - 1, 0, integer=True),
-        noise=_number(data, "noise", 0.0, 1e3, 0.0),
-        view=view, speed=_number(data, "speed", 0.1, 100_000, 60.0),
+        seed=_limited(data, SEED), noise=float(_limited(data, NOISE)),
+        view=view, speed=float(_limited(data, SPEED)),
         step=min(_number(data, "step", 0, MAX_STEPS, 0, integer=True), steps),
         selected=_number(data, "selected", 0, max(len(runs) - 1, 0), 0, integer=True),
         display=dict(display), cues=cues, title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
@@ -373,8 +396,4 @@ def _is_count(value) -> bool:
 
 def _check_classification_spec(key, text):
     """Full validation of dataset/model/reg specs when the classification problem is present."""
-    try:
-        from engine.training import check_spec
-    except ImportError:
-        return
     check_spec(key, text)

@@ -13,8 +13,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from engine.ops import ARRAY_OPS
-from engine.registry import OPTIMIZERS
-from engine.spec import OptimizerSpec, ScheduleSpec
+from engine.optimizer_spec import OptimizerSpec, ScheduleSpec
+from engine.optimizers.sam import sam_gradient
+from engine.registry import resolve
 
 
 class StepContext:
@@ -40,7 +41,8 @@ class StepContext:
     def random(self, t, kind, shape):
         """Draws for update t, reproducible from (seed, t) alone, in blocks of 512 updates
         (a Generator per update costs ~20 us). ``shape`` is (runs, D): one draw serves every
-        run, so a run's path does not depend on how many runs it is stepped with."""
+        run, so a run's path does not depend on how many runs it is stepped with; it comes
+        as one (D,) row, which broadcasts against (runs, D) (np.broadcast_to costs ~5 us)."""
         block, row = divmod(int(t), 512)
         key = (kind, block, tuple(shape[1:]))
         if key not in self._blocks:
@@ -48,7 +50,7 @@ class StepContext:
             rng = np.random.default_rng([int(self.seed), 7919, block, 0 if kind == "normal" else 1])
             draw = rng.standard_normal if kind == "normal" else rng.random
             self._blocks[key] = draw((512,) + tuple(shape[1:]))
-        return np.broadcast_to(self._blocks[key][row], shape)
+        return self._blocks[key][row]
 
 
 def stack_hyperparameters(specs):
@@ -79,7 +81,7 @@ def lr_table(spec: OptimizerSpec, schedule: ScheduleSpec, steps: int) -> np.ndar
 
 def rule_record(spec: OptimizerSpec):
     """The record whose rule steps a run of ``spec`` (SAM steps with its base's rule)."""
-    return OPTIMIZERS[spec.params["base"]] if spec.key == "sam" else OPTIMIZERS[spec.key]
+    return resolve(spec.key, spec.params)[0]
 
 
 def noise_rows(noise, seed, steps, dim):
@@ -104,6 +106,7 @@ class Update:
         self.objective = objective
         self.optimizers = optimizers
         self.record = record = rule_record(optimizers[0])
+        self.wrapped = bool(optimizers[0].record.wraps)  # SAM: per-run radii in hp.rho_sam
         self.hp = hp if hp is not None else stack_hyperparameters(optimizers)
         self.ctx = StepContext(objective, seed)
         self.matrix = record.matrix_rule is not None and any(len(s) == 2 for _, s in objective.layout)
@@ -112,19 +115,20 @@ class Update:
     def _derive(self):
         # np.any costs ~4 us: decided once per batch, not once per update
         record, hp = self.record, self.hp
-        self.sam_rho = hp.rho_sam if self.optimizers[0].key == "sam" else 0.0
+        self.sam_rho = hp.rho_sam if self.wrapped else 0.0
         self.use_sam = bool(np.any(self.sam_rho))
         self.wd = 0.0 if record.decoupled_weight_decay else getattr(hp, "weight_decay", 0.0)
         self.use_wd = bool(np.any(self.wd))
 
     def init_state(self, X):
-        record = self.record
-        if record.kind == "vector":
-            return (record.vector_init(X, self.ctx, self.hp) if record.key == "lbfgs"
-                    else record.vector_init(X, self.ctx))
-        if self.matrix:
-            return record.matrix_init(X, self.objective.layout)
-        return tuple(np.full(X.shape, v) for v in record.state_init)
+        return self.record.init(X, self.ctx, self.hp)
+
+    def _no_gradient(self, X):
+        # random search compares losses only; its zero "gradient" is made once per shape
+        zeros = getattr(self, "_zeros", None)
+        if zeros is None or zeros.shape != X.shape:
+            zeros = self._zeros = np.zeros_like(X)
+        return zeros
 
     def restrict(self, ok):
         """The same update for the runs where ``ok`` only (sweeps drop diverged runs)."""
@@ -139,16 +143,11 @@ class Update:
         t = k + 1
         record, hp, obj = self.record, self.hp, self.objective
         P = X if record.lookahead is None else record.lookahead(X, state, hp, t, ARRAY_OPS)
-        g = obj.grad(P, k) if record.uses_gradient else np.zeros_like(X)
+        g = obj.grad(P, k) if record.uses_gradient else self._no_gradient(X)
         if noise_row is not None:
             g = g + noise * noise_row
         if self.use_sam:
-            # seed 002: the gradient at the worst point of a ball of radius rho_sam
-            norm = np.sqrt(np.sum(g * g, axis=1, keepdims=True))
-            e = np.where(norm > 0, self.sam_rho / np.where(norm > 0, norm, 1.0), 0.0)
-            g = obj.grad(P + e * g, k)
-            if noise_row is not None:
-                g = g + noise * noise_row
+            g = sam_gradient(obj.grad, P, g, self.sam_rho, k, noise, noise_row)
         if self.use_wd:
             g = g + self.wd * X
         if record.kind == "vector":

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.runner import MAX_STEPS, as_objective, lr_table, run_batch
-from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.stepper import Update, noise_rows, rule_record, stack_hyperparameters
 
 TOO_LOW, JUST_RIGHT, TOO_HIGH = "too low", "just right", "too high"

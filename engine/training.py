@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from engine.hyper import HyperError
-from engine.registry import OPTIMIZERS
+from engine.registry import resolve
 from engine.spec import OptimizerSpec, ScheduleSpec, SpecError, split_spec
 from engine.stepper import BatchStepper
 
@@ -179,19 +179,19 @@ def train(problem, runs, steps: int, init_seed: int = 0, keep_weights: bool = Fa
 def state_memory(problem, spec: OptimizerSpec) -> int:
     """Floats of optimizer state per copy of the weights (seed 002: Adam 2 per weight,
     Adafactor rows + columns per matrix)."""
-    record = OPTIMIZERS[spec.params["base"]] if spec.key == "sam" else OPTIMIZERS[spec.key]
-    return record.state_floats(problem.layout, spec.params)
+    return resolve(spec.key, spec.params)[0].state_floats(problem.layout, spec.params)
 
 
 # -- the CLI command -----------------------------------------------------------------------------
 
 
 def train_command(args) -> int:
-    from engine.cli_args import UsageError, parse_int, write_output
+    from engine.cli_args import UsageError, parse_value, write_output
+    from engine.limits import BATCH_SIZE, RUN_STEPS, SEED
 
-    steps = parse_int(args.steps, "steps", 0, 1_000_000)
-    seed = parse_int(args.seed, "seed", 0, 2**31 - 1)
-    batch = parse_int(args.batch_size, "batch-size", 0, 1_000_000) if args.batch_size is not None else 0
+    steps = parse_value(args.steps, RUN_STEPS)
+    seed = parse_value(args.seed, SEED)
+    batch = parse_value(args.batch_size, BATCH_SIZE) if args.batch_size is not None else 0
     optimizer = OptimizerSpec.parse(args.optimizer)
     schedule = ScheduleSpec.parse(args.schedule)
     for kind, text in (("dataset", args.dataset), ("model", args.model), ("reg", args.reg)):

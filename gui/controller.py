@@ -21,8 +21,9 @@ import math
 from PySide6 import QtCore
 
 from engine.hyper import HyperError
+from engine.limits import NOISE, SEED, STEPS, check
 from engine.runner import run
-from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.trace import polyak_average
 from gui.playback import SPEED_MAX, SPEED_MIN, TICK_MS, PlaybackMixin  # noqa: F401 - re-exported
@@ -305,35 +306,25 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
             return False
         return self._set_all(start=point)
 
-    def set_noise(self, v) -> bool:
+    def _limited(self, hyper, value):
+        """``value`` within its record in engine.limits, or None after saying why."""
         try:
-            v = float(v)
-        except (TypeError, ValueError):
-            v = math.nan
-        if not (math.isfinite(v) and 0.0 <= v <= 1e3):
-            self.message.emit(f"noise {v!r}: expected a number from 0 to 1000")
-            return False
-        return self._set_all(noise=v)
+            return check(hyper, value, strict=False)
+        except HyperError as err:
+            self.message.emit(str(err))
+            return None
+
+    def set_noise(self, v) -> bool:
+        v = self._limited(NOISE, v)
+        return v is not None and self._set_all(noise=float(v))
 
     def set_seed(self, v) -> bool:
-        try:
-            v = int(v)
-        except (TypeError, ValueError):
-            v = -1
-        if not 0 <= v <= 2**31 - 1:
-            self.message.emit("seed: expected a whole number from 0 to 2147483647")
-            return False
-        return self._set_all(seed=v)
+        v = self._limited(SEED, v)
+        return v is not None and self._set_all(seed=v)
 
     def set_steps(self, n) -> bool:
-        try:
-            n = int(n)
-        except (TypeError, ValueError):
-            n = 0
-        if not 1 <= n <= MAX_STEPS:
-            self.message.emit(f"steps: expected a whole number from 1 to {MAX_STEPS}")
-            return False
-        return self._set_all(steps=n)
+        n = self._limited(STEPS, n)
+        return n is not None and self._set_all(steps=n)
 
     def set_display(self, key: str, value) -> None:
         if self.display(key) == value:

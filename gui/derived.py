@@ -14,8 +14,12 @@ For update t (row t of a trace recorded with ``record_states``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
+
+from engine.optimizers.base import Diagnostics
+from engine.registry import resolve
 
 
 @dataclass
@@ -25,62 +29,25 @@ class Derived:
     scale: np.ndarray | None = None
 
 
-def rule_of(optimizer) -> tuple[str, dict]:
-    """The element-wise rule that actually steps (SAM steps with its base)."""
-    if optimizer.key == "sam":
-        return optimizer.params["base"], optimizer.params
-    return optimizer.key, optimizer.params
-
-
 def derive(optimizer, trace, t: int) -> Derived:
-    """Derived quantities after update ``t`` (t >= 1) of a trace with states."""
+    """Derived quantities after update ``t`` (t >= 1) of a trace with states, as the
+    stepping rule's record says (``OptimizerRecord.diagnostics``); rules without
+    diagnostics show their state only."""
     out = Derived()
     if trace is None or trace.states is None or t < 1 or t >= len(trace.xs) or not trace.state_names:
         return out
-    key, p = rule_of(optimizer)
-    state = dict(zip(trace.state_names, trace.states[t]))
-    lr = float(trace.lr[t])
-    for name in trace.state_names:
-        if name == "v_max" and not p.get("amsgrad"):
-            continue
-        if name == "b" and not p.get("momentum"):
-            continue
-        if name == "P":
-            continue
-        out.rows.append((name, state[name]))
-    with np.errstate(all="ignore"):
-        if key in ("momentum", "nesterov"):
-            v = state["v"]
-            out.velocity = v if p.get("form") in ("velocity", "lookahead") else -lr * v
-        elif key in ("adam", "adamw", "radam", "nadam", "adamax"):
-            b1 = p["beta1"]
-            correct = p.get("bias_correction", True)
-            m_hat = state["m"] / (1.0 - b1 ** t) if correct else state["m"]
-            out.rows.append(("m_hat", m_hat))
-            out.velocity = -lr * m_hat
-            if key == "adamax":
-                out.scale = lr / (1.0 - b1 ** t) / state["u"]
-            else:
-                v = state["v_max"] if p.get("amsgrad") else state["v"]
-                v_hat = v / (1.0 - p["beta2"] ** t) if correct else v
-                out.rows.append(("v_hat", v_hat))
-                out.scale = lr / (np.sqrt(v_hat) + p["eps"])
-        elif key == "adafactor":
-            v_hat = state["v"] / (1.0 - p["beta2"] ** t)
-            out.rows.append(("v_hat", v_hat))
-            out.scale = lr / (np.sqrt(v_hat) + p["eps"])
-        elif key == "adagrad":
-            out.scale = lr / (np.sqrt(state["G"]) + p["eps"])
-        elif key == "rmsprop":
-            out.scale = lr / (np.sqrt(state["s"]) + p["eps"])
-            if p.get("momentum"):
-                out.velocity = -lr * state["b"]
-        elif key == "adadelta":
-            # the scale of update t uses u from before that update
-            u_prev = trace.states[t - 1][list(trace.state_names).index("u")]
-            out.scale = lr * np.sqrt(u_prev + p["eps"]) / np.sqrt(state["s"] + p["eps"])
-        elif key == "lion":
-            out.velocity = -lr * state["m"]
+    record, _ = resolve(optimizer.key, optimizer.params)
+    if tuple(trace.state_names) != record.state_names:
+        return out
+    state = record.state(*trace.states[t])
+    diag = Diagnostics()
+    if record.diagnostics is not None:
+        with np.errstate(all="ignore"):
+            diag = record.diagnostics(state, record.state(*trace.states[t - 1]),
+                                      SimpleNamespace(**optimizer.params), t, float(trace.lr[t]))
+    out.rows = [(name, value) for name, value in zip(record.state_names, state) if name not in diag.hide]
+    out.rows += list(diag.rows)
+    out.velocity, out.scale = diag.velocity, diag.scale
     if out.scale is not None:
         out.rows.append(("lr_eff", out.scale))
     return out

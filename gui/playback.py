@@ -11,9 +11,10 @@ import time
 
 from PySide6 import QtCore
 
+from engine.limits import SPEED
 from gui.cues import stop_before
 
-SPEED_MIN, SPEED_MAX = 1.0, 5000.0
+SPEED_MIN, SPEED_MAX = SPEED.lo, SPEED.hi  # engine.limits
 TICK_MS = 16  # ~60 Hz
 
 

@@ -14,12 +14,11 @@ import json
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.presets import PRESET_DIR, list_presets, load_preset
+from engine.presets import PLAYLIST_DIR, list_presets, load_preset
 from engine.session import SessionError
 from gui import cues
 from gui import settings as store
 
-PLAYLIST_DIR = PRESET_DIR.parent / "playlists"
 DEFAULT_PLAYLIST = "lecture"
 NOTE_HEIGHT = 150  # px: a paragraph under the plots
 

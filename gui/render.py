@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from engine.session import MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, ScheduleSpec, parse_surface
 
 FORMATS = (".png", ".svg", ".gif", ".mp4")
@@ -23,7 +23,7 @@ MIN_SIZE, MAX_SIZE = 64, 8000
 
 
 def _usage(text: str):
-    from main import UsageError
+    from engine.cli_args import UsageError
     return UsageError(text)
 
 
@@ -50,15 +50,16 @@ def output_format(path: str) -> str:
 
 
 def scene_from_args(args) -> Scene:
+    from engine.cli_args import parse_start, parse_value
+    from engine.limits import MAX_RUNS, NOISE, SEED, STEPS
     from gui.app import load_scene
-    from main import parse_float, parse_int, parse_start
 
     if args.preset or args.session:
         if args.surface or args.optimizer:
             raise _usage("give --preset/--session or --surface/--optimizer, not both")
         scene = load_scene(args.preset, args.session)
         if args.steps is not None:
-            scene = scene.replace(steps=parse_int(args.steps, "steps", 1, MAX_STEPS))
+            scene = scene.replace(steps=parse_value(args.steps, STEPS))
         return scene
     if not args.surface:
         raise _usage("render needs --preset NAME, --session FILE or --surface SPEC with --optimizer SPEC")
@@ -69,19 +70,18 @@ def scene_from_args(args) -> Scene:
         raise _usage("--formula goes with --surface custom")
     schedule = ScheduleSpec.parse(args.schedule or "constant")
     optimizers = [OptimizerSpec.parse(text) for text in args.optimizer]
-    if len(optimizers) > 16:
-        raise _usage(f"--optimizer given {len(optimizers)} times: at most 16 runs")
+    if len(optimizers) > MAX_RUNS:
+        raise _usage(f"--optimizer given {len(optimizers)} times: at most {MAX_RUNS} runs")
     runs = tuple(RunConfig(o, schedule, PALETTE[i % len(PALETTE)]) for i, o in enumerate(optimizers))
-    steps = parse_int(args.steps, "steps", 1, MAX_STEPS) if args.steps is not None else 300
+    steps = parse_value(args.steps, STEPS) if args.steps is not None else STEPS.default
     start = parse_start(args.start, surface.dim)
     return Scene(surface=args.surface, formula=args.formula, runs=runs, steps=steps, start=start,
-                 noise=parse_float(args.noise or 0, "noise", 0.0, 1e3),
-                 seed=parse_int(args.seed or 0, "seed", 0, 2**31 - 1))
+                 noise=parse_value(args.noise or 0, NOISE), seed=parse_value(args.seed or 0, SEED))
 
 
 def animation_options(args, view: str, width: int, height: int):
+    from engine.cli_args import parse_float, parse_int
     from gui.export_anim import MAX_FRAMES, AnimationOptions
-    from main import parse_float, parse_int
 
     frames = parse_int(args.frames, "frames", 1, MAX_FRAMES) if getattr(args, "frames", None) else None
     fps = parse_float(args.fps, "fps", 1.0, 50.0) if getattr(args, "fps", None) else 30.0

@@ -13,7 +13,7 @@ import os
 
 
 def _usage(text: str):
-    from main import UsageError
+    from engine.cli_args import UsageError
     return UsageError(text)
 
 

@@ -12,6 +12,7 @@ import time
 
 from PySide6 import QtCore, QtWidgets
 
+from engine.registry import title_for
 from gui.panels.inspector import fmt
 
 REFRESH_S = 0.08
@@ -68,7 +69,7 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
             if c.status(i) == "diverged" and t == len(tr.xs) - 1:
                 value = "diverged"
             # the run's own name when it has one ("lr = 0.4 (just right)"), else the rule's
-            name = html.escape(run.name or (run.optimizer.record.title if run.optimizer.key != "sam" else run.label))
+            name = html.escape(run.name or (title_for(run.optimizer.key, run.optimizer.params)))
             parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")
         _set_text(self.loss_label, "&nbsp;&nbsp; ".join(parts))
         _set_text(self.fps_label, f"{self.frames.fps:4.0f} fps" if c.playing else "")

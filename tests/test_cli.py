@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-import main
 from engine.registry import OPTIMIZERS
 from engine.runner import run
 from engine.schedules import SCHEDULES
 from engine.spec import OptimizerSpec, ScheduleSpec
+from optimizer_playground import cli as main
 from surfaces import SURFACES, make_surface
 
 ROOT = Path(__file__).resolve().parents[1]

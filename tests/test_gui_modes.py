@@ -125,7 +125,7 @@ def test_a_classification_session_opens_from_the_command_line_path(qtbot):
 
 
 def test_render_draws_a_classification_preset_as_regions_and_curves(tmp_path):
-    import main
+    from optimizer_playground import cli as main
 
     out = tmp_path / "class.png"
     assert main.main(["render", "--preset", "adafactor-memory", "--steps", "40", "-o", str(out),

@@ -22,7 +22,6 @@ from quadratic_by_hand import X0, Q, adam_by_hand, close, grad_q, grad_rosenbroc
 from engine.ops import ARRAY_OPS, FLOAT_OPS
 from engine.optimizers.momentum import momentum_coefficient
 from engine.registry import OPTIMIZERS
-from engine.schedules import sutskever_momentum
 from engine.spec import OptimizerSpec, ScheduleSpec
 from surfaces import make_surface
 
@@ -163,6 +162,12 @@ def test_nesterov_lookahead_form():
     close(got, want)
     # the gradient at x instead of x + rho v (plain momentum) would not match
     assert not np.allclose(got, path("momentum", lr=lr, momentum=rho, form="velocity"))
+
+
+def sutskever_momentum(t, mu_max):
+    """The rules' own coefficient (momentum_coefficient) for update numbers t, vectorised."""
+    hp = SimpleNamespace(momentum_schedule="sutskever", mu_max=mu_max, mu_period=250, momentum=0.0)
+    return momentum_coefficient(hp, np.asarray(t), ARRAY_OPS)
 
 
 def test_sutskever_momentum_schedule_values():

@@ -203,9 +203,9 @@ def test_adafactor_factored_form_on_a_2x3_matrix_and_a_bias():
             v[j] = 0.8 * v[j] + 0.2 * g[6 + j] ** 2
             x[6 + j] -= lr * g[6 + j] / (math.sqrt(v[j] / corr) + 1e-8)
         close(X[0], x)
-        close(state[0][0][0], R)
-        close(state[0][1][0], C)
-        close(state[1][0][0], v)
+        close(state.blocks[0][0][0], R)
+        close(state.blocks[0][1][0], C)
+        close(state.blocks[1][0][0], v)
 
 
 def test_adafactor_factored_equals_adam_like_v_for_a_rank_one_square():

@@ -18,9 +18,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from engine.ops import ARRAY_OPS
+from engine.optimizers.momentum import momentum_coefficient
 from engine.presets import PRESET_DIR, list_presets, load_preset
 from engine.runner import run_scene
-from engine.schedules import sutskever_momentum
 from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec
 from engine.trace import polyak_average
@@ -228,7 +229,7 @@ def _(r):
     sched = r.scene.runs[3].optimizer.params
     assert sched["momentum_schedule"] == "sutskever" and sched["mu_max"] == 0.99
     assert r.scene.runs[2].optimizer.params["mu_period"] == sched["mu_period"] == 10
-    mu = sutskever_momentum(np.arange(1, r.scene.steps + 1), sched["mu_max"], sched["mu_period"])
+    mu = momentum_coefficient(SimpleNamespace(**sched), np.arange(1, r.scene.steps + 1), ARRAY_OPS)  # the rule's mu_t
     np.testing.assert_allclose(mu[[0, 9, 19]], [0.5, 0.75, 5 / 6], rtol=1e-15)  # 0.5, 0.75, 0.83, ...
     assert int(np.argmax(mu >= 0.99)) + 1 == 49 * 10 == 490, "the schedule reaches 0.99 within the preset"
     assert [c.step for c in r.scene.cues] == [20, 490]

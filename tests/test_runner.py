@@ -324,7 +324,7 @@ def test_recorded_states_on_both_paths(key):
     two = run_batch(surface, [spec], CONSTANT, [surface.start], 30, record_states=True)[0]
     assert one.states.shape == (31, len(OPTIMIZERS[key].state_names), 2)
     np.testing.assert_allclose(one.states, two.states, rtol=1e-12, atol=1e-300)
-    assert np.all(one.states[0] == OPTIMIZERS[key].state_init[0])
+    assert np.all(one.states[0][0] == OPTIMIZERS[key].state._field_defaults[OPTIMIZERS[key].state_names[0]])
 
 
 # -- Polyak averaging ---------------------------------------------------------------------------

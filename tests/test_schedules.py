@@ -3,18 +3,27 @@ NumPy / plain Python, and the link to a run: row t's lr is lr * s(t - 1), row 0 
 """
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from engine.ops import ARRAY_OPS
+from engine.optimizers.momentum import momentum_coefficient
 from engine.runner import run
-from engine.schedules import SCHEDULES, multipliers, sutskever_momentum
+from engine.schedules import SCHEDULES, multipliers
 from engine.spec import OptimizerSpec, ScheduleSpec, SpecError
 from surfaces import make_surface
 
 K = np.arange(0, 1200)
+
+
+def sutskever_momentum(t, mu_max):
+    """The rules' own coefficient (momentum_coefficient) for update numbers t, vectorised."""
+    hp = SimpleNamespace(momentum_schedule="sutskever", mu_max=mu_max, mu_period=250, momentum=0.0)
+    return momentum_coefficient(hp, np.asarray(t), ARRAY_OPS)
 
 
 def s(text, k=K, total=1000):

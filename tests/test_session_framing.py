@@ -6,12 +6,14 @@ Each is validated with a message naming the field, and round-trips."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from engine.ops import ARRAY_OPS
+from engine.optimizers.momentum import momentum_coefficient
 from engine.registry import OPTIMIZERS
-from engine.schedules import sutskever_momentum
 from engine.session import DASHES, MARKERS, Cue, Scene, SessionError
 from engine.spec import OptimizerSpec, parse_surface
 
@@ -88,6 +90,12 @@ def test_bad_tab_or_plots_are_refused(key, value):
 
 
 # -- engine pieces the presets stand on -------------------------------------------------------------
+
+
+def sutskever_momentum(t, mu_max, period=250):
+    """The rules' own mu_t (momentum_coefficient) for update numbers t, vectorised."""
+    hp = SimpleNamespace(momentum_schedule="sutskever", mu_max=mu_max, mu_period=period, momentum=0.0)
+    return momentum_coefficient(hp, np.asarray(t), ARRAY_OPS)
 
 
 def test_sutskever_period_is_a_hyperparameter_of_both_momentum_rules():

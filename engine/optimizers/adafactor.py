@@ -7,7 +7,24 @@ R C / sum(R) -- the memory argument of seed 002. beta1 = 0: no first moment.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+from engine.optimizers.base import Diagnostics
+
+
+class AdafactorState(NamedTuple):
+    """On vectors: v, Adam's second moment."""
+
+    v: object = 0.0
+
+
+class FactoredState(NamedTuple):
+    """On weights with matrix blocks: one entry per block of the layout, (R, C) for a
+    matrix (row and column sums), (v,) for a vector."""
+
+    blocks: tuple = ()
 
 
 def adafactor(g, x, state, hp, t, lr, ops):
@@ -33,16 +50,28 @@ def adafactor(g, x, state, hp, t, lr, ops):
     return x - lr * g / (ops.sqrt(v_hat) + hp.eps), (v,)
 
 
+def has_matrix(layout) -> bool:
+    """Weights with a matrix block take the factored form."""
+    return any(len(shape) == 2 for _, shape in layout)
+
+
+def init(X, ctx=None, hp=None):
+    """Factored state when the weights have matrix blocks, else a plain v like Adam's."""
+    if ctx is None or not has_matrix(ctx.layout):
+        return AdafactorState(np.zeros(X.shape)) if isinstance(X, np.ndarray) else AdafactorState()
+    return factored_init(X, ctx.layout)
+
+
 def factored_init(X, layout):
     """One (R, C) pair per matrix block, one v per vector block; arrays of shape (runs, ...)."""
     runs = X.shape[0]
-    state = []
+    blocks = []
     for _, shape in layout:
         if len(shape) == 2:
-            state.append((np.zeros((runs, shape[0])), np.zeros((runs, shape[1]))))
+            blocks.append((np.zeros((runs, shape[0])), np.zeros((runs, shape[1]))))
         else:
-            state.append((np.zeros((runs, int(np.prod(shape)))),))
-    return tuple(state)
+            blocks.append((np.zeros((runs, int(np.prod(shape)))),))
+    return FactoredState(tuple(blocks))
 
 
 def factored_step(g, x, state, hp, t, lr, layout):
@@ -52,7 +81,7 @@ def factored_step(g, x, state, hp, t, lr, layout):
     b2, corr = hp.beta2, 1.0 - hp.beta2 ** t
     lr = np.asarray(lr).reshape(-1, 1)
     offset = 0
-    for (_, shape), block_state in zip(layout, state):
+    for (_, shape), block_state in zip(layout, state.blocks):
         size = int(np.prod(shape))
         G = g[:, offset:offset + size]
         Xb = x[:, offset:offset + size]
@@ -73,9 +102,15 @@ def factored_step(g, x, state, hp, t, lr, layout):
             new_state.append((v,))
         x_new[:, offset:offset + size] = Xb - lr * G / (np.sqrt(v_hat) + hp.eps)
         offset += size
-    return x_new, tuple(new_state)
+    return x_new, FactoredState(tuple(new_state))
 
 
-def state_floats(layout) -> int:
+def state_floats(layout, hp=None) -> int:
     """Floats of optimizer state for one copy of the weights: rows + columns per matrix."""
     return sum(shape[0] + shape[1] if len(shape) == 2 else int(np.prod(shape)) for _, shape in layout)
+
+
+def adafactor_diagnostics(state, prev, hp, t, lr):
+    """v_hat and lr_eff = lr_t / (sqrt(v_hat) + eps) (vectors: the float path's state)."""
+    v_hat = state.v / (1.0 - hp.beta2 ** t)
+    return Diagnostics((("v_hat", v_hat),), scale=lr / (np.sqrt(v_hat) + hp.eps))

@@ -2,6 +2,42 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.optimizers.base import Diagnostics
+
+
+class AdamState(NamedTuple):
+    """torch: m = exp_avg, v = exp_avg_sq, v_max = max_exp_avg_sq."""
+
+    m: object = 0.0
+    v: object = 0.0
+    v_max: object = 0.0
+
+
+class AdamaxState(NamedTuple):
+    """torch: m = exp_avg, u = exp_inf."""
+
+    m: object = 0.0
+    u: object = 0.0
+
+
+class NadamState(NamedTuple):
+    """torch: m = exp_avg, v = exp_avg_sq, P = mu_product (starts at 1)."""
+
+    m: object = 0.0
+    v: object = 0.0
+    P: object = 1.0
+
+
+class RadamState(NamedTuple):
+    """torch: m = exp_avg, v = exp_avg_sq."""
+
+    m: object = 0.0
+    v: object = 0.0
+
 
 def adam(g, x, state, hp, t, lr, ops):
     """Adam (Kingma & Ba 2015; seed 001, 003, 004).
@@ -117,3 +153,32 @@ def radam(g, x, state, hp, t, lr, ops):
     adaptive = m_hat * r * ops.sqrt(1.0 - b2t) / (ops.sqrt(v) + hp.eps)
     step = adaptive * ok + m_hat * (1 - ok) if not isinstance(ok, bool) else (adaptive if ok else m_hat)
     return x - lr * step, (m, v)
+
+
+# -- what the GUI shows beside the rule (engine.optimizers.base.Diagnostics) ------------------
+
+
+def _m_hat(state, hp, t):
+    return state.m / (1.0 - hp.beta1 ** t) if getattr(hp, "bias_correction", True) else state.m
+
+
+def adam_diagnostics(state, prev, hp, t, lr):
+    """m_hat, v_hat (v_max's with amsgrad) and lr_eff = lr_t / (sqrt(v_hat) + eps)."""
+    m_hat = _m_hat(state, hp, t)
+    v = state.v_max if getattr(hp, "amsgrad", False) else state.v
+    v_hat = v / (1.0 - hp.beta2 ** t) if getattr(hp, "bias_correction", True) else v
+    hide = () if getattr(hp, "amsgrad", False) else ("v_max",)
+    return Diagnostics((("m_hat", m_hat), ("v_hat", v_hat)), -lr * m_hat, lr / (np.sqrt(v_hat) + hp.eps), hide)
+
+
+def nadam_diagnostics(state, prev, hp, t, lr):
+    """As Adam's; P is bookkeeping of the mu_t schedule, not shown."""
+    m_hat = _m_hat(state, hp, t)
+    v_hat = state.v / (1.0 - hp.beta2 ** t)
+    return Diagnostics((("m_hat", m_hat), ("v_hat", v_hat)), -lr * m_hat, lr / (np.sqrt(v_hat) + hp.eps), ("P",))
+
+
+def adamax_diagnostics(state, prev, hp, t, lr):
+    """m_hat and lr_eff = lr_t / ((1 - beta1^t) u)."""
+    m_hat = _m_hat(state, hp, t)
+    return Diagnostics((("m_hat", m_hat),), -lr * m_hat, lr / (1.0 - hp.beta1 ** t) / state.u)

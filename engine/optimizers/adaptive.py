@@ -2,6 +2,32 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+import numpy as np
+
+from engine.optimizers.base import Diagnostics
+
+
+class AdagradState(NamedTuple):
+    """torch: G = sum."""
+
+    G: object = 0.0
+
+
+class RmspropState(NamedTuple):
+    """torch: s = square_avg, b = momentum_buffer (kept only with momentum > 0)."""
+
+    s: object = 0.0
+    b: object = 0.0
+
+
+class AdadeltaState(NamedTuple):
+    """torch: s = square_avg, u = acc_delta."""
+
+    s: object = 0.0
+    u: object = 0.0
+
 
 def adagrad(g, x, state, hp, t, lr, ops):
     """AdaGrad (Duchi et al. 2011; seed 001, 003, 004).
@@ -56,3 +82,23 @@ def adadelta(g, x, state, hp, t, lr, ops):
     d = ops.sqrt(u + hp.eps) / ops.sqrt(s + hp.eps) * g
     u = hp.rho * u + (1.0 - hp.rho) * d * d
     return x - lr * d, (s, u)
+
+
+# -- what the GUI shows beside the rule (engine.optimizers.base.Diagnostics) ------------------
+
+
+def adagrad_diagnostics(state, prev, hp, t, lr):
+    """lr_eff = lr_t / (sqrt(G) + eps): it only shrinks."""
+    return Diagnostics(scale=lr / (np.sqrt(state.G) + hp.eps))
+
+
+def rmsprop_diagnostics(state, prev, hp, t, lr):
+    """lr_eff = lr_t / (sqrt(s) + eps); with momentum, the buffer b as a step."""
+    if getattr(hp, "momentum", 0.0):
+        return Diagnostics(velocity=-lr * state.b, scale=lr / (np.sqrt(state.s) + hp.eps))
+    return Diagnostics(scale=lr / (np.sqrt(state.s) + hp.eps), hide=("b",))
+
+
+def adadelta_diagnostics(state, prev, hp, t, lr):
+    """lr_eff = lr_t sqrt(u + eps) / sqrt(s + eps), with u from before update t."""
+    return Diagnostics(scale=lr * np.sqrt(prev.u + hp.eps) / np.sqrt(state.s + hp.eps))

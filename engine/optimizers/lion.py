@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from engine.optimizers.base import Diagnostics
+
+
+class LionState(NamedTuple):
+    """lion-pytorch: m = exp_avg."""
+
+    m: object = 0.0
+
 
 def lion(g, x, state, hp, t, lr, ops):
     """Lion: the sign of an interpolated momentum, so every coordinate moves by exactly lr_t.
@@ -18,3 +28,8 @@ def lion(g, x, state, hp, t, lr, ops):
     x = x - lr * (ops.sign(c) + hp.weight_decay * x)
     m = hp.beta2 * m + (1.0 - hp.beta2) * g
     return x, (m,)
+
+
+def lion_diagnostics(state, prev, hp, t, lr):
+    """The momentum m as a step of size lr_t."""
+    return Diagnostics(velocity=-lr * state.m)

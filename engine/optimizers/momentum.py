@@ -6,16 +6,26 @@ works on Python floats (one coordinate) and on (R, D) arrays (R runs) alike.
 
 from __future__ import annotations
 
-import math
+from typing import NamedTuple
+
+from engine.optimizers.base import Diagnostics
+
+
+class MomentumState(NamedTuple):
+    """torch: v = momentum_buffer (the velocity form keeps -lr v)."""
+
+    v: object = 0.0
 
 
 def momentum_coefficient(hp, t, ops):
     """rho for update t: the constant ``momentum`` or Sutskever's schedule (seed 004)
 
         mu_t = min(1 - 2^(-1 - log2(floor(t / mu_period) + 1)), mu_max)    (mu_period = 250 in the paper)
+
+    ``t`` may be an array of update numbers (with ``ARRAY_OPS``): the whole schedule at once.
     """
     if hp.momentum_schedule == "sutskever":
-        return ops.minimum(1.0 - 2.0 ** (-1.0 - math.log2(t // hp.mu_period + 1)), hp.mu_max)
+        return ops.minimum(1.0 - 2.0 ** (-1.0 - ops.log2(t // hp.mu_period + 1)), hp.mu_max)
     return hp.momentum
 
 
@@ -74,3 +84,34 @@ def nesterov_lookahead(x, state, hp, t, ops):
     if hp.form != "lookahead":
         return x
     return x + momentum_coefficient(hp, t, ops) * state[0]
+
+
+# -- what the GUI and the theory overlays read beside the rules ------------------------------
+
+
+def momentum_diagnostics(state, prev, hp, t, lr):
+    """The velocity as a displacement: -lr_t v (torch form) or v itself (velocity and
+    look-ahead forms keep -lr v)."""
+    return Diagnostics(velocity=state.v if hp.form in ("velocity", "lookahead") else -lr * state.v)
+
+
+def _largest_rho(hp):
+    # with Sutskever's schedule the recursion is bounded by its largest rho, mu_max
+    return float(hp.mu_max if hp.momentum_schedule == "sutskever" else hp.momentum)
+
+
+def sgd_stability(hp, l_max):
+    """GD on a quadratic: x+ = (1 - h) x per eigen-direction (h = lr l): stable iff h < 2."""
+    return 2.0 / l_max, "2/λmax"
+
+
+def momentum_stability(hp, l_max):
+    """Heavy ball: x+ = (1 + rho - h) x - rho x-: stable iff h < 2 (1 + rho) (Jury's test)."""
+    rho = _largest_rho(hp)
+    return 2.0 * (1.0 + rho) / l_max, "2(1+ρ)/λmax"
+
+
+def nesterov_stability(hp, l_max):
+    """Nesterov: x+ = (1 - h) ((1 + rho) x - rho x-): stable iff h < 2 (1 + rho) / (1 + 2 rho)."""
+    rho = _largest_rho(hp)
+    return 2.0 * (1.0 + rho) / ((1.0 + 2.0 * rho) * l_max), "2(1+ρ)/((1+2ρ)λmax)"

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class SearchState(NamedTuple):
+    """f_x: the loss at x, kept so each update evaluates f only once."""
+
+    f_x: object
 
 
 def random_search(ctx, g, X, state, hp, t, lr):
@@ -14,10 +22,15 @@ def random_search(ctx, g, X, state, hp, t, lr):
     Proposals are drawn by ``ctx.random(t, ...)``, a function of (seed, t) alone, so a
     run is reproducible and the rule keeps no random state. No torch.optim equivalent.
     """
-    sigma = np.reshape(np.asarray(hp.sigma, dtype=float), (-1, 1))
-    (f_x,) = state  # the loss at x, kept so each update evaluates f only once
+    sigma = hp.sigma
+    if isinstance(sigma, float):  # one sigma for all runs: no array tests per update
+        uniform_wanted = sigma == 0.0
+    else:
+        sigma = np.reshape(np.asarray(sigma, dtype=float), (-1, 1))
+        uniform_wanted = bool(np.any(sigma == 0))
+    f_x = state.f_x
     proposal = X + sigma * ctx.random(t, "normal", X.shape)
-    if np.any(sigma == 0):
+    if uniform_wanted:
         if ctx.view is not None and len(ctx.view) >= 2 * X.shape[1]:
             lo = np.array(ctx.view[0::2][: X.shape[1]])
             hi = np.array(ctx.view[1::2][: X.shape[1]])
@@ -27,8 +40,8 @@ def random_search(ctx, g, X, state, hp, t, lr):
         proposal = np.where(sigma > 0, proposal, uniform)
     f_new = ctx.value(proposal)
     better = f_new < f_x
-    return np.where(better[:, None], proposal, X), (np.where(better, f_new, f_x),)
+    return np.where(better[:, None], proposal, X), SearchState(np.where(better, f_new, f_x))
 
 
-def random_search_init(X, ctx):
-    return (ctx.value(X),)
+def random_search_init(X, ctx, hp=None):
+    return SearchState(ctx.value(X))

@@ -7,7 +7,29 @@ the exact Hessian.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+
+
+class BfgsState(NamedTuple):
+    """H: the inverse-Hessian estimate (R, D, D); x_prev, g_prev: the last point and
+    gradient (nan before the first update)."""
+
+    H: np.ndarray
+    x_prev: np.ndarray
+    g_prev: np.ndarray
+
+
+class LbfgsState(NamedTuple):
+    """S, Y: the last m pairs (s, y), oldest first (R, m, D); count: pairs held (R,);
+    x_prev, g_prev as BFGS's."""
+
+    S: np.ndarray
+    Y: np.ndarray
+    count: np.ndarray
+    x_prev: np.ndarray
+    g_prev: np.ndarray
 
 
 def newton(ctx, g, X, state, hp, t, lr):
@@ -58,9 +80,9 @@ def _curvature_ok(s, y) -> bool:
             and ys > _TINY and float(y @ y) > _TINY)
 
 
-def bfgs_init(X, ctx):
+def bfgs_init(X, ctx=None, hp=None):
     R, D = X.shape
-    return (np.broadcast_to(np.eye(D), (R, D, D)).copy(), np.full((R, D), np.nan), np.full((R, D), np.nan))
+    return BfgsState(np.broadcast_to(np.eye(D), (R, D, D)).copy(), np.full((R, D), np.nan), np.full((R, D), np.nan))
 
 
 def bfgs(ctx, g, X, state, hp, t, lr):
@@ -96,12 +118,13 @@ def bfgs(ctx, g, X, state, hp, t, lr):
         alpha = _armijo(ctx, x, ctx.value1(x), gr, p, float(lr[r]), float(c1[r]))
         H_all[r], x_prev[r], g_prev[r] = H, x, gr
         X_new[r] = x + alpha * p
-    return X_new, (H_all, x_prev, g_prev)
+    return X_new, BfgsState(H_all, x_prev, g_prev)
 
 
-def lbfgs_init(X, ctx, history=10):
+def lbfgs_init(X, ctx=None, hp=None):
+    history = int(getattr(hp, "history", 10))
     R, D = X.shape
-    return (np.zeros((R, history, D)), np.zeros((R, history, D)), np.zeros(R, dtype=int),
+    return LbfgsState(np.zeros((R, history, D)), np.zeros((R, history, D)), np.zeros(R, dtype=int),
             np.full((R, D), np.nan), np.full((R, D), np.nan))
 
 
@@ -152,4 +175,4 @@ def lbfgs(ctx, g, X, state, hp, t, lr):
         alpha = _armijo(ctx, x, ctx.value1(x), gr, p, float(lr[r]), float(c1[r]))
         x_prev[r], g_prev[r] = x, gr
         X_new[r] = x + alpha * p
-    return X_new, (S, Y, count, x_prev, g_prev)
+    return X_new, LbfgsState(S, Y, count, x_prev, g_prev)

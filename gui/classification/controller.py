@@ -27,8 +27,9 @@ from PySide6 import QtCore
 
 from engine import run_edits as edits
 from engine.hyper import HyperError
+from engine.limits import BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED, SPEED, STEPS, check
 from engine.registry import hypers_for
-from engine.session import MAX_RUNS, MAX_STEPS, PALETTE, RunConfig, Scene
+from engine.session import MAX_RUNS, PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.training import check_optimizer_fits, problem_from_scene, state_memory
 from gui.cues import cue_at, stop_before
@@ -38,7 +39,7 @@ from .live import LiveTrainer
 
 TICK_MS = 16  # ~60 Hz
 TICK_BUDGET_MS = 12.0  # training + the views' data updates per tick
-SPEED_MIN, SPEED_MAX = 1.0, 5000.0  # updates per second
+SPEED_MIN, SPEED_MAX = SPEED.lo, SPEED.hi  # updates per second (engine.limits)
 DISPLAY_DEFAULTS = {"same_lr": False}
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")  # what a session file accepts
 
@@ -222,37 +223,33 @@ class ClassificationController(QtCore.QObject):
     def set_reg(self, spec: str) -> bool:
         return self._set_spec("reg", spec)
 
-    def _number(self, name, value, lo, hi, integer=False):
+    def _limited(self, hyper, value):
+        """``value`` within its record in engine.limits, or None after saying why."""
         try:
-            v = float(value)
-        except (TypeError, ValueError):
-            v = math.nan
-        ok = math.isfinite(v) and lo <= v <= hi and (not integer or v == int(v))
-        if not ok:
-            kind = "a whole number" if integer else "a number"
-            self.message.emit(f"{name}={value!r}: expected {kind} from {lo:g} to {hi:g}")
+            return check(hyper, value, strict=False)
+        except HyperError as err:
+            self.message.emit(str(err))
             return None
-        return int(v) if integer else v
 
     def set_batch_size(self, b) -> bool:
         """Points per update: 1 = pure SGD, 0 (or the training-set size) = full batch."""
-        b = self._number("batch_size", b, 0, 1_000_000, integer=True)
+        b = self._limited(BATCH_SIZE, b)
         return b is not None and self._set_problem(batch_size=b)
 
     def set_label_smoothing(self, eps) -> bool:
-        eps = self._number("label_smoothing", eps, 0.0, 0.5)
-        return eps is not None and self._set_problem(label_smoothing=eps)
+        eps = self._limited(LABEL_SMOOTHING, eps)
+        return eps is not None and self._set_problem(label_smoothing=float(eps))
 
     def set_mixup(self, alpha) -> bool:
-        alpha = self._number("mixup", alpha, 0.0, 4.0)
-        return alpha is not None and self._set_problem(mixup=alpha)
+        alpha = self._limited(MIXUP, alpha)
+        return alpha is not None and self._set_problem(mixup=float(alpha))
 
     def set_seed(self, seed) -> bool:
-        seed = self._number("seed", seed, 0, 2**31 - 1, integer=True)
+        seed = self._limited(SEED, seed)
         return seed is not None and self._set_problem(seed=seed)
 
     def set_steps(self, n) -> bool:
-        n = self._number("steps", n, 1, MAX_STEPS, integer=True)
+        n = self._limited(STEPS, n)
         return n is not None and self._set_problem(steps=n)
 
     def set_speed(self, v) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from engine.registry import OPTIMIZERS
+from engine.registry import OPTIMIZERS, base_key, resolve
 from gui import theme
 
 SHORT = {"momentum": "Momentum", "nesterov": "Nesterov", "random-search": "Random"}  # tick labels
@@ -28,10 +28,9 @@ def memory_formula(layout, key: str, floats: int, params: dict | None = None) ->
     D = sum(math.prod(s) for _, s in layout)
     if floats == 0:
         return "none"
-    if key == "adafactor" or (key == "sam" and (params or {}).get("base") == "adafactor"):
-        return "rows + cols"
-    if key == "bfgs":
-        return "D² + 2D"
+    formula = resolve(key, params)[0].memory_formula  # the record says how, if not "k × D"
+    if formula:
+        return formula
     if floats % D == 0:
         return f"{floats // D} × D"
     return f"{floats / D:.1f} × D"
@@ -136,6 +135,6 @@ class MemoryView(QtWidgets.QWidget):
     def _short(self, i: int) -> str:
         cfg = self.c.runs[i]
         key = cfg.optimizer.key
-        if key == "sam":
-            return f"SAM/{SHORT.get(cfg.optimizer.params['base'], OPTIMIZERS[cfg.optimizer.params['base']].title)}"
-        return SHORT.get(key, OPTIMIZERS[key].title)
+        base = base_key(key, cfg.optimizer.params)
+        short = SHORT.get(base, OPTIMIZERS[base].title)
+        return short if base == key else f"{OPTIMIZERS[key].title}/{short}"

@@ -16,6 +16,7 @@ import re
 import numpy as np
 from PySide6 import QtCore, QtWidgets
 
+from engine.registry import resolve
 from gui import theme
 from gui.derived import derive
 
@@ -109,11 +110,9 @@ class InspectorPanel(QtWidgets.QWidget):
         key = (run.optimizer.key, run.optimizer.params.get("base"))
         if full or key != self._code_key:
             code = record.pseudo_code
-            if run.optimizer.key == "sam":
-                base = run.optimizer.params["base"]
-                from engine.registry import OPTIMIZERS
-                code = ("e = rho g / ||g||;  g <- grad(x + e)      (SAM, then the base rule)\n\n"
-                        + OPTIMIZERS[base].pseudo_code)
+            stepping, _ = resolve(run.optimizer.key, run.optimizer.params)
+            if stepping is not record:  # a wrapper (SAM): its own lines, then its base's
+                code = code + "\n\n" + stepping.pseudo_code
             shown = equations_only(code)
             if self.code.toPlainText() != shown:
                 self.code.setPlainText(shown)
@@ -138,8 +137,11 @@ class InspectorPanel(QtWidgets.QWidget):
         rows = [("t", [t] + [None] * (dim - 1)), ("lr_t", [tr.lr[t]] + [None] * (dim - 1)),
                 ("x", tr.xs[t]), ("g", tr.grads[t - 1] if t >= 1 else tr.grads[0])]
         if tr.states is not None and t < len(tr.states):
-            rows += [(name, vec) for name, vec in derive(c.runs[i].optimizer, tr, t).rows] if t >= 1 else \
-                [(name, tr.states[0][k]) for k, name in enumerate(tr.state_names) if name not in ("v_max", "P")]
+            if t >= 1:
+                rows += derive(c.runs[i].optimizer, tr, t).rows
+            else:  # the start: the slots update 1 shows (the record's diagnostics hide the rest)
+                shown = {name for name, _ in derive(c.runs[i].optimizer, tr, 1).rows} if len(tr.xs) > 1 else ()
+                rows += [(name, tr.states[0][k]) for k, name in enumerate(tr.state_names) if name in shown]
         step = np.abs(tr.xs[t] - tr.xs[t - 1]) if t >= 1 else np.zeros(dim)
         rows.append(("|Δx|", step))
         rows.append(("f(x)", [tr.loss[t]] + [None] * (dim - 1)))

@@ -5,19 +5,20 @@ and playback speed.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6 import QtCore, QtWidgets
 
-from engine.hyper import Hyper
-from engine.session import MAX_STEPS
-from gui.controller import SPEED_MAX, SPEED_MIN
+from engine import limits
 from gui.panels.formula_editor import FormulaEditor
 from gui.panels.knob import Knob
 
-NOISE = Hyper("noise", 0.0, 0.0, 1000.0, doc="g <- g + noise N(0, I): a stochastic gradient (seeded)")
-SPEED = Hyper("speed", 60.0, SPEED_MIN, SPEED_MAX, log=True, doc="steps per second while playing (+ / -)")
-STEPS = Hyper("steps", 300, 1, MAX_STEPS, kind="int", doc="length of every run (updates)")
-SEED = Hyper("seed", 0, 0, 2**31 - 1, kind="int", doc="seed of the gradient noise (and random search)")
-
+# Ranges from engine.limits (the ones session files and the command line accept); the
+# knobs only word the tooltips for this panel.
+NOISE = replace(limits.NOISE, doc="g <- g + noise N(0, I): a stochastic gradient (seeded)")
+SPEED = replace(limits.SPEED, doc="steps per second while playing (+ / -)")
+STEPS = replace(limits.STEPS, doc="length of every run (updates)")
+SEED = replace(limits.SEED, doc="seed of the gradient noise (and random search)")
 
 class SceneControls(QtWidgets.QWidget):
     def __init__(self, controller, parent=None):

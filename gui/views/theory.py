@@ -19,6 +19,7 @@ decompositions of a 2x2 matrix: nothing to cache).
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,7 +31,6 @@ from gui.panels.knob import SliderMark
 from gui.views.overlays import arrow_segments
 
 KEY = "theory"
-LR_RULES = ("sgd", "momentum", "nesterov")  # rules whose lr the quadratic theory speaks about
 # Okabe-Ito, as the runs, but used only for marks and bounds
 BLUE, GREEN, RED, PURPLE = "#0072B2", "#009E73", "#D55E00", "#CC79A7"
 
@@ -41,23 +41,17 @@ def theory_on(controller) -> bool:
 
 def rule_limit(optimizer, l_max: float) -> tuple[float, str]:
     """The largest stable constant lr of ``optimizer`` on a quadratic with top curvature
-    ``l_max`` and how to say it. Per eigen-direction with h = lr * l (Jury's test on the
-    characteristic polynomial of the two-step recursion):
+    ``l_max`` and how to say it, as its record states it (``OptimizerRecord.stability``,
+    Jury's test per eigen-direction); GD's 2/l_max for rules that state none."""
+    record = optimizer.record
+    if record.stability is None:
+        return 2.0 / l_max, "2/λmax"
+    return record.stability(SimpleNamespace(**optimizer.params), l_max)
 
-    * GD          x+ = (1 - h) x                          stable iff h < 2
-    * heavy ball  x+ = (1 + rho - h) x - rho x-           stable iff h < 2 (1 + rho)
-    * Nesterov    x+ = (1 - h) ((1 + rho) x - rho x-)     stable iff h < 2 (1 + rho) / (1 + 2 rho)
 
-    Nesterov with Sutskever's momentum schedule is bounded by its largest rho (mu_max).
-    """
-    p = optimizer.params
-    if optimizer.key == "momentum":
-        rho = float(p["mu_max"] if p.get("momentum_schedule") == "sutskever" else p["momentum"])
-        return 2.0 * (1.0 + rho) / l_max, "2(1+ρ)/λmax"
-    if optimizer.key == "nesterov":
-        rho = float(p["mu_max"] if p.get("momentum_schedule") == "sutskever" else p["momentum"])
-        return 2.0 * (1.0 + rho) / ((1.0 + 2.0 * rho) * l_max), "2(1+ρ)/((1+2ρ)λmax)"
-    return 2.0 / l_max, "2/λmax"
+def speaks_about(optimizer) -> bool:
+    """The quadratic theory's lr marks concern rules whose record states a stability limit."""
+    return optimizer.record.stability is not None
 
 
 def _swatch(color: str, glyph: str = "▲") -> str:
@@ -71,7 +65,7 @@ def lr_marks(th, optimizer) -> tuple[list[SliderMark], str]:
     l_min, l_max = th.l_min + wd, th.l_max + wd
     inv_l, best, stable = 1.0 / l_max, 2.0 / (l_min + l_max), 2.0 / l_max
     limit, limit_text = rule_limit(optimizer, l_max)
-    gd = optimizer.key == "sgd"
+    gd = limit == stable  # the rule's limit is GD's own: one wall, not two
     marks = [SliderMark(inv_l, BLUE, "1/L (the O(1/T) bound holds below)", above=True),
              SliderMark(best, GREEN, "2/(λmin+λmax): GD's best fixed rate"),
              SliderMark(stable, RED, "2/λmax: GD stable below", wall=gd)]
@@ -326,7 +320,7 @@ class TheoryOverlays:
             return
         run = c.runs[c.selected] if c.runs else None
         th = quadratic_theory(c.surface) if theory_on(c) and applies(c.surface) else None
-        if th is None or run is None or run.optimizer.key not in LR_RULES:
+        if th is None or run is None or not speaks_about(run.optimizer):
             knob.set_marks([], "")
             return
         marks, legend = lr_marks(th, run.optimizer)

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.hyper import Hyper, HyperError, validate_values
+from engine.limits import BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED
 
 from .datasets import Dataset, make_dataset
 from .models import Model, Workspace, design, make_model, softmax_probabilities
@@ -53,34 +54,9 @@ BOUND = 1e6  # a weight beyond this marks the run as diverged
 CHUNK_FLOATS = 2**21  # activations per chunk of runs (16 MB of float64)
 METRICS = ("objective", "train_loss", "val_loss", "train_acc", "val_acc")
 
-PROBLEM_HYPERS: tuple[Hyper, ...] = (
-    Hyper(
-        "batch_size",
-        0,
-        0,
-        5000,
-        kind="int",
-        doc="points per update: 1 = pure SGD, n_train (or 0) = full batch",
-        symbol="B",
-    ),
-    Hyper(
-        "label_smoothing",
-        0.0,
-        0.0,
-        0.5,
-        doc="target 1 - eps on the true class, eps / (K - 1) on the others (seed 003)",
-        symbol="epsilon",
-    ),
-    Hyper(
-        "mixup",
-        0.0,
-        0.0,
-        4.0,
-        doc="mixup alpha: each update mixes its batch with lambda ~ Beta(alpha, alpha); 0 = off",
-        symbol="alpha",
-    ),
-    Hyper("seed", 0, 0, 2**31 - 1, kind="int", doc="seed of the minibatch order and of the mixup draws"),
-)
+# The scene's own numbers, from the one source of limits the session files, the command
+# line and both modes' setters read too.
+PROBLEM_HYPERS: tuple[Hyper, ...] = (BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED)
 
 
 def smoothed_targets(y: np.ndarray, K: int, eps: float = 0.0) -> np.ndarray:

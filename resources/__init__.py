@@ -1,0 +1,5 @@
+"""Data shipped with the app: presets, playlists, icons, style sheets. No code.
+
+A package so that an installed copy finds them through ``importlib.resources``
+(``engine.presets`` does), never through a path relative to a checkout.
+"""
