@@ -139,3 +139,20 @@ def test_classification_uses_the_lectures_lr_where_it_quotes_one(qtbot):
     assert c.add_run("adagrad") and c.runs[-1].optimizer.lr == 1e-3
     assert c.add_run("adam", lr=0.05) and c.runs[-1].optimizer.lr == 0.05  # an explicit lr wins
     assert c.add_run("sgd") and c.runs[-1].optimizer.lr == 0.01  # no lecture value: the default
+
+
+def test_the_next_scene_does_not_keep_the_last_ones_arrows(window):
+    """PageDown from a preset with adaptive boxes to one without: no stale boxes on the map."""
+    adam = [{"optimizer": "adam:lr=0.1"}, {"optimizer": "rmsprop:lr=0.05"}]
+    window.sessions.show_scene(styled_scene(runs=adam, display={"adaptive_boxes": True, "step_arrows": True}))
+    window.controller.seek(5)
+    drawn = lambda kind: sum(_points(items[kind]) for items in window.contour.overlays.per_run)  # noqa: E731
+    assert drawn("box") > 0 and drawn("step") > 0
+    window.sessions.show_scene(styled_scene())
+    window.controller.seek(5)
+    assert drawn("box") == 0 and drawn("step") == 0
+
+
+def _points(item) -> int:
+    x = item.getData()[0]
+    return 0 if x is None else len(x)

@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
 
-BASE_PT = 15
+BASE_PT = 13
 MARGIN = 14  # px from the plot's bottom edge, times the scale
 
 
@@ -37,7 +37,9 @@ class CueBanner(QtWidgets.QWidget):
             self.hide()
 
     def _font(self) -> QtGui.QFont:
-        return theme.font(round(BASE_PT * theme.SCALE), bold=True)
+        # grows with presentation mode like the markers (x1.6), not like the fonts (x2): a
+        # line over the map must leave the map visible
+        return theme.font(round(BASE_PT * theme.MARKER_SCALE), bold=True)
 
     def _place(self) -> None:
         host = self.parentWidget()
