@@ -174,6 +174,8 @@ def _(r):
     sgd, mom, adam = r.traces
     near = [int(np.sum(dist(tr, (0, 0)) < 0.2)) for tr in r.traces]
     assert near[0] >= 40, f"SGD should linger at the saddle for many steps, got {near[0]}"
+    (cue,) = r.scene.cues  # "SGD sits at the saddle"
+    assert dist(sgd, (0, 0))[cue.step] < 0.1
     assert near[1] <= near[0] / 2 and near[2] <= near[0] / 2, near
     for tr in r.traces:
         assert tr.loss[-1] < -1.0, "every run should escape downhill in the end"
@@ -186,6 +188,8 @@ def _(r):
     assert dist(sgd, local)[-1] < 0.01, "SGD should stop in the local minimum"
     assert dist(weak, local)[-1] < 0.01, "momentum 0.8 should fall back into the local minimum"
     assert dist(strong, best)[-1] < 0.01, "momentum 0.9 should roll over into the global minimum"
+    (cue,) = r.scene.cues  # "all three roll down towards the dip": none has reached it yet
+    assert all(tr.xs[cue.step, 0] < local[0] - 0.1 for tr in r.traces)
 
 
 @claim("momentum-over-the-bump-rastrigin")
@@ -455,6 +459,10 @@ def _(r):
     assert first(dist(sam, narrow.point) < 0.05) < 40, "SAM drops into the sharp well too"
     assert 100 <= first(sam.xs[:, 0] < 0) <= 140, "and crosses x = 0 at about step 120"
     assert dist(sam, wide.point)[-1] < 0.05, "SAM ends in the flat well"
+    (cue,) = r.scene.cues  # "momentum and SAM have dropped into the sharp well; SGD is on its way"
+    inside = 0.15  # the sharp well's width: SAM rattles inside it, its ball reaching the walls
+    assert dist(mom, narrow.point)[cue.step] < inside and dist(sam, narrow.point)[cue.step] < inside
+    assert dist(sgd, narrow.point)[cue.step] > 0.3
     assert r.scene.display["signal_axis"] == "grad_evals"
 
 
