@@ -275,6 +275,8 @@ def _(r):
     assert np.all(np.diff(rate_ada, axis=0) <= 0), "AdaGrad's effective rate can only fall"
     assert np.all(rate_ada[-1] < 0.2 * rate_ada[0])
     assert np.all(rate_rms[-1] > 10 * rate_ada[-1]), "RMSProp forgets and keeps its step size"
+    (cue,) = r.scene.cues  # "RMSProp is at (1, 1); AdaGrad ... is still far away"
+    assert dist(rms, (1, 1))[cue.step] < 0.01 and dist(ada, (1, 1))[cue.step] > 1.0
 
 
 @claim("adaptive-family")
