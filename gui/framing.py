@@ -21,20 +21,17 @@ def plots_of(scene) -> set[str]:
 
 def apply(window, scene) -> None:
     tab = scene.display.get("tab")
-    if scene.mode == "classification":
-        pane = window.modes.pane
-        if pane is not None:
-            pane.tabs.setCurrentIndex(CLASSIFICATION_TABS.get(tab, 0))
+    if scene.mode == "classification":  # shown by modes.load_scene, so its pane exists
+        window.modes.pane.tabs.setCurrentIndex(CLASSIFICATION_TABS.get(tab, 0))
         return
     window.analysis.setCurrentIndex(SURFACE_TABS.get(tab, 0))
     shown = plots_of(scene)
     window.loss.setVisible("loss" in shown)
     window.schedule.setVisible("lr" in shown)
-    presenting = getattr(window.modes, "presenting", False)
-    if not presenting:
+    if not window.modes.presenting:  # presentation mode keeps the inspector closed
         window.set_inspector_visible("inspector" in shown)
-        action = window.commands.by_name.get("inspector")
-        if action is not None and action.isChecked() != ("inspector" in shown):
+        action = window.commands.by_name["inspector"]
+        if action.isChecked() != ("inspector" in shown):
             action.blockSignals(True)
             action.setChecked("inspector" in shown)
             action.blockSignals(False)
@@ -43,7 +40,10 @@ def apply(window, scene) -> None:
 def install_surface_banner(window) -> CueBanner:
     c = window.controller
     banner = CueBanner(window.contour)
-    update = lambda *_: banner.show_cue(cue_at(c.scene.cues, c.step))  # noqa: E731
+
+    def update(*_):
+        banner.show_cue(cue_at(c.scene.cues, c.step))
+
     c.stepChanged.connect(update)
     c.sceneChanged.connect(update)
     update()
@@ -53,7 +53,10 @@ def install_surface_banner(window) -> CueBanner:
 def install_classification_banner(pane) -> CueBanner:
     c = pane.controller
     banner = CueBanner(pane.tabs)
-    update = lambda *_: banner.show_cue(cue_at(c.scene.cues, c.step))  # noqa: E731
+
+    def update(*_):
+        banner.show_cue(cue_at(c.scene.cues, c.step))
+
     c.progressed.connect(update)
     c.restarted.connect(update)
     c.sceneChanged.connect(update)

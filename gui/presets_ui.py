@@ -173,8 +173,7 @@ class Presets(QtCore.QObject):
     def step(self, delta: int) -> bool:
         """PageDown / PageUp: the next / previous preset of the playlist (from the first
         one when the scene on screen is not in it)."""
-        presentation = getattr(self.window, "presentation", None)
-        if delta > 0 and presentation is not None and presentation.active and cues.advance(self.window.modes.active):
+        if delta > 0 and self.window.presentation.active and cues.advance(self.window.modes.active):
             return True  # the scene's next cue (or its end) before the next preset
         keys = self.keys()
         if not keys:
