@@ -80,10 +80,10 @@ def main() -> int:
 
     def on_progress(_step):
         if c.playing:
-            ticks.append(c.tick_ms)
-            spt.append(c.steps_per_tick)
+            ticks.append(c.transport.tick_ms)
+            spt.append(c.transport.steps_per_tick)
 
-    c.progressed.connect(on_progress)
+    c.stepChanged.connect(on_progress)
     c.play()
     warm = time.perf_counter()
     while time.perf_counter() - warm < 0.5:
@@ -97,7 +97,7 @@ def main() -> int:
         rates.append((c.step - s0) / dt)
         frames.append((pane.decision_view.frames - f0) / dt)
     c.pause()
-    c.progressed.disconnect(on_progress)
+    c.stepChanged.disconnect(on_progress)
     ticks_sorted = sorted(ticks)
 
     # -- parts -----------------------------------------------------------------------------------

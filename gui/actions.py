@@ -51,17 +51,16 @@ class WindowActions:
         self._add(file, "quit", "Quit", "Ctrl+Q", window.close)
 
         play = bar.addMenu("&Playback")
-        # playback and runs act on the visible mode's controller (surface or classification)
-        on = self._on
+        # playback and runs act on the visible mode's controller (a gui.controller_base.Mode)
         act = self.active
-        self._add(play, "play", "Play / pause", "Space", on("toggle_play"))
-        self._add(play, "step", "Step forward", ["Right", "N"], on("step_once"))
-        self._add(play, "back", "Step back", "Left", on("step_back"))
-        self._add(play, "reset", "Reset to step 0", "R", on("reset"))
-        self._add(play, "end", "Jump to the end", "End", on("jump_to_end"))
+        self._add(play, "play", "Play / pause", "Space", lambda: act().toggle_play())
+        self._add(play, "step", "Step forward", ["Right", "N"], lambda: act().step_once())
+        self._add(play, "back", "Step back", "Left", lambda: act().step_back())
+        self._add(play, "reset", "Reset to step 0", ["R", "Home"], lambda: act().reset())
+        self._add(play, "end", "Jump to the end", "End", lambda: act().jump_to_end())
         play.addSeparator()
-        self._add(play, "faster", "Faster (×2)", ["+", "=", "Ctrl++"], on("faster"))
-        self._add(play, "slower", "Slower (÷2)", ["-", "Ctrl+-"], on("slower"))
+        self._add(play, "faster", "Faster (×2)", ["+", "=", "Ctrl++"], lambda: act().faster())
+        self._add(play, "slower", "Slower (÷2)", ["-", "Ctrl+-"], lambda: act().slower())
 
         runs = bar.addMenu("&Runs")
         add = optimizer_menu(runs, lambda key: act().add_run(key))
@@ -70,7 +69,7 @@ class WindowActions:
         self._add(runs, "duplicate", "Duplicate selected run", "Ctrl+D", lambda: act().duplicate_run(act().selected))
         self._add(runs, "remove", "Remove selected run", "Delete", lambda: act().remove_run(act().selected))
         self._add(runs, "color", "Colour of selected run…", None,
-                  lambda: getattr(window, "modes", window).runs_panel.choose_color(act().selected))
+                  lambda: window.modes.runs_panel.choose_color(act().selected))
         self._add(runs, "hide", "Show / hide selected run", "H",
                   lambda: act().runs and act().set_run_visible(act().selected, not act().runs[act().selected].visible))
         self._add(runs, "polyak_momentum", "Polyak-optimal momentum (quadratics)", None,
@@ -87,7 +86,7 @@ class WindowActions:
         self._add(view, "thick", "Thick trails (for projectors)", "W",
                   lambda on: c.set_display("trail_width", 2.0 if on else 1.0), checkable=True)
         view.addSeparator()
-        self._add(view, "zoom", "Reset zoom", "Home", window.contour.reset_zoom)
+        self._add(view, "zoom", "Reset zoom", "Ctrl+0", window.contour.reset_zoom)  # Home: back to step 0
         self._add(view, "fit", "Zoom to the paths", "F", window.contour.fit_paths)
         self._add(view, "inspector", "Inspector", "I", window.set_inspector_visible, checkable=True).setChecked(True)
         view.addAction(window.controls_dock.toggleViewAction())
@@ -101,13 +100,8 @@ class WindowActions:
         c.sceneChanged.connect(self.sync)
 
     def active(self):
-        """The visible mode's controller (gui.modes); the surface one before modes exist."""
-        modes = getattr(self.window, "modes", None)
-        return modes.active if modes is not None else self.window.controller
-
-    def _on(self, name: str):
-        w = self.window
-        return lambda: w.modes.call(name) if hasattr(w, "modes") else getattr(w.controller, name)()
+        """The visible mode's controller (gui.modes)."""
+        return self.window.modes.active
 
     def _add(self, menu, name, text, shortcut, slot, checkable=False) -> QtGui.QAction:
         action = QtGui.QAction(text, self.window)

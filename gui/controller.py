@@ -1,8 +1,10 @@
-"""The one object that owns the scene, the runs' paths and the animation timer.
+"""Surface mode's controller: the one object that owns the scene and the runs' paths.
 
-Its methods live in three modules, one idea each: this one (the scene, the surface,
-the paths and the settings that move every path), :mod:`gui.run_edits` (adding,
-removing and tuning runs) and :mod:`gui.playback` (the timer that reveals the paths).
+What both modes share (runs, selection, messages, display flags, run edits, the
+transport) is :class:`gui.controller_base.ModeController`; this module adds the
+surface, the paths and the settings that move every path, and says how a run edit
+recomputes (only the paths it touches). Its timeline (:mod:`gui.playback`) is whole
+paths, so the transport can show any step at once.
 
 Paths are pure functions of the scene (Distill style): any change recomputes the
 whole path of the runs it affects (engine.runner.run, ~2 ms per 1000 steps), and
@@ -18,16 +20,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6 import QtCore
-
 from engine.hyper import HyperError
 from engine.limits import NOISE, SEED, STEPS, check
 from engine.runner import run
 from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.trace import polyak_average
-from gui.playback import SPEED_MAX, SPEED_MIN, TICK_MS, PlaybackMixin  # noqa: F401 - re-exported
-from gui.run_edits import RunEditsMixin
+from gui.controller_base import ModeController
+from gui.playback import PathTimeline
 
 DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a run has none
 
@@ -56,50 +56,43 @@ def default_scene() -> Scene:
                  title="Five optimizers on an ill-conditioned quadratic")
 
 
-class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
-    sceneChanged = QtCore.Signal()            # surface and runs replaced: redraw everything
-    tracesChanged = QtCore.Signal(list)       # the paths of these run indices were recomputed
-    stepChanged = QtCore.Signal(int)
-    runsChanged = QtCore.Signal()             # runs added/removed (indices moved): rebuild per-run items
-    runChanged = QtCore.Signal(int)           # one run's label, colour, visibility or knobs changed
-    selectionChanged = QtCore.Signal(int)
-    playingChanged = QtCore.Signal(bool)
-    settingsChanged = QtCore.Signal()         # speed, steps, noise, seed or start changed
-    displayChanged = QtCore.Signal(str, object)
-    message = QtCore.Signal(str)
+class PlaygroundController(ModeController):
+    # sceneChanged: surface and runs replaced; tracesChanged: the paths of these runs were
+    # recomputed; settingsChanged: speed, steps, noise, seed or start changed
+    DISPLAY_DEFAULTS = DISPLAY_DEFAULTS
 
     def __init__(self, scene: Scene | None = None, parent=None):
-        super().__init__(parent)
-        self.scene = Scene()
+        super().__init__(PathTimeline(self), Scene().speed, parent)
         self.surface = None
         self.traces: list = []
         self.step = 0
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
-        self._init_playback()
         if not self.set_scene(scene or default_scene()):
             self.set_scene(default_scene())
 
     # -- reading ------------------------------------------------------------------------------
 
     @property
-    def runs(self) -> tuple[RunConfig, ...]:
-        return self.scene.runs
+    def scene(self) -> Scene:
+        return self._scene
 
-    @property
-    def selected(self) -> int:
-        return self.scene.selected
+    @scene.setter
+    def scene(self, scene: Scene) -> None:
+        self._scene = scene
 
     @property
     def start(self) -> tuple[float, ...]:
         return tuple(self.scene.start) if self.scene.start is not None else tuple(self.surface.start)
 
-    def notify(self, text: str) -> None:
-        """A status message from elsewhere in the app (an export saved, a file refused)."""
-        self.message.emit(text)
+    @property
+    def default_lr(self) -> float | None:
+        return self.surface.default_lr if self.surface is not None else None
 
-    def display(self, key: str, default=None):
-        return self.scene.display.get(key, DISPLAY_DEFAULTS.get(key, default))
+    @property
+    def last_step(self) -> int:
+        """Where playing stops: the last row of the longest path."""
+        return max((len(tr.xs) - 1 for tr in self.traces), default=0)
 
     def current_scene(self) -> Scene:
         """The scene as a session file would save it (with the animation's step)."""
@@ -108,6 +101,14 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
     def row(self, i: int) -> int:
         """The row of run ``i`` shown at the current step (a diverged run stays at its end)."""
         return min(self.step, len(self.traces[i].xs) - 1)
+
+    def run_loss(self, i: int) -> float | None:
+        """Run ``i``'s loss at the step on screen; None once it diverged there."""
+        tr = self.traces[i]
+        t = self.row(i)
+        if self.status(i) == "diverged" and t == len(tr.xs) - 1:
+            return None
+        return float(tr.loss[t])
 
     def status(self, i: int) -> str:
         """'' while running, 'diverged' or 'stopped' once a run ended before the last step."""
@@ -204,7 +205,7 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         if traces is None:
             return False
         self._commit(scene, indices, traces)
-        self._clamp_step()
+        self.timeline.show(min(self.step, self.scene.steps))  # fewer steps: the step follows
         self.tracesChanged.emit(list(indices))
         return True
 
@@ -229,7 +230,7 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         self._store_all(traces)
         self.scene = scene.replace(selected=min(scene.selected, max(len(scene.runs) - 1, 0)))
         self.step = min(scene.step, self.scene.steps)
-        self._pos = float(self.step)
+        self._sync_speed()
         self._report_divergence(range(len(traces)))
         self.sceneChanged.emit()
         self.selectionChanged.emit(self.selected)
@@ -327,11 +328,47 @@ class PlaygroundController(RunEditsMixin, PlaybackMixin, QtCore.QObject):
         return n is not None and self._set_all(steps=n)
 
     def set_display(self, key: str, value) -> None:
-        if self.display(key) == value:
-            return
-        display = dict(self.scene.display)
-        display[key] = value
-        self.scene = self.scene.replace(display=display)
         if key == "polyak":
-            self._polyak.clear()
-        self.displayChanged.emit(key, value)
+            self._polyak.clear()  # before the views hear of it
+        super().set_display(key, value)
+
+    # -- how run edits recompute: only the paths they touch ------------------------------------
+
+    def _insert_run(self, index: int, cfg: RunConfig) -> bool:
+        runs = list(self.runs)
+        runs.insert(index, cfg)
+        scene = self.scene.replace(runs=tuple(runs), selected=index)
+        self.traces.insert(index, None)
+        tr = self._compute(index, scene=scene)
+        if tr is None:
+            self.traces.pop(index)
+            return False
+        self._states.clear()
+        self._polyak.clear()
+        self._store(index, tr)
+        self.scene = scene
+        self._report_divergence([index])
+        self.runsChanged.emit()
+        self.selectionChanged.emit(index)
+        return True
+
+    def _remove_run(self, i: int, runs: tuple, selected: int) -> bool:
+        self.traces.pop(i)
+        self._states.clear()
+        self._polyak.clear()
+        self.scene = self.scene.replace(runs=runs, selected=selected)
+        self.runsChanged.emit()
+        self.selectionChanged.emit(selected)
+        return True
+
+    def _runs_edited(self, runs: tuple, changed: list[int]) -> bool:
+        if not self._apply(self.scene.replace(runs=tuple(runs)), changed):
+            return False
+        for j in changed:
+            self.runChanged.emit(j)
+        return True
+
+    def _cosmetic(self, i: int, **changes) -> None:
+        if "polyak" in changes:
+            self._polyak.pop(i, None)
+        super()._cosmetic(i, **changes)

@@ -32,8 +32,8 @@ def advance(controller) -> bool:
     cues = controller.scene.cues
     if not cues:
         return False
-    step = controller.step
-    if stop_before(cues, step, controller.last_step) <= step:
+    timeline = controller.timeline
+    if stop_before(cues, timeline.step, timeline.end) <= timeline.step:
         return False
     controller.play()
     return True

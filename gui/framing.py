@@ -57,7 +57,7 @@ def install_classification_banner(pane) -> CueBanner:
     def update(*_):
         banner.show_cue(cue_at(c.scene.cues, c.step))
 
-    c.progressed.connect(update)
+    c.stepChanged.connect(update)
     c.restarted.connect(update)
     c.sceneChanged.connect(update)
     update()

@@ -3,8 +3,10 @@
 The centre of the main window is a stack: the surface views (built by MainWindow) and
 the classification pane (built the first time it is shown, so a plain start costs
 nothing more). Each mode keeps its own controller alive while hidden; the hidden one
-is paused. The window's commands (Space, Right, R, +/-, 1..9, the Runs menu) act on
-:attr:`ModeSwitch.active`, the visible mode's controller.
+is paused. Both controllers are a :class:`gui.controller_base.Mode`, so the window's
+commands (Space, Right, R, +/-, 1..9, the Runs menu), its one transport bar and its
+status line act on :attr:`ModeSwitch.active`, the visible mode's controller, without
+asking which one it is.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.session import Scene
 from gui import framing
+from gui.controller_base import Mode
 
 MODES = (("surface", "Surface", "Ctrl+1"), ("classification", "Classification", "Ctrl+2"))
 # commands that only mean something on a loss surface: greyed out in classification mode
 SURFACE_ONLY = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes", "polyak", "iterate_dots",
                 "contours", "theory", "log_loss", "loss_minus_min", "log_lr", "thick", "zoom", "fit", "inspector",
                 "export_surface", "export_loss", "export_lr", "polyak_momentum")
-TRAIN_CHUNK = 100  # updates per call when a session is restored at a later step
 
 
 class ModeSwitch(QtCore.QObject):
@@ -41,12 +43,8 @@ class ModeSwitch(QtCore.QObject):
         self.toolbar = QtWidgets.QToolBar("Mode", window)
         self.toolbar.setObjectName("mode")
         self.toolbar.setMovable(False)
-        window.insertToolBar(window.playback, self.toolbar)
-        if not window.playback.objectName():
-            window.playback.setObjectName("playback")  # saveState needs names
-        bar = window.statusBar()
-        if hasattr(bar, "loss_label"):
-            bar.loss_label.installEventFilter(self)
+        window.insertToolBar(window.transport_bar, self.toolbar)
+        window.statusBar().loss_label.installEventFilter(self)
         self.group = QtGui.QActionGroup(self)
         self.group.setExclusive(True)
         self.actions: dict[str, QtGui.QAction] = {}
@@ -78,24 +76,12 @@ class ModeSwitch(QtCore.QObject):
     # -- which controller -------------------------------------------------------------------
 
     @property
-    def active(self):
+    def active(self) -> Mode:
         return self.window.controller if self.mode == "surface" else self.classification
 
     @property
     def runs_panel(self):
         return self.window.runs_panel if self.mode == "surface" else self.pane.runs_panel
-
-    def call(self, name: str) -> None:
-        """Command ``name`` on the visible controller (what it lacks is said, not raised)."""
-        c = self.active
-        if name in ("faster", "slower") and not hasattr(c, name):
-            c.set_speed(c.scene.speed * (2.0 if name == "faster" else 0.5))
-            return
-        fn = getattr(c, name, None)
-        if fn is None:
-            self.notify("classification trains forward only: R goes back to step 0")
-            return
-        fn()
 
     def notify(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 8000)
@@ -135,6 +121,8 @@ class ModeSwitch(QtCore.QObject):
         self.remember_controls()
         self.mode = mode
         self.stack.setCurrentWidget(self.pane if mode == "classification" else self.stack.widget(0))
+        self.window.transport_bar.follow(self.active)
+        self.window.statusBar().follow(self.active)
         self.sync_chrome()
         self._check(mode)
         self.update_title()
@@ -151,20 +139,14 @@ class ModeSwitch(QtCore.QObject):
         """Toolbars, docks and commands of the visible mode (none of them while presenting)."""
         w = self.window
         surface = self.mode == "surface"
-        w.playback.setVisible(surface and not self.presenting)
+        w.transport_bar.setVisible(not self.presenting)  # while presenting, the keys play, step and reset
         self.toolbar.setVisible(not self.presenting)
         w.controls_dock.setVisible(surface and self._controls_visible and not self.presenting)
         if self.pane is not None:
             side = self.pane.findChild(QtWidgets.QScrollArea)
             if side is not None:  # the pane's own controls column
                 side.setVisible(not self.presenting)
-            self.pane.transport.setVisible(not self.presenting)  # the keys play, step and reset
-        bar = w.statusBar()
-        for label in ("step_label", "fps_label"):  # permanent widgets: shown and hidden by us
-            if hasattr(bar, label):
-                getattr(bar, label).setVisible(surface)
-        if hasattr(bar, "loss_label"):  # QStatusBar shows and hides this one around messages
-            bar.loss_label.setMaximumWidth(16777215 if surface else 0)
+        w.statusBar().fps_label.setVisible(surface)  # frames of the surface view
         for name in SURFACE_ONLY:
             action = w.commands.by_name.get(name)
             if action is not None:
@@ -199,7 +181,7 @@ class ModeSwitch(QtCore.QObject):
             if not fresh and not self.classification.set_scene(scene):
                 return False
             self.set_mode("classification")
-            train_to(self.classification, scene.step)
+            self.classification.transport.go_to(scene.step)
         else:
             if not self.window.controller.set_scene(scene):
                 return False
@@ -237,13 +219,3 @@ def _hide_for_message(label, bar) -> None:
     if bar.currentMessage() and label.isVisible():
         label.hide()
         label.setAttribute(QtCore.Qt.WidgetAttribute.WA_WState_ExplicitShowHide, False)
-
-
-def train_to(controller, step: int) -> None:
-    """Train a classification controller up to ``step`` (a restored session's, a render's)."""
-    controller.pause()
-    while controller.step < step and controller.trainer is not None and not controller.trainer.done:
-        before = controller.step
-        controller._advance(min(TRAIN_CHUNK, step - controller.step))  # the one path that also emits progress
-        if controller.step == before:
-            break

@@ -154,7 +154,7 @@ class Presentation(QtCore.QObject):
         self.active = True
         w.modes.presenting = True
         w.menuBar().hide()
-        for bar in (w.playback, w.modes.toolbar):
+        for bar in (w.transport_bar, w.modes.toolbar):
             bar.hide()
         w.controls_dock.hide()
         w.presets.dock.hide()

@@ -28,15 +28,13 @@ def render_classification(args, scene, fmt: str, width: int, height: int, view: 
     from gui.app import build_window, make_application
     from gui.classification.plotting import Throttle
     from gui.export import export_widget_svg, render_widget, save_image
-    from gui.modes import train_to
 
     app = make_application()
     _surface, window = build_window(scene.replace(step=0))
     c = window.modes.classification
-    train_to(c, scene.steps)
+    c.transport.go_to(scene.steps)
     pane = window.modes.pane
     if view == "window":
-        pane.transport.hide()
         side = pane.findChild(QtWidgets.QScrollArea)  # the controls column
         if side is not None:
             side.hide()

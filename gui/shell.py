@@ -3,7 +3,9 @@
 (gui.presets_ui), presentation mode and the theme (gui.presentation), and what is
 remembered between launches (gui.settings).
 
-``install`` runs at the end of MainWindow.__init__; ``restore`` and ``remember`` are
+MainWindow builds these tools in its ``__init__`` (before its commands, which act on
+the visible mode); ``install_actions`` then puts their commands in the menus.
+``restore`` and ``remember`` are
 for the app's own window only (gui.app.main), so windows built by tests and by
 ``main.py render`` never read or write the lecturer's settings.
 """
@@ -15,18 +17,9 @@ import os
 from PySide6 import QtCore
 
 from gui import settings as store
-from gui.modes import ModeSwitch
-from gui.presentation import Presentation
-from gui.presets_ui import Presets
-from gui.sessions import SessionFiles
 
 
-def install(window) -> None:
-    window.modes = ModeSwitch(window)
-    window.sessions = SessionFiles(window)
-    window.presets = Presets(window)
-    window.presentation = Presentation(window)
-    window.remember_layout = False
+def install_actions(window) -> None:
     commands = window.commands
     menus = commands.menus
     window.modes.install_actions(commands, menus["view"])
@@ -70,7 +63,7 @@ def remember(window) -> None:
     """On close: the layout, and the scene on screen (reopened at the next start)."""
     if window.modes.classification is not None:
         window.modes.classification.pause()
-    if not getattr(window, "remember_layout", False):
+    if not window.remember_layout:
         return
     if window.presentation.active:
         window.presentation.leave()

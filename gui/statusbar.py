@@ -1,5 +1,7 @@
 """The status bar: the step, each run's loss in its colour, frames per second, and
-the controller's messages (errors, divergence) on the left.
+the controller's messages (errors, divergence) on the left. It reads the visible
+mode's controller (gui.modes calls :meth:`PlaygroundStatusBar.follow`); the surface
+controller's messages always come here, classification's through gui.modes.
 
 Text is refreshed at most ~12 times a second: re-laying out rich text on every
 frame would cost more than drawing the trails.
@@ -38,14 +40,30 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.refresh)
-        c = controller
-        c.stepChanged.connect(lambda _s: self.request())
-        c.tracesChanged.connect(lambda _i: self.request())
-        c.runsChanged.connect(self.refresh)
-        c.runChanged.connect(lambda _i: self.request())
-        c.sceneChanged.connect(self.refresh)
-        c.playingChanged.connect(lambda _p: self.refresh())
-        c.message.connect(lambda text: self.showMessage(text, MESSAGE_MS))
+        controller.message.connect(lambda text: self.showMessage(text, MESSAGE_MS))
+        self.controller = None
+        self.follow(controller)
+
+    def follow(self, controller) -> None:
+        """Show ``controller``'s step and losses from now on (the visible mode's)."""
+        if controller is self.controller:
+            return
+        if self.controller is not None:
+            for signal, slot in self._wiring(self.controller):
+                signal.disconnect(slot)
+        self.controller = controller
+        for signal, slot in self._wiring(controller):
+            signal.connect(slot)
+        self.refresh()
+
+    def _wiring(self, c):
+        return ((c.stepChanged, self._request), (c.tracesChanged, self._request), (c.runsChanged, self.refresh),
+                (c.runChanged, self._request), (c.sceneChanged, self.refresh), (c.playingChanged, self._refresh))
+
+    def _request(self, _value=None) -> None:
+        self.request()
+
+    def _refresh(self, _value=None) -> None:
         self.refresh()
 
     def request(self) -> None:
@@ -58,16 +76,16 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
     def refresh(self) -> None:
         self._last = time.perf_counter()
         c = self.controller
-        _set_text(self.step_label, f"step {c.step} / {c.scene.steps}" + ("  ▶" if c.playing else ""))
+        _set_text(self.step_label, f"step {c.step} / {c.timeline.steps}" + ("  ▶" if c.playing else ""))
         parts = []
         for i, run in enumerate(c.runs):
-            if not run.visible:
+            if not run.visible or i >= len(c.traces):
                 continue
-            tr = c.traces[i]
-            t = c.row(i)
-            value = fmt(tr.loss[t])
-            if c.status(i) == "diverged" and t == len(tr.xs) - 1:
-                value = "diverged"
+            loss = c.run_loss(i)
+            if loss is None:
+                value = "diverged" if c.status(i) == "diverged" else "–"
+            else:
+                value = fmt(loss)
             # the run's own name when it has one ("lr = 0.4 (just right)"), else the rule's
             name = html.escape(run.name or (title_for(run.optimizer.key, run.optimizer.params)))
             parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")

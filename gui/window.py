@@ -1,6 +1,6 @@
 """The main window: the surface large in the centre, loss / learning-rate plots and
-the inspector beside it, the controls in a dock on the left, a playback toolbar
-with a time slider, menus with every shortcut, and a status bar.
+the inspector beside it, the controls in a dock on the left, the transport bar
+(gui.transport_bar, shared by both modes), menus with every shortcut, and a status bar.
 
 Built the same way by the app and by ``main.py render`` (offscreen).
 """
@@ -9,77 +9,27 @@ from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gui import framing, shell, theme
+from gui import framing, shell
 from gui.actions import WindowActions, about_box, shortcut_help
 from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
 from gui.export import ExportActions
+from gui.modes import ModeSwitch
 from gui.panels.hypers import HyperControls
 from gui.panels.inspector import InspectorPanel
 from gui.panels.runs import RunsPanel
 from gui.panels.scene_controls import SceneControls
+from gui.presentation import Presentation
+from gui.presets_ui import Presets
+from gui.sessions import SessionFiles
 from gui.statusbar import PlaygroundStatusBar
+from gui.transport_bar import TransportBar
 from gui.views.contour import ContourView
 from gui.views.loss import LossCurvePlot
 from gui.views.schedule import ScheduleView
 from gui.views.theory import TheoryOverlays
 
 CONTROLS_WIDTH = 330
-
-
-class PlaybackBar(QtWidgets.QToolBar):
-    """Play/pause, step, reset and a time slider that scrubs through the paths."""
-
-    def __init__(self, window):
-        super().__init__("Playback", window)
-        c = window.controller
-        self.controller = c
-        self.setMovable(False)
-        self.setIconSize(QtCore.QSize(18, 18))
-        style = window.style()
-        self.play = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay), "Play")
-        self.play.setToolTip("Play / pause (Space)")
-        self.play.triggered.connect(c.toggle_play)
-        step = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSeekForward), "Step")
-        step.setToolTip("One step (Right or N)")
-        step.triggered.connect(c.step_once)
-        reset = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipBackward), "Reset")
-        reset.setToolTip("Back to step 0 (R)")
-        reset.triggered.connect(c.reset)
-        end = self.addAction(style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaSkipForward), "End")
-        end.setToolTip("Whole paths (End)")
-        end.triggered.connect(c.jump_to_end)
-        self.addSeparator()
-        self.time = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
-        self.time.setToolTip("Scrub through the steps")
-        self.time.setFocusPolicy(QtCore.Qt.FocusPolicy.NoFocus)
-        self.time.valueChanged.connect(c.seek)
-        self.addWidget(self.time)
-        self.label = QtWidgets.QLabel()
-        self.label.setMinimumWidth(110)
-        self.label.setFont(theme.font(11, mono=True))
-        self.addWidget(self.label)
-        self._icons = (style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPlay),
-                       style.standardIcon(QtWidgets.QStyle.StandardPixmap.SP_MediaPause))
-        c.stepChanged.connect(self._step)
-        c.settingsChanged.connect(self._range)
-        c.sceneChanged.connect(self._range)
-        c.playingChanged.connect(self._playing)
-        self._range()
-
-    def _range(self) -> None:
-        with QtCore.QSignalBlocker(self.time):
-            self.time.setRange(0, self.controller.scene.steps)
-        self._step(self.controller.step)
-
-    def _step(self, k: int) -> None:
-        with QtCore.QSignalBlocker(self.time):
-            self.time.setValue(k)
-        self.label.setText(f" t = {k} / {self.controller.scene.steps}")
-
-    def _playing(self, on: bool) -> None:
-        self.play.setIcon(self._icons[1] if on else self._icons[0])
-        self.play.setText("Pause" if on else "Play")
 
 
 def _group(title: str, widget: QtWidgets.QWidget) -> QtWidgets.QGroupBox:
@@ -146,15 +96,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.resizeDocks([self.controls_dock], [CONTROLS_WIDTH], QtCore.Qt.Orientation.Horizontal)
         scroll.setMinimumWidth(CONTROLS_WIDTH - 20)
 
-        self.playback = PlaybackBar(self)
-        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.playback)
+        self.transport_bar = TransportBar(c, self)  # follows the visible mode (gui.modes)
+        self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.transport_bar)
         self.setStatusBar(PlaygroundStatusBar(c, self.contour.frames, self))
         self.exporter = ExportActions(self)
+        # the lecture tools (gui.shell), before the commands: those act on the visible mode
+        self.modes = ModeSwitch(self)
+        self.sessions = SessionFiles(self)
+        self.presets = Presets(self)
+        self.presentation = Presentation(self)
+        self.remember_layout = False  # gui.shell.restore turns it on for the app's own window
         self.commands = WindowActions(self)
         self.theory = TheoryOverlays(self)
         self.analysis.install_shortcuts(self)
         self.cue_banner = framing.install_surface_banner(self)  # a preset's stops, over the map
-        shell.install(self)  # modes, sessions, presets, presentation (gui.shell)
+        shell.install_actions(self)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
 
     # -- sizing -------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ def test_switching_modes_keeps_each_modes_state(window):
     cc = modes.classification
     assert modes.mode == "classification" and modes.active is cc
     assert modes.stack.currentWidget() is modes.pane
-    assert window.controls_dock.isHidden() and window.playback.isHidden()  # the pane has its own
+    assert window.controls_dock.isHidden()  # the pane has its own controls column
+    assert not window.transport_bar.isHidden() and window.transport_bar.c is cc  # one bar, both modes
     assert not window.commands.by_name["gradient_arrows"].isEnabled()  # surface-only commands
     for _ in range(3):
         QTest.keyClick(window, Key.Key_Right)
@@ -62,7 +63,8 @@ def test_switching_modes_keeps_each_modes_state(window):
     QTest.keyClick(window, Key.Key_1, CTRL)
     assert modes.mode == "surface" and modes.stack.currentIndex() == 0
     assert c.step == 37 and c.selected == 1 and c.display("gradient_arrows") is True
-    assert not window.controls_dock.isHidden() and not window.playback.isHidden()
+    assert not window.controls_dock.isHidden() and not window.transport_bar.isHidden()
+    assert window.transport_bar.c is c and window.statusBar().controller is c
     assert window.commands.by_name["gradient_arrows"].isEnabled()
 
     QTest.keyClick(window, Key.Key_2, CTRL)
@@ -89,11 +91,26 @@ def test_playback_keys_act_on_the_visible_mode(window):
     assert cc.scene.speed == speed
     QTest.keyClick(window, Key.Key_R)
     assert cc.step == 0
+    QTest.keyClick(window, Key.Key_N)
+    QTest.keyClick(window, Key.Key_N)
     QTest.keyClick(window, Key.Key_Left)  # classification only trains forward: said, not raised
-    assert "forward" in window.statusBar().currentMessage()
+    assert cc.step == 2 and "forward" in window.statusBar().currentMessage()
+    QTest.keyClick(window, Key.Key_Home)
+    assert cc.step == 0
+    QTest.keyClick(window, Key.Key_End)  # trains flat out to the last step, a tick at a time
+    assert cc.playing
+    QTest.keyClick(window, Key.Key_Space)
+    assert not cc.playing
+    QTest.keyClick(window, Key.Key_R)
     window.modes.set_mode("surface")
     QTest.keyClick(window, Key.Key_Right)
     assert c.step == 1 and cc.step == 0
+    QTest.keyClick(window, Key.Key_End)
+    assert c.step == c.scene.steps
+    QTest.keyClick(window, Key.Key_Left)
+    assert c.step == c.scene.steps - 1
+    QTest.keyClick(window, Key.Key_Home)
+    assert c.step == 0
 
 
 def test_presets_open_in_their_own_mode_and_save_saves_the_visible_one(window, tmp_path):
@@ -143,3 +160,27 @@ def test_render_draws_a_classification_preset_as_regions_and_curves(tmp_path):
     bad = tmp_path / "class.gif"
     assert main.main(["render", "--preset", "mixup", "-o", str(bad)]) == 2
     assert not os.path.exists(bad)
+
+
+def test_the_status_line_shows_each_runs_loss_in_classification_too(window):
+    import re
+
+    window.modes.set_mode("classification")
+    cc = window.modes.classification
+    bar = window.statusBar()
+    QTest.keyClick(window, Key.Key_N)
+    QTest.keyClick(window, Key.Key_N)
+    bar.refresh()
+    text = bar.loss_label.text()
+    assert bar.step_label.text().startswith(f"step 2 / {cc.scene.steps}")
+    for i, run in enumerate(cc.runs):
+        loss = cc.last_metric(i, "train_loss")
+        assert loss is not None and f"{i + 1} {run.optimizer.record.title}</span> {loss:.4g}" in text
+    assert len(re.findall(r"■", text)) == len(cc.runs)
+    cc.set_run_visible(0, False)
+    bar.refresh()
+    assert bar.loss_label.text().count("■") == len(cc.runs) - 1
+    window.modes.set_mode("surface")  # back to the surface's losses
+    c = window.controller
+    assert f"{c.runs[0].optimizer.record.title}</span> " in bar.loss_label.text()
+    assert bar.step_label.text().startswith(f"step {c.step} / {c.scene.steps}")

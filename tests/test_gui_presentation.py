@@ -74,7 +74,7 @@ def test_f5_presents_full_screen_with_large_type_and_esc_restores(window, qtbot)
                             f"{2 * (theme.BASE_LABEL_PT - 2)}pt"}
     assert window.contour.trails.items[0].trail.opts["pen"].widthF() > 1.5 * width_before  # thicker trails
     assert "pt" in window.statusBar().styleSheet()
-    assert window.menuBar().isHidden() and window.controls_dock.isHidden() and window.playback.isHidden()
+    assert window.menuBar().isHidden() and window.controls_dock.isHidden() and window.transport_bar.isHidden()
     note = load_preset("optimizer-race").note
     assert not window.presets.dock.isVisible()
     assert note[:60] not in visible_texts(window)  # the audience never sees the note
@@ -89,7 +89,7 @@ def test_f5_presents_full_screen_with_large_type_and_esc_restores(window, qtbot)
     assert not p.active and not window.isFullScreen()
     assert tick_pt(window) == theme.BASE_TICK_PT
     assert window.contour.trails.items[0].trail.opts["pen"].widthF() == pytest.approx(width_before)
-    assert window.menuBar().isVisible() and window.controls_dock.isVisible() and window.playback.isVisible()
+    assert window.menuBar().isVisible() and window.controls_dock.isVisible() and window.transport_bar.isVisible()
     assert window.presets.dock.isVisible()
     QTest.keyClick(window, Key.Key_F5)
     QTest.keyClick(window, Key.Key_F5)  # F5 leaves as well

@@ -7,8 +7,9 @@ The main window needs two lines::
     pane = ClassificationPane(controller)
 
 ``controller.set_scene(scene)`` loads another scene (a session or a preset) and
-``controller.scene`` is the scene to save. Modules: ``controller`` (the Trainer, the
-timer, the signals), ``live`` (the Trainer as the live view needs it), views
+``controller.scene`` is the scene to save. Modules: ``controller`` (the problem, the
+Trainer and the problem's setters; what both modes share is gui.controller_base),
+``timeline`` (training that grows, driven by gui.transport), ``live`` (the Trainer as the live view needs it), views
 (``decision_view``, ``metrics_view``, ``memory_view``, ``landscape_view``), the problem
 ``panel`` and the ``pane`` that assembles them.
 """

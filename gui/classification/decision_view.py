@@ -201,7 +201,7 @@ class DecisionRegionsView(QtWidgets.QWidget):
         self.c.selectionChanged.connect(lambda _i: self._full.start())
         self.title_throttle = Throttle(TITLE_MS, self._titles, self)
         self.image_throttle = Throttle(REDRAW_MS, self.redraw, self)
-        self.c.progressed.connect(lambda _s: self.image_throttle.request())
+        self.c.stepChanged.connect(lambda _s: self.image_throttle.request())
         self.rebuild()
         self.redraw(full=True)
 

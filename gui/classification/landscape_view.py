@@ -111,7 +111,7 @@ class LandscapeView(QtWidgets.QWidget):
         self.projected = np.zeros((0, 2))  # what the path shows (tests read it)
         self.c.restarted.connect(self.forget)
         self.c.selectionChanged.connect(lambda _i: self.update_path())
-        self.c.progressed.connect(self._progress)
+        self.c.stepChanged.connect(self._progress)
         self._ticks = 0
 
     def forget(self) -> None:

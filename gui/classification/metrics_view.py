@@ -123,7 +123,7 @@ class MetricsView(QtWidgets.QWidget):
         self.lr_curves: list = []
         self.c.restarted.connect(self.rebuild)  # every change of the runs restarts the race
         self.c.runChanged.connect(self._restyle)
-        self.c.progressed.connect(lambda _s: self.throttle.request())
+        self.c.stepChanged.connect(lambda _s: self.throttle.request())
         self.rebuild()
 
     def rebuild(self) -> None:
