@@ -13,7 +13,7 @@ pytest.importorskip("pyqtgraph")
 from PySide6 import QtCore  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from engine.session import Scene  # noqa: E402
+from engine.session import Cue, Scene  # noqa: E402
 from gui import restyle  # noqa: E402
 from gui import settings as store  # noqa: E402
 from gui.controller import PlaygroundController, default_scene  # noqa: E402
@@ -156,3 +156,22 @@ def test_the_next_scene_does_not_keep_the_last_ones_arrows(window):
 def _points(item) -> int:
     x = item.getData()[0]
     return 0 if x is None else len(x)
+
+
+def test_a_cue_pauses_classification_training_too(qtbot):
+    """One transport for both modes: training stops at the cue's step and shows its line."""
+    from gui.classification import ClassificationController, ClassificationPane
+    from gui.classification.controller import default_scene as classification_scene
+
+    scene = classification_scene().replace(dataset="spiral:n=120", model="mlp:hidden=8", steps=30, speed=2000,
+                                           cues=(Cue(12, "Where will the boundary be in 18 more steps?"),))
+    c = ClassificationController(scene)
+    pane = ClassificationPane(c)
+    qtbot.addWidget(pane)
+    pane.show()
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=10_000)
+    assert c.step == 12 and pane.cue_banner.isVisible() and "18 more" in pane.cue_banner.text
+    c.play()
+    qtbot.waitUntil(lambda: not c.playing, timeout=10_000)
+    assert c.step == 30 and not pane.cue_banner.isVisible()
