@@ -175,3 +175,8 @@ def test_a_cue_pauses_classification_training_too(qtbot):
     c.play()
     qtbot.waitUntil(lambda: not c.playing, timeout=10_000)
     assert c.step == 30 and not pane.cue_banner.isVisible()
+
+
+def test_the_lecturers_note_lists_the_stops(window):
+    window.sessions.show_scene(styled_scene(note="A note.", cues=[{"step": 10, "text": "Where will it go?"}]))
+    assert "step 10: Where will it go?" in window.presets.note.toPlainText()
