@@ -23,8 +23,35 @@ def free_color(runs) -> str:
 
 
 def duplicate(cfg: RunConfig, color: str) -> RunConfig:
-    """A visible copy of a run with its own colour and the optimizer's own label."""
-    return RunConfig(cfg.optimizer, cfg.schedule, color, True, "", cfg.polyak)
+    """A visible copy of a run with its own colour and the optimizer's own label (a
+    branch's copy keeps its past: it is the same path)."""
+    return RunConfig(cfg.optimizer, cfg.schedule, color, True, "", cfg.polyak, cfg.history)
+
+
+def branch(cfg: RunConfig, k: int, color: str) -> RunConfig:
+    """Rewind and branch (engine.branching): a run that shares ``cfg``'s path up to step
+    ``k`` and then follows its own knobs (the same ones until one is changed)."""
+    from engine.branching import Segment
+
+    if cfg.history and k < cfg.history[-1].until:
+        raise HyperError(f"{cfg.label} is already a branch from step {cfg.history[-1].until}: "
+                         "branch it at that step or later")
+    return RunConfig(cfg.optimizer, cfg.schedule, color, True, "", cfg.polyak,
+                     cfg.history + (Segment(cfg.optimizer, cfg.schedule, int(k)),))
+
+
+def original_of(runs, j: int) -> int | None:
+    """The run branch ``j`` was made from, while it is unchanged (its settings are the
+    branch's last segment); None otherwise."""
+    b = runs[j]
+    if not b.history:
+        return None
+    last = b.history[-1]
+    for i, r in enumerate(runs):
+        if i != j and r.branched and r.history == b.history[:-1] and (r.optimizer, r.schedule) == (
+                last.optimizer, last.schedule):
+            return i
+    return None
 
 
 def _takes_lr(run: RunConfig) -> bool:

@@ -98,20 +98,25 @@ def run(problem, optimizer: OptimizerSpec, schedule: ScheduleSpec = CONSTANT, st
     return _finish(objective, record, xs, gs, states, lrs, diverged, problem.dim)
 
 
-def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, bounds, record_states):
+def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, bounds, record_states,
+                state=None, k0=0):
+    """Updates k0+1..steps from ``x`` (row k0). ``state`` (one per coordinate) continues a
+    run where another left off (engine.branching); by default the rule's fresh state.
+    ``lrs`` and ``noise_rows`` are indexed by the absolute update index k."""
     grad = surface.grad
     rule = record.rule
     lookahead = record.lookahead
     wd = 0.0 if record.decoupled_weight_decay else float(getattr(hp, "weight_decay", 0.0))
     F = FLOAT_OPS
     D = len(x)
-    state = [record.init(float(x[i]), None, hp) for i in range(D)]
+    if state is None:
+        state = [record.init(float(x[i]), None, hp) for i in range(D)]
     xs, gs = [x], []
     states = [state] if record_states else None
     diverged = None
-    t = 0
+    t = k0
     try:
-        for k in range(steps):
+        for k in range(k0, steps):
             t = k + 1
             p = x if lookahead is None else [lookahead(x[i], state[i], hp, t, F) for i in range(D)]
             g = grad(*p)

@@ -72,17 +72,31 @@ class RunConfig:
     visible: bool = True
     name: str = ""  # shown in the legend; empty: the optimizer's own label
     polyak: float = 0.0  # Polyak averaging overlay a in [0, 1) (0: off), seed 004
+    # a branch: the settings it followed before its own (engine.branching.Segment, until increasing)
+    history: tuple = ()
+    branched: bool = False  # a branch was made from this run: drawn dimmed and dashed
     dash: str = "solid"  # one of DASHES: the trail and the loss curve
     marker: str = "circle"  # one of MARKERS: the head and the iterates
 
     @property
     def label(self) -> str:
-        return self.name or self.optimizer.label()
+        base = self.name or self.optimizer.label()
+        return f"{base} ↳ t={self.history[-1].until}" if self.history else base
+
+    @property
+    def branched_at(self) -> int | None:
+        return self.history[-1].until if self.history else None
 
     def to_dict(self) -> dict:
-        return {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
-                "visible": self.visible, "name": self.name, "polyak": self.polyak,
-                "style": {"dash": self.dash, "marker": self.marker}}
+        out = {"optimizer": self.optimizer.spec(), "schedule": self.schedule.spec(), "color": self.color,
+               "visible": self.visible, "name": self.name, "polyak": self.polyak}
+        if self.history:  # only on branches: every other session file stays as it was
+            out["history"] = [segment.to_dict() for segment in self.history]
+        if self.branched:
+            out["branched"] = True
+        if (self.dash, self.marker) != ("solid", "circle"):  # a preset's line style; other files stay as they were
+            out["style"] = {"dash": self.dash, "marker": self.marker}
+        return out
 
 
 @dataclass(frozen=True)
@@ -120,9 +134,19 @@ class Scene:
     cues: tuple[Cue, ...] = ()  # stops in step order (presets)
     title: str = ""
     note: str = ""  # the lecturer's note (presets)
+    # dataset "points": the user's points ((x1, x2, class), ...) and the classes' names
+    points: tuple = ()
+    classes: tuple[str, ...] = ()
 
     def replace(self, **changes) -> Scene:
         return replace(self, **changes)
+
+    def point_set(self):
+        """The user's points as a surfaces.classification.points.PointSet (None if none)."""
+        if not self.points:
+            return None
+        from surfaces.classification.points import PointSet
+        return PointSet.from_list(self.points, self.classes)
 
     def make_surface(self):
         surface = parse_surface(self.surface, self.formula)
@@ -144,7 +168,9 @@ class Scene:
             "view": list(self.view) if self.view is not None else None,
             "speed": self.speed, "step": self.step, "selected": self.selected,
             "display": dict(self.display),
-            "cues": [c.to_dict() for c in self.cues],
+            **({"cues": [c.to_dict() for c in self.cues]} if self.cues else {}),
+            # only when there are points: every other session file stays as it was
+            **({"points": [list(p) for p in self.points], "classes": list(self.classes)} if self.points else {}),
         }
 
     def to_json(self) -> str:
@@ -209,8 +235,8 @@ def _refuse_constant(name):
 
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
-           "selected", "display", "cues"}
-_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "style"}
+           "selected", "display", "cues", "points", "classes"}
+_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history", "branched", "style"}
 
 
 def _need(cond, message):
@@ -307,6 +333,7 @@ def _validate(data) -> Scene:
     _check_framing(display)
     steps = _limited(data, STEPS)
     cues = _validate_cues(data.get("cues", []), steps)
+    points, classes = _validate_points(data)
     return Scene(
         mode=mode, surface=surface_spec, formula=formula,
         dataset=data.get("dataset", "spiral"), model=data.get("model", "mlp"), reg=data.get("reg", "none"),
@@ -318,7 +345,27 @@ def _validate(data) -> Scene:
         step=min(_number(data, "step", 0, MAX_STEPS, 0, integer=True), steps),
         selected=_number(data, "selected", 0, max(len(runs) - 1, 0), 0, integer=True),
         display=dict(display), cues=cues, title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
+        points=points, classes=classes,
     )
+
+
+def _validate_points(data) -> tuple[tuple, tuple]:
+    """The user's points (dataset "points"): checked point by point, named in the message."""
+    points, classes = data.get("points"), data.get("classes")
+    uses_points = split_spec(data.get("dataset", "spiral"), "dataset")[0] == "points"
+    if points is None and classes is None:
+        _need(not uses_points, "field 'points': the dataset 'points' needs its points")
+        return (), ()
+    try:
+        from surfaces.classification.points import PointSet
+    except ImportError:  # pragma: no cover - surfaces ships with the engine
+        return (), ()
+    try:
+        point_set = PointSet.from_list(points, classes if classes is not None else [])
+    except HyperError as err:
+        field_name = "classes" if str(err).startswith("classes") else "points"
+        raise SessionError(f"field {field_name!r}: {err}") from None
+    return tuple(tuple(p) for p in point_set.to_list()), point_set.names
 
 
 def _validate_run(i, data) -> RunConfig:
@@ -356,7 +403,40 @@ def _validate_run(i, data) -> RunConfig:
     _need(dash in DASHES, f"field '{where}.style.dash': expected one of {', '.join(DASHES)}, got {dash!r}")
     marker = style.get("marker", "circle")
     _need(marker in MARKERS, f"field '{where}.style.marker': expected one of {', '.join(MARKERS)}, got {marker!r}")
-    return RunConfig(optimizer, schedule, color, visible, name, float(polyak), dash, marker)
+    branched = data.get("branched", False)
+    _need(isinstance(branched, bool), f"field '{where}.branched': expected true or false")
+    return RunConfig(optimizer, schedule, color, visible, name, float(polyak), _validate_history(where, data),
+                     branched, dash=dash, marker=marker)
+
+
+MAX_SEGMENTS = 16
+
+
+def _validate_history(where, data) -> tuple:
+    """A branch's earlier settings: at most MAX_SEGMENTS, ``until`` increasing from 0."""
+    from engine.branching import Segment
+
+    history = data.get("history", [])
+    _need(isinstance(history, list) and len(history) <= MAX_SEGMENTS,
+          f"field '{where}.history': expected a list of at most {MAX_SEGMENTS} segments")
+    out, last = [], 0
+    for j, seg in enumerate(history):
+        at = f"{where}.history[{j}]"
+        _need(isinstance(seg, dict) and set(seg) <= {"optimizer", "schedule", "until"} and "optimizer" in seg
+              and "until" in seg, f"field '{at}': expected {{\"optimizer\": ..., \"schedule\": ..., \"until\": k}}")
+        until = seg["until"]
+        _need(isinstance(until, int) and not isinstance(until, bool) and last <= until <= MAX_STEPS,
+              f"field '{at}.until': expected a whole number from {last} to {MAX_STEPS}, increasing")
+        try:
+            optimizer = OptimizerSpec.parse(seg["optimizer"]) if isinstance(seg["optimizer"], str) else None
+            schedule = ScheduleSpec.parse(seg.get("schedule", "constant")) \
+                if isinstance(seg.get("schedule", "constant"), str) else None
+        except SpecError as err:
+            raise SessionError(f"field '{at}': {err}") from None
+        _need(optimizer is not None and schedule is not None, f"field '{at}': optimizer and schedule are specs")
+        out.append(Segment(optimizer, schedule, until))
+        last = until
+    return tuple(out)
 
 
 def _check_framing(display) -> None:

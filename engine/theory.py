@@ -81,6 +81,14 @@ class QuadraticTheory:
                        ("2/(l_min+l_max) best fixed rate", self.lr_best),
                        ("2/l_max stability limit", self.lr_stable)], key=lambda m: m[1])
 
+    def heavy_ball_lr_limit(self, rho):
+        """The heavy ball's stability boundary: it converges on every eigen-direction iff
+        ``0 <= rho < 1`` and ``lr l_max < 2 (1 + rho)`` (the roots of
+        ``z^2 - (1 + rho - lr l) z + rho`` inside the unit circle; rho = 0 is GD's 2/l_max).
+        Torch-form ``momentum`` with a constant lr is the heavy ball, so this is its
+        boundary in an (lr, momentum) phase diagram."""
+        return 2.0 * (1.0 + np.asarray(rho, dtype=float)) / self.l_max
+
     def polyak_spec(self):
         """The optimal heavy ball as a runnable ``momentum`` spec (torch form, constant lr)."""
         from engine.spec import OptimizerSpec

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from engine.hyper import HyperError
+from engine.hyper import HyperError, validate_values
 from engine.registry import resolve
 from engine.spec import OptimizerSpec, ScheduleSpec, SpecError, split_spec
 from engine.stepper import BatchStepper
@@ -31,7 +31,10 @@ def check_spec(kind: str, text: str) -> None:
     """Validate a dataset/model/reg spec string; raises HyperError naming the bad part."""
     cls = _classification()
     name, params = split_spec(text, kind)
-    if kind == "dataset":
+    if kind == "dataset" and name == "points":  # the user's points: only the split's knobs here
+        from surfaces.classification.points import POINTS
+        validate_values(POINTS.hypers, params, owner="dataset 'points'")
+    elif kind == "dataset":
         if name not in cls.DATASETS:
             raise SpecError(f"unknown dataset {name!r} (accepted: {', '.join(cls.DATASETS)})")
         cls.make_dataset(name, **params)
@@ -46,20 +49,21 @@ def check_spec(kind: str, text: str) -> None:
 
 
 def build_problem(dataset: str = "spiral", model: str = "mlp", reg: str = "none", batch_size: int = 0,
-                  seed: int = 0, label_smoothing: float = 0.0, mixup: float = 0.0):
-    """A ClassificationProblem from spec strings (``spiral:n=600,noise=0.2``, ``mlp:hidden=64``)."""
+                  seed: int = 0, label_smoothing: float = 0.0, mixup: float = 0.0, points=None):
+    """A ClassificationProblem from spec strings (``spiral:n=600,noise=0.2``, ``mlp:hidden=64``);
+    ``points`` (a PointSet) for the dataset ``points``."""
     cls = _classification()
     d_name, d_params = split_spec(dataset, "dataset")
     m_name, m_params = split_spec(model, "model")
     r_name, r_params = split_spec(reg, "reg")
     return cls.make_problem(d_name, m_name, r_name, dataset_params=d_params, model_params=m_params,
                             reg_params=r_params, batch_size=batch_size, seed=seed,
-                            label_smoothing=label_smoothing, mixup=mixup)
+                            label_smoothing=label_smoothing, mixup=mixup, points=points)
 
 
 def problem_from_scene(scene):
     return build_problem(scene.dataset, scene.model, scene.reg, scene.batch_size, scene.seed,
-                         scene.label_smoothing, scene.mixup)
+                         scene.label_smoothing, scene.mixup, points=scene.point_set())
 
 
 def check_optimizer_fits(problem, spec: OptimizerSpec) -> None:
@@ -202,7 +206,10 @@ def train_command(args) -> int:
     problem = build_problem(args.dataset, args.model, args.reg, batch, seed)
     run = train(problem, [(optimizer, schedule)], steps, init_seed=seed)[0]
     header = ["step", *METRICS, "lr"]
-    if args.format == "json":
+    if args.format == "table":  # the results table's row (engine.results), for slides
+        from engine.results import to_markdown, training_result
+        text = to_markdown([training_result(problem, optimizer, schedule, steps, seed)])
+    elif args.format == "json":
         rows = [dict(zip(header, row)) for row in run.rows()]
         text = json.dumps({"dataset": args.dataset, "model": args.model, "reg": args.reg,
                            "optimizer": optimizer.spec(), "schedule": schedule.spec(),

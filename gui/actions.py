@@ -67,6 +67,7 @@ class WindowActions:
         add.setTitle("Add run")
         runs.addMenu(add)
         self._add(runs, "duplicate", "Duplicate selected run", "Ctrl+D", lambda: act().duplicate_run(act().selected))
+        self._add(runs, "branch", "Branch selected run at this step", "Ctrl+B", lambda: branch_here(window))
         self._add(runs, "remove", "Remove selected run", "Delete", lambda: act().remove_run(act().selected))
         self._add(runs, "color", "Colour of selected run…", None,
                   lambda: window.modes.runs_panel.choose_color(act().selected))
@@ -153,3 +154,12 @@ def shortcut_help(actions: WindowActions) -> str:
 
 def about_box(parent, text: str) -> None:
     QtWidgets.QMessageBox.about(parent, "Optimizer Playground", text)
+
+
+def branch_here(window) -> bool:
+    """Rewind and branch (gui.controller.branch_run) at the step shown; surface runs only."""
+    if window.modes.mode != "surface":
+        window.modes.active.notify("branching is for runs on a surface")
+        return False
+    c = window.controller
+    return bool(c.runs) and c.branch_run(c.selected)

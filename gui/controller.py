@@ -19,7 +19,10 @@ not parse, a rule that fails) are caught at this boundary, reported through
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+from engine import run_edits as edits
+from engine.branching import check_branchable, run_branched
 from engine.hyper import HyperError
 from engine.limits import NOISE, SEED, STEPS, check
 from engine.runner import run
@@ -154,6 +157,9 @@ class PlaygroundController(ModeController):
                 scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS)
         start = scene.start if scene.start is not None else surface.start
         try:
+            if cfg.history:  # a branch: its past settings up to step k, then its own
+                return run_branched(surface, cfg.history, cfg.optimizer, cfg.schedule, start, scene.steps,
+                                    scene.noise, scene.seed, record_states=record_states)
             return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
                        record_states=record_states)
         except Exception as err:  # noqa: BLE001 - a failing rule must never take the app down
@@ -352,7 +358,43 @@ class PlaygroundController(ModeController):
         self.selectionChanged.emit(index)
         return True
 
+    def branch_run(self, i: int, k: int | None = None) -> bool:
+        """Rewind and branch: a new run right after run ``i`` sharing its path (optimizer
+        state included) up to step ``k`` (default: the step shown), then following its own
+        knobs -- the same ones until the user changes one. Run ``i`` stays, dimmed and
+        dashed, as the branch's past."""
+        if not self._valid(i) or not self._room():
+            return False
+        cfg = self.runs[i]
+        k = max(0, min(self.step if k is None else int(k), self.scene.steps))
+        try:
+            check_branchable(self.surface, cfg.optimizer)
+            new = edits.branch(cfg, k, edits.free_color(self.runs))
+        except HyperError as err:
+            self.message.emit(str(err))
+            return False
+        runs = list(self.runs)
+        runs[i] = replace(cfg, branched=True)
+        before = self.scene
+        self.scene = self.scene.replace(runs=tuple(runs))
+        if not self._insert_run(i + 1, new):
+            self.scene = before
+            return False
+        self.runChanged.emit(i)
+        self.message.emit(f"{new.label}: change its knobs or its optimizer; {cfg.label} keeps the old path")
+        return True
+
     def _remove_run(self, i: int, runs: tuple, selected: int) -> bool:
+        # removing a branch: its original is drawn as usual again once no branch is left on it
+        original = edits.original_of(self.runs, i)
+        if original is not None:
+            others = [j for j in range(len(self.runs)) if j not in (i, original)
+                      and edits.original_of(self.runs, j) == original]
+            if not others:
+                runs = list(runs)
+                k = original - (original > i)
+                runs[k] = replace(runs[k], branched=False)
+                runs = tuple(runs)
         self.traces.pop(i)
         self._states.clear()
         self._polyak.clear()

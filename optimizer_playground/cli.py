@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", default="0")
     p.add_argument("--seed", default="0")
     p.add_argument("--formula")
-    p.add_argument("--format", choices=("csv", "json"), default="csv")
+    p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
     p.add_argument("-o", "--output")
 
     p = sub.add_parser("train", help="train a model on a toy dataset and print the learning curves")
@@ -88,6 +88,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size")
     p.add_argument("--reg", default="none")
     p.add_argument("--seed", default="0")
+    p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
+    p.add_argument("-o", "--output")
+
+    p = sub.add_parser("sweep", help="run one optimizer over a grid of one or two hyperparameters")
+    p.add_argument("--surface", required=True)
+    p.add_argument("--optimizer", required=True)
+    p.add_argument("--vary", action="append", required=True, help="NAME=LO:HI:N[:log]; once or twice")
+    p.add_argument("--steps", required=True)
+    p.add_argument("--start")
+    p.add_argument("--schedule", default="constant")
+    p.add_argument("--noise", default="0")
+    p.add_argument("--seed", default="0")
+    p.add_argument("--tol", default="1e-6")
+    p.add_argument("--formula")
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("-o", "--output")
 
@@ -154,7 +168,11 @@ def cmd_trace(args) -> int:
     noise = parse_value(args.noise, NOISE)
     seed = parse_value(args.seed, SEED)
     trace = run(surface, optimizer, schedule, start, steps, noise, seed)
-    if args.format == "json":
+    if args.format == "table":  # the results table's row (engine.results), for slides
+        from engine.results import surface_results, to_markdown
+        text = to_markdown(surface_results(surface, [(optimizer.spec(), optimizer, schedule)], start, steps,
+                                           noise, seed))
+    elif args.format == "json":
         text = trace.to_json(surface.spec(), optimizer.spec(), schedule=schedule.spec(), steps=steps,
                              noise=noise, seed=seed) + "\n"
     else:
@@ -169,6 +187,11 @@ def cmd_trace(args) -> int:
 def cmd_train(args) -> int:
     from engine.training import train_command
     return train_command(args)
+
+
+def cmd_sweep(args) -> int:
+    from engine.phase import sweep_command
+    return sweep_command(args)
 
 
 def cmd_render(args) -> int:
@@ -188,7 +211,8 @@ def cmd_gui(args) -> int:
     return gui_main(preset=args.preset, session=args.session)
 
 
-COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "render": cmd_render}
+COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "sweep": cmd_sweep,
+            "render": cmd_render}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -44,10 +44,10 @@ def show_tab(qtbot, win, index, done=None):
         qtbot.waitUntil(done, timeout=5000)
 
 
-def test_the_centre_is_four_tabs_with_the_surface_first(qtbot):
+def test_the_centre_is_five_tabs_with_the_surface_first(qtbot):
     win = make_window(qtbot)
     tabs = win.analysis
-    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Surface", "LR sweep", "Basins", "3-D"]
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Surface", "LR sweep", "Basins", "3-D", "Results"]
     assert tabs.currentWidget() is win.contour
     win.activateWindow()
     qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is win)

@@ -291,8 +291,9 @@ class SweepView(QtWidgets.QWidget):
         metric = self.measure.currentText()
         shade_key = self._shade_choice()
         steps = self.steps.value()
-        plot.setTitle(f"{'Final loss' if metric == FINAL else 'Steps to the tolerance'} after {steps} steps, "
-                      "against the learning rate", color=theme.INK, size=f"{theme.TITLE_PT}pt")
+        # short: a long title sets the plot's minimum width (clipped at 1280 px)
+        plot.setTitle(f"{'Final loss' if metric == FINAL else 'Steps to the tolerance'} after {steps} steps",
+                      color=theme.INK, size=f"{theme.TITLE_PT}pt")
         runs = len(self.results[0][1].lrs) if self.results else 0
         self.status.setText(f"{runs} rates × {len(self.results)} optimizer(s) × {steps} steps: "
                             f"{self.seconds * 1e3:.0f} ms" + "".join(f"<br>{n}" for n in self.notes))

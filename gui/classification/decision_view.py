@@ -12,6 +12,7 @@ multiples of every run (a coarser grid each, redrawn a few cells per tick).
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -267,7 +268,8 @@ class DecisionRegionsView(QtWidgets.QWidget):
 
     def _legend(self, problem) -> None:
         K = problem.dataset.n_classes
-        chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {k}"
+        names = problem.dataset.names or tuple(str(k) for k in range(K))
+        chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {html.escape(names[k])}"
                          for k in range(K))
         self.legend.setText(f"<span style='font-size:{theme.LABEL_PT}pt'>class {chips} &nbsp;&nbsp;&nbsp; "
                             f"● training points &nbsp;&nbsp; ▲ validation points</span>")

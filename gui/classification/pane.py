@@ -17,6 +17,7 @@ from .landscape_view import LandscapeView
 from .memory_view import MemoryView
 from .metrics_view import MetricsView
 from .panel import ProblemPanel
+from .point_editor import PointEditor
 
 MESSAGE_MS = 10_000
 
@@ -65,6 +66,7 @@ class ClassificationPane(QtWidgets.QWidget):
         split.addWidget(self.tabs)
         self.metrics_view = MetricsView(c)
         split.addWidget(self.metrics_view)
+        self.point_editor = PointEditor(c, self.problem_panel, self.decision_view)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)
         split.setStretchFactor(2, 5)

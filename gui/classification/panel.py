@@ -16,11 +16,15 @@ from engine.hyper import HyperError, validate_values
 from engine.session import MAX_STEPS
 from engine.spec import split_spec
 from surfaces.classification import DATASETS, MODELS, PROBLEM_HYPERS, REGULARIZERS
+from surfaces.classification.points import POINTS
 
 from .widgets import LABEL_WIDTH, HyperControl, HyperForm
 
 _PROBLEM = {h.name: h for h in PROBLEM_HYPERS}
 BATCH_POSITIONS = 60
+
+
+DATASET_CHOICES = {**DATASETS, POINTS.key: POINTS}  # the generators, then the user's own points
 
 
 def spec_values(spec: str, records: dict, kind: str) -> tuple[str, dict]:
@@ -116,14 +120,17 @@ def _picker(records: dict) -> QtWidgets.QComboBox:
 class ProblemPanel(QtWidgets.QWidget):
     """Dataset / model / regularization and the training knobs of SPEC section 6."""
 
+    pointsWanted = QtCore.Signal()  # "Your points" picked: gui.classification.point_editor takes over
+
     def __init__(self, controller, parent=None):
         super().__init__(parent)
         self.c = controller
+        self.dataset_box = None
         lay = QtWidgets.QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.pickers: dict[str, QtWidgets.QComboBox] = {}
         self.forms: dict[str, HyperForm] = {}
-        for kind, title, records in (("dataset", "Dataset", DATASETS), ("model", "Model", MODELS),
+        for kind, title, records in (("dataset", "Dataset", DATASET_CHOICES), ("model", "Model", MODELS),
                                      ("reg", "Regularization", REGULARIZERS)):
             box = QtWidgets.QGroupBox(title)
             form = QtWidgets.QVBoxLayout(box)
@@ -135,6 +142,8 @@ class ProblemPanel(QtWidgets.QWidget):
             hf.edited.connect(lambda name, v, k=kind, r=records: self._param(k, r, name, v))
             form.addWidget(hf)
             self.pickers[kind], self.forms[kind] = combo, hf
+            if kind == "dataset":
+                self.dataset_box = form
             lay.addWidget(box)
 
         box = QtWidgets.QGroupBox("Training")
@@ -161,9 +170,14 @@ class ProblemPanel(QtWidgets.QWidget):
         self.c.sceneChanged.connect(self.refresh)
         self.refresh()
 
+    def add_dataset_widget(self, widget) -> None:
+        self.dataset_box.addWidget(widget)
+
     def _pick(self, kind: str, key: str) -> None:
         current = split_spec(getattr(self.c.scene, kind), kind)[0]
-        if key != current:
+        if kind == "dataset" and key == "points" and key != current:
+            self.pointsWanted.emit()
+        elif key != current:
             {"dataset": self.c.set_dataset, "model": self.c.set_model, "reg": self.c.set_reg}[kind](key)
         self.refresh()
 
@@ -174,7 +188,7 @@ class ProblemPanel(QtWidgets.QWidget):
 
     def refresh(self) -> None:
         scene = self.c.scene
-        for kind, records in (("dataset", DATASETS), ("model", MODELS), ("reg", REGULARIZERS)):
+        for kind, records in (("dataset", DATASET_CHOICES), ("model", MODELS), ("reg", REGULARIZERS)):
             key, values = spec_values(getattr(scene, kind), records, kind)
             combo = self.pickers[kind]
             combo.setCurrentIndex(max(combo.findData(key), 0))

@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6 import QtCore
 
 from gui import theme
-from gui.views.line_style import styled_pen
+from gui.views.run_style import run_pen
 
 DECADES = 16  # below ~1e-16 of the start a double has nothing left to say
 
@@ -72,7 +72,7 @@ class LossCurvePlot(pg.PlotWidget):
             self._style(i, run)
 
     def _style(self, i, run) -> None:
-        self.curves[i].setPen(styled_pen(run.color, 1.5 if i == self.controller.selected else 1.0, run.dash))
+        self.curves[i].setPen(run_pen(run, 1.5 if i == self.controller.selected else 1.0))
         self.curves[i].setVisible(run.visible)
 
     def _run_changed(self, i: int) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from gui import theme
-from gui.views.line_style import styled_pen
+from gui.views.run_style import run_pen
 
 
 class ScheduleView(pg.PlotWidget):
@@ -53,6 +53,10 @@ class ScheduleView(pg.PlotWidget):
         run = c.runs[i]
         lr = run.optimizer.params.get("lr")
         steps = c.scene.steps
+        if run.history and i < len(c.traces) and c.traces[i] is not None:
+            # a branch's rate came from its past settings up to step k: the path's own record
+            rows = c.traces[i].lr
+            return np.arange(1, len(rows)), np.asarray(rows[1:], dtype=float)
         if lr is None:
             return None
         with np.errstate(all="ignore"):
@@ -62,7 +66,7 @@ class ScheduleView(pg.PlotWidget):
     def _draw_run(self, i: int) -> None:
         run = self.controller.runs[i]
         curve = self.curves[i]
-        curve.setPen(styled_pen(run.color, 1.0, run.dash))
+        curve.setPen(run_pen(run, 1.0))
         data = self._lr_curve(i)
         log = bool(self.controller.display("log_lr"))
         if data is None or not run.visible:

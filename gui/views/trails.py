@@ -15,6 +15,7 @@ from PySide6 import QtGui
 
 from gui import theme
 from gui.views.line_style import styled_pen, symbol
+from gui.views.run_style import run_pen
 
 HEAD_SIZE = 13
 DOT_SIZE = 4
@@ -102,16 +103,17 @@ class TrailLayer:
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
         items = self.items[i]
-        key = (run.color, run.visible, run.dash, run.marker, self.width, theme.LINE_SCALE, theme.MARKER_SCALE)
+        key = (run.color, run.visible, run.dash, run.marker, self.width, theme.LINE_SCALE, theme.MARKER_SCALE,
+               run.branched)
         if getattr(items, "style", None) == key:
             return False
         items.style = key
         color = QtGui.QColor(run.color)
         items.thin = False
-        items.trail.setPen(styled_pen(color, self.width, run.dash))
+        items.trail.setPen(run_pen(run, self.width))
         # drawn as separate segments a dash pattern restarts at every iterate (looks solid
         # where steps are short); stroke a dashed trail as one path
-        items.trail.setSegmentedLineMode("on" if run.dash == "solid" else "off")
+        items.trail.setSegmentedLineMode("on" if run.dash == "solid" and not run.branched else "off")
         # the average must differ from its own run's trail: a darker shade and another dash
         items.polyak.setPen(styled_pen(color.darker(170), 1.5 * self.width, "dot" if run.dash == "dash" else "dash"))
         items.dots.setBrush(self._brush(run.color))
@@ -147,7 +149,7 @@ class TrailLayer:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
                         items.thin = thin
-                        items.trail.setPen(styled_pen(run.color, 1.0 if thin else self.width, run.dash))
+                        items.trail.setPen(run_pen(run, 1.0 if thin else self.width))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
                 want = n if self.show_dots and n <= MAX_DOTS else 0

@@ -34,6 +34,7 @@ class Dataset:
     X_val: np.ndarray
     y_val: np.ndarray
     n_classes: int
+    names: tuple[str, ...] = ()  # the classes' names where they have any (your own points)
 
     @property
     def n_train(self) -> int:

@@ -319,18 +319,24 @@ def make_problem(
     dataset_params: dict | None = None,
     model_params: dict | None = None,
     reg_params: dict | None = None,
+    points=None,
     **problem_params,
 ) -> ClassificationProblem:
     """Build a problem from registry keys and parameters (as parsed from ``name:key=value``
     specs), e.g. ``make_problem("spiral", "mlp", "l2", model_params={"hidden": 32},
-    reg_params={"lam": 1e-3}, batch_size=32)``. Any bad key or value raises HyperError."""
+    reg_params={"lam": 1e-3}, batch_size=32)``; ``points`` (a PointSet) for the dataset
+    ``points``. Any bad key or value raises HyperError."""
     known = [h.name for h in PROBLEM_HYPERS]
     for key in problem_params:
         if key not in known:
             raise HyperError(
                 f"classification problem has no parameter {key!r} (accepted: {', '.join(known)})"
             )
-    data = make_dataset(dataset, **(dataset_params or {}))
+    if dataset == "points":  # the user's own (points.py)
+        from .points import points_dataset
+        data = points_dataset(points, **(dataset_params or {}))
+    else:
+        data = make_dataset(dataset, **(dataset_params or {}))
     return ClassificationProblem(
         data,
         make_model(model, data.n_classes, **(model_params or {})),
