@@ -6,11 +6,45 @@ scale), the CLI (parsing ``key=value``), the session validator and the tests
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+
+LIST_MAX = 10_000_000  # a milestone past any run's length (engine.session.MAX_STEPS) means nothing
+
+# The grammar of numbers everywhere (specs, options, fields): ASCII digits only, as the
+# formula parser reads them. float()/int() alone would take '1_000', '０.１' and '١٠'.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class HyperError(ValueError):
     """Bad hyperparameter name or value; the message names it and what is accepted."""
+
+
+def brief(value) -> str:
+    """A bad value as a message quotes it: a 400-digit number from a file is not echoed."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"<a {len(str(abs(value)))}-digit number>"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:56] + "...'"
+
+
+def read_number(text) -> float:
+    """A float from text in the ASCII grammar above; ValueError otherwise (no 'inf',
+    'nan', underscores or other scripts' digits)."""
+    text = str(text).strip()
+    if _NUMBER.fullmatch(text) is None:
+        raise ValueError(f"not a number: {text!r}")
+    return float(text)
+
+
+def read_int(text) -> int:
+    """A whole number from ASCII digits; ValueError otherwise (and past 30 digits, so
+    a 4000-digit string never reaches int())."""
+    text = str(text).strip()
+    if _INTEGER.fullmatch(text) is None or len(text) > 30:
+        raise ValueError(f"not a whole number: {text!r}")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -38,14 +72,14 @@ class Hyper:
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         if self.kind == "list":
-            return "whole numbers separated by '/', e.g. 300/600"
+            return f"whole numbers separated by '/' (each from 0 to {LIST_MAX}), e.g. 300/600"
         what = "a whole number" if self.kind == "int" else "a number"
         upper = f"< {self.hi:g}" if self.open_hi else f"<= {self.hi:g}"
         return f"{what} with {self.lo:g} <= {self.name} {upper}"
 
     def parse(self, text):
         """Text (CLI, session) or a Python value -> a checked value of the right type."""
-        owner_msg = f"{self.name}={text!r}: expected {self.accepted()}"
+        owner_msg = f"{self.name}={brief(text)}: expected {self.accepted()}"
         if self.kind == "bool":
             if isinstance(text, bool):
                 return text
@@ -64,17 +98,17 @@ class Hyper:
             else:
                 raise HyperError(owner_msg)
             try:
-                out = tuple(int(str(p).strip()) for p in items)
+                out = tuple(p if isinstance(p, int) and not isinstance(p, bool) else read_int(p) for p in items)
             except ValueError:
                 raise HyperError(owner_msg) from None
-            if any(v < 0 for v in out) or len(out) > 100:
+            if any(not 0 <= v <= LIST_MAX for v in out) or len(out) > 100:
                 raise HyperError(owner_msg)
             return tuple(sorted(out))
         # numbers
         if isinstance(text, bool):
             raise HyperError(owner_msg)
         try:
-            value = float(text) if not isinstance(text, (int, float)) else float(text)
+            value = float(text) if isinstance(text, (int, float)) else read_number(text)
         except (TypeError, ValueError, OverflowError):  # OverflowError: a 400-digit int from JSON
             raise HyperError(owner_msg) from None
         if not math.isfinite(value):

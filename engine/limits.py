@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from engine.hyper import Hyper, HyperError
+from engine.hyper import Hyper, HyperError, brief
 
 STEPS = Hyper("steps", 300, 1, 100_000, kind="int", symbol="steps",
               doc="updates per run of a scene (each is drawn, so a scene stays within a few seconds)")
@@ -40,7 +40,7 @@ def check(hyper: Hyper, value, strict: bool = True):
     """``value`` checked against ``hyper``; ``strict``: numbers only (files, setters),
     else text as well (the command line). Raises HyperError naming the value and the range."""
     if strict and (isinstance(value, (bool, str)) or not isinstance(value, (int, float))):
-        raise HyperError(f"{hyper.name}={value!r}: expected {hyper.accepted()}")
+        raise HyperError(f"{hyper.name}={brief(value)}: expected {hyper.accepted()}")
     return hyper.parse(value)
 
 

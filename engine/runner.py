@@ -81,13 +81,17 @@ def _rule_and_hp(spec: OptimizerSpec):
 
 
 def run(problem, optimizer: OptimizerSpec, schedule: ScheduleSpec = CONSTANT, start=None,
-        steps: int = 1000, noise: float = 0.0, seed: int = 0, record_states: bool = False) -> Trace:
-    """One run from ``start`` (default: the surface's start) for ``steps`` updates."""
+        steps: int = 1000, noise: float = 0.0, seed: int = 0, record_states: bool = False,
+        on_step=None) -> Trace:
+    """One run from ``start`` (default: the surface's start) for ``steps`` updates.
+    ``on_step(k, X)`` is called after each update of the array path (progress and
+    cancel of long runs, gui.long_work); the float path takes milliseconds and skips it."""
     steps = int(min(max(steps, 0), MAX_STEPS))
     record, hp, sam_rho = _rule_and_hp(optimizer)
     if record.kind != "elementwise" or not hasattr(problem, "value_at") or problem.dim > 2:
         start = problem.start if start is None else start
-        return run_batch(problem, [optimizer], [schedule], [start], steps, noise, seed, record_states)[0]
+        return run_batch(problem, [optimizer], [schedule], [start], steps, noise, seed, record_states,
+                         on_step=on_step)[0]
     start = tuple(float(v) for v in (problem.start if start is None else start))
     objective = SurfaceObjective(problem)
     lrs = lr_table(optimizer, schedule, steps).tolist()

@@ -14,9 +14,10 @@ import json
 import math
 import os
 import re
-import tempfile
+import sys
 from dataclasses import dataclass, field, replace
 
+from engine.files import ReadError, read_limited, read_stream_limited, write_text
 from engine.hyper import HyperError
 from engine.limits import (
     BATCH_SIZE,
@@ -37,6 +38,7 @@ from engine.training import check_spec
 
 VERSION = 1
 MAX_FILE_BYTES = 2_000_000  # a session is a few kB; refuse 50 MB files before reading them
+VIEW_LIMIT = COORDINATE.hi  # |edge| of a view box: beyond it a plot's width overflows or loses every digit
 
 # Okabe & Ito's colour-blind-safe palette, most distinct first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
@@ -177,39 +179,38 @@ class Scene:
         return json.dumps(self.to_dict(), indent=2) + "\n"
 
     def save(self, path) -> None:
-        """Atomic: write a temp file in the same folder, then rename over the target,
-        so a crash never leaves a half-written session."""
-        path = os.fspath(path)
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(prefix=".session-", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.to_json())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        """Atomic for a regular file (temp file beside it + fsync + rename, the old
+        file's mode kept); through a symlink; directly into a device or FIFO
+        (engine.files). Raises files.WriteError naming the cause."""
+        write_text(path, self.to_json())
 
     @classmethod
     def load(cls, path) -> Scene:
+        """Only a regular file of at most MAX_FILE_BYTES: a FIFO or a device is refused
+        before it is opened, and no more than the limit is ever read (engine.files)."""
         path = os.fspath(path)
         try:
-            size = os.path.getsize(path)
-        except OSError as err:
-            raise SessionError(f"cannot open {path!r}: {err.strerror or err}") from None
-        if size > MAX_FILE_BYTES:
-            raise SessionError(f"{os.path.basename(path)} is {size / 1e6:.1f} MB: not a session file "
-                               f"(sessions are a few kB; the limit is {MAX_FILE_BYTES // 1_000_000} MB)")
+            data = read_limited(path, MAX_FILE_BYTES, "session file")
+        except ReadError as err:
+            raise SessionError(str(err)) from None
+        return cls.from_bytes(data, path)
+
+    @classmethod
+    def read_stdin(cls) -> Scene:
+        """``--session -``: a session piped in (a pipe is refused as a path: its stat
+        says nothing of its size, so it is read here, bounded, instead)."""
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as err:
-            raise SessionError(f"cannot read {path!r}: {err}") from None
+            data = read_stream_limited(sys.stdin.buffer, MAX_FILE_BYTES, "session file")
+        except ReadError as err:
+            raise SessionError(str(err)) from None
+        return cls.from_bytes(data, "standard input")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, where: str) -> Scene:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise SessionError(f"cannot read {where!r}: not UTF-8 text ({err.reason} at byte {err.start})") from None
         return cls.from_json(text)
 
     @classmethod
@@ -244,13 +245,32 @@ def _need(cond, message):
         raise SessionError(message)
 
 
+def _finite(value) -> bool:
+    """A JSON number that is a finite float64 (a 400-digit integer is not: math.isfinite
+    would raise OverflowError on it)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _show(value) -> str:
+    """A bad value as a message quotes it: short, whatever the file held."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**30:
+        return f"a {len(str(abs(value)))}-digit number"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def _number(data, key, lo, hi, default, integer=False):
     value = data.get(key, default)
     kind = "a whole number" if integer else "a number"
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = _finite(value)
     if ok and integer:
         ok = float(value).is_integer()
-    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {value!r}")
+    _need(ok and lo <= value <= hi, f"field {key!r}: expected {kind} from {lo:g} to {hi:g}, got {_show(value)}")
     return int(value) if integer else float(value)
 
 
@@ -276,7 +296,8 @@ def _validate(data) -> Scene:
     version = data.get("version")
     _need(isinstance(version, int) and not isinstance(version, bool),
           "field 'version': expected a whole number (1)")
-    _need(version <= VERSION, f"field 'version': {version} was written by a newer Optimizer Playground "
+    shown = version if version < 10**6 else "this version"
+    _need(version <= VERSION, f"field 'version': {shown} was written by a newer Optimizer Playground "
                               f"(this one reads version {VERSION})")
     _need(version >= 1, f"field 'version': {version} is not a session version (expected 1)")
     unknown = sorted(set(data) - _FIELDS)
@@ -284,7 +305,8 @@ def _validate(data) -> Scene:
         raise SessionError(f"unknown field {unknown[0]!r} (accepted: {', '.join(sorted(_FIELDS))})")
 
     mode = data.get("mode", "surface")
-    _need(mode in ("surface", "classification"), f"field 'mode': expected 'surface' or 'classification', got {mode!r}")
+    _need(mode in ("surface", "classification"),
+          f"field 'mode': expected 'surface' or 'classification', got {_show(mode)}")
     surface_spec = _text(data, "surface", "quadratic", 2000)
     formula = _text(data, "formula", None, 500, optional=True)
     try:
@@ -306,7 +328,7 @@ def _validate(data) -> Scene:
 
     start = data.get("start")
     if start is not None:
-        _need(isinstance(start, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in start),
+        _need(isinstance(start, list) and all(_finite(v) for v in start),
               f"field 'start': expected {surface.dim} finite number(s) for surface {surface.key!r}, or null")
         try:
             start = check_point(start, surface.dim)
@@ -316,11 +338,12 @@ def _validate(data) -> Scene:
     if view is not None:
         n = 2 * surface.dim
         _need(isinstance(view, list) and len(view) == n
-              and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                      and COORDINATE.lo <= v <= COORDINATE.hi for v in view),
+              and all(_finite(v) and COORDINATE.lo <= v <= COORDINATE.hi for v in view),
               f"field 'view': expected {n} numbers from {COORDINATE.lo:g} to {COORDINATE.hi:g} "
               f"[xmin, xmax{', ymin, ymax' if n == 4 else ''}], or null")
-        _need(all(view[i] < view[i + 1] for i in range(0, n, 2)), "field 'view': each min must be below its max")
+        # a box narrower than float64 can resolve draws as NaN ranges in the plots
+        _need(all(view[i + 1] - view[i] >= 1e-9 * max(1.0, abs(view[i])) for i in range(0, n, 2)),
+              "field 'view': each min must be below its max")
         view = tuple(float(v) for v in view)
     display = data.get("display", {})
     _need(isinstance(display, dict) and len(display) <= 64, "field 'display': expected an object of settings")
@@ -328,7 +351,7 @@ def _validate(data) -> Scene:
         _need(isinstance(key, str) and _DISPLAY_KEY.match(key) is not None,
               f"field 'display': bad setting name {key!r}")
         _need(isinstance(value, (bool, int, float, str)) and (not isinstance(value, str) or len(value) <= 200)
-              and (not isinstance(value, float) or math.isfinite(value)),
+              and (isinstance(value, (bool, str)) or _finite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
     _check_framing(display)
     steps = _limited(data, STEPS)
@@ -388,13 +411,13 @@ def _validate_run(i, data) -> RunConfig:
         raise SessionError(f"field '{where}.schedule': {err}") from None
     color = data.get("color", PALETTE[i % len(PALETTE)])
     _need(isinstance(color, str) and _COLOR.match(color) is not None,
-          f"field '{where}.color': expected a colour like '#0072B2', got {color!r}")
+          f"field '{where}.color': expected a colour like '#0072B2', got {_show(color)}")
     visible = data.get("visible", True)
     _need(isinstance(visible, bool), f"field '{where}.visible': expected true or false")
     name = data.get("name", "")
     _need(isinstance(name, str) and len(name) <= 80, f"field '{where}.name': expected text of at most 80 characters")
     polyak = data.get("polyak", 0.0)
-    _need(isinstance(polyak, (int, float)) and not isinstance(polyak, bool) and 0.0 <= polyak < 1.0,
+    _need(_finite(polyak) and 0.0 <= polyak < 1.0,
           f"field '{where}.polyak': expected a number from 0 (off) to below 1")
     style = data.get("style", {})
     _need(isinstance(style, dict) and set(style) <= {"dash", "marker"},

@@ -17,6 +17,8 @@ def parse_surface(text: str, formula: str | None = None):
     """'quadratic:kappa=50,angle=30' -> a Surface; 'custom' needs ``formula``."""
     key, raw = split_spec(text, "surface")
     if key == "custom":
+        if "formula" in raw:  # it would reach CustomSurface twice; one place for the text
+            raise SpecError("surface 'custom': give the formula with --formula EXPR, not as formula= in the spec")
         if formula is None:
             raise SpecError("surface 'custom' needs --formula EXPR, e.g. --formula 'x**2 + 10*y**2'")
         try:

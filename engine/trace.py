@@ -63,7 +63,45 @@ class Trace:
         rows = [dict(zip(names, row)) for row in self.rows()]
         doc = {"surface": surface, "optimizer": optimizer, **extra, "rows": rows,
                "diverged_at": self.diverged_at}
-        return json.dumps(doc, allow_nan=True)
+        return strict_json(doc)
+
+    def stop_note(self) -> str | None:
+        """The stderr line for a run that ended early (None if it ran every step)."""
+        return stop_note(self.diverged_at, self.steps, bool(np.isfinite(self.loss[-1])))
+
+
+NONFINITE = "not a finite number (NaN or infinite): the run left the region where the loss is defined"
+
+
+def strict_json(doc: dict, reasons: dict | None = None, **dumps) -> str:
+    """``doc`` as strict JSON (RFC 8259 has no NaN or Infinity, and most readers refuse
+    them): a non-finite number becomes null, and ``doc["nulls"]`` says why for each
+    key that has one (``reasons[key]``, else :data:`NONFINITE`)."""
+    seen: set = set()
+
+    def clean(value, key=None):
+        if isinstance(value, float) and not np.isfinite(value):
+            seen.add(key)
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, k) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v, key) for v in value]
+        return value
+
+    out = clean(doc)
+    if seen:
+        out["nulls"] = {str(k): (reasons or {}).get(k, NONFINITE) for k in sorted(seen, key=str)}
+    return json.dumps(out, allow_nan=False, **dumps)
+
+
+def stop_note(diverged_at: int | None, last_row: int, last_finite: bool) -> str | None:
+    if diverged_at is None:
+        return None
+    if not last_finite:  # row 0 itself: there is no finite row to stop at
+        return (f"the loss at the start (step {last_row}) is not a finite number: the run could not "
+                f"take a step; choose another start")
+    return f"diverged at step {diverged_at}: the run stopped at its last finite row (step {last_row})"
 
 
 def polyak_average(xs: np.ndarray, a: float) -> np.ndarray:

@@ -8,7 +8,6 @@ metrics are recorded for every row, row 0 being the untrained model.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 
@@ -192,6 +191,7 @@ def state_memory(problem, spec: OptimizerSpec) -> int:
 def train_command(args) -> int:
     from engine.cli_args import UsageError, parse_value, write_output
     from engine.limits import BATCH_SIZE, RUN_STEPS, SEED
+    from engine.trace import stop_note, strict_json
 
     steps = parse_value(args.steps, RUN_STEPS)
     seed = parse_value(args.seed, SEED)
@@ -211,17 +211,19 @@ def train_command(args) -> int:
         text = to_markdown([training_result(problem, optimizer, schedule, steps, seed)])
     elif args.format == "json":
         rows = [dict(zip(header, row)) for row in run.rows()]
-        text = json.dumps({"dataset": args.dataset, "model": args.model, "reg": args.reg,
-                           "optimizer": optimizer.spec(), "schedule": schedule.spec(),
-                           "batch_size": problem.batch_size, "rows": rows,
-                           "diverged_at": run.diverged_at}) + "\n"
+        no_split = "no validation split (the dataset's val_fraction is 0)"
+        reasons = {"val_loss": no_split, "val_acc": no_split} if not problem.dataset.n_val else None
+        text = strict_json({"dataset": args.dataset, "model": args.model, "reg": args.reg,
+                            "optimizer": optimizer.spec(), "schedule": schedule.spec(),
+                            "batch_size": problem.batch_size, "rows": rows,
+                            "diverged_at": run.diverged_at}, reasons) + "\n"
     else:
         lines = [",".join(header)]
         for row in run.rows():
             lines.append(",".join([str(row[0])] + [repr(float(v)) for v in row[1:]]))
         text = "\n".join(lines) + "\n"
     write_output(text, args.output)
-    if run.diverged_at is not None:
-        print(f"diverged at step {run.diverged_at}: the run stopped at its last finite row "
-              f"(step {run.steps})", file=sys.stderr)
+    note = stop_note(run.diverged_at, run.steps, bool(np.isfinite(run.metrics["train_loss"][-1])))
+    if note:
+        print(note, file=sys.stderr)
     return 0

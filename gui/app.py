@@ -63,20 +63,33 @@ def load_scene(preset=None, session=None):
     elif session:
         from engine.session import Scene, SessionError
         try:
-            scene = Scene.load(session)
+            scene = Scene.read_stdin() if session == "-" else Scene.load(session)
         except (SessionError, ValueError) as err:
-            raise _usage_error(f"--session {session!r}: {err}") from None
+            raise _usage_error(f"--session {session!r}: {err}{_pipe_hint(session)}") from None
     return scene
+
+
+def _pipe_hint(path: str) -> str:
+    import stat
+    try:
+        fifo = stat.S_ISFIFO(os.stat(path).st_mode)
+    except OSError:
+        return ""
+    return " (to pipe a session in, give --session -)" if fifo else ""
 
 
 def build_window(scene=None):
     """The surface controller and the main window on ``scene`` (not shown yet); a
     classification scene opens in classification mode (the surface gets its default)."""
+    from engine.session import SessionError
     from gui.controller import PlaygroundController
     from gui.window import MainWindow
 
     classification = scene is not None and scene.mode == "classification"
-    controller = PlaygroundController(None if classification else scene)
+    try:
+        controller = PlaygroundController(None if classification else scene)
+    except SessionError as err:  # valid on paper, but its paths cannot be computed
+        raise _usage_error(f"cannot open {scene.title or 'the scene'}: {err}") from None
     window = MainWindow(controller)
     if scene is not None and not classification:
         from gui import framing
@@ -97,7 +110,7 @@ def main(preset=None, session=None) -> int:
     controller, window = build_window(scene)
     if preset:
         window.presets.mark(preset)
-    if session:
+    if session and session != "-":  # stdin has no file for Ctrl+S to write back to
         window.sessions.path = os.path.abspath(session)
         settings.add_recent(window.sessions.path)
     first_paint = bool(os.environ.get(FIRST_PAINT_ENV))

@@ -267,11 +267,9 @@ def with_caption(image: QtGui.QImage, caption: Caption | None, scale: float = 1.
 _VIEWBOX = re.compile(r'viewBox\s*=\s*"\s*([-\d.eE+]+)[\s,]+([-\d.eE+]+)[\s,]+([-\d.eE+]+)[\s,]+([-\d.eE+]+)\s*"')
 
 
-def add_caption_to_svg(path: str, caption: Caption) -> None:
+def svg_with_caption(text: str, caption: Caption, path: str = "the SVG") -> str:
     """Grow the SVG's viewBox by the band and append the caption's elements (pyqtgraph's
     exporter writes a viewBox and no width/height; a white ``rect`` 100% fills it)."""
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
     m = _VIEWBOX.search(text)
     if m is None:
         raise ValueError(f"{path}: no viewBox to extend")
@@ -284,6 +282,4 @@ def add_caption_to_svg(path: str, caption: Caption) -> None:
     end = text.rfind("</svg>")
     if end < 0:
         raise ValueError(f"{path}: not a complete SVG file")
-    text = text[:end] + layout.svg(y0 + h) + "\n" + text[end:]
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    return text[:end] + layout.svg(y0 + h) + "\n" + text[end:]

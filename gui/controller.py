@@ -21,16 +21,25 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from PySide6 import QtWidgets
+
 from engine import run_edits as edits
 from engine.branching import check_branchable, run_branched
 from engine.hyper import HyperError
 from engine.limits import NOISE, SEED, STEPS, check
 from engine.runner import run
-from engine.session import PALETTE, RunConfig, Scene
+from engine.session import PALETTE, RunConfig, Scene, SessionError
 from engine.spec import OptimizerSpec, split_spec
+from engine.stepper import rule_record
 from engine.trace import polyak_average
+from gui import long_work
 from gui.controller_base import ModeController
 from gui.playback import PathTimeline
+
+
+class _PathFailed(Exception):
+    """A path could not be computed in the worker thread (the message names the run)."""
+
 
 DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a run has none
 
@@ -71,8 +80,16 @@ class PlaygroundController(ModeController):
         self.step = 0
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
-        if not self.set_scene(scene or default_scene()):
-            self.set_scene(default_scene())
+        # A scene that cannot be shown is refused here, never swapped for the default one:
+        # a window on the wrong scene would let Ctrl+S write it over the user's file.
+        said: list[str] = []
+        self.message.connect(said.append)
+        try:
+            ok = self.set_scene(scene or default_scene())
+        finally:
+            self.message.disconnect(said.append)
+        if not ok:
+            raise SessionError(said[-1] if said else "the scene could not be shown")
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -129,7 +146,12 @@ class PlaygroundController(ModeController):
     def states_trace(self, i: int):
         """Run ``i`` recomputed with its optimizer state at every row (cached)."""
         if i not in self._states and 0 <= i < len(self.runs):
-            self._states[i] = self._compute(i, record_states=True) or self.traces[i]
+            if rule_record(self.runs[i].optimizer).kind != "elementwise":
+                # vector rules (BFGS, L-BFGS, ...) keep no per-row state: recomputing a
+                # 100,000-step L-BFGS run here would only freeze the window for nothing
+                self._states[i] = self.traces[i]
+            else:
+                self._states[i] = self._compute(i, record_states=True) or self.traces[i]
         return self._states.get(i)
 
     def polyak_path(self, i: int):
@@ -150,24 +172,39 @@ class PlaygroundController(ModeController):
         (one run instead of two on every slider move)."""
         scene = scene or self.scene
         surface = surface or self.surface
+        try:
+            return self._path(i, scene, surface, record_states)
+        except Exception as err:  # noqa: BLE001 - a failing rule must never take the app down
+            self.message.emit(f"{scene.runs[i].label}: could not compute the path ({err})")
+            return None
+
+    def _path(self, i: int, scene: Scene, surface, record_states=None, on_step=None):
+        """Run ``i``'s path under ``scene``: a pure function, safe in a worker thread."""
         cfg = scene.runs[i]
         if record_states is None:
             # the head overlays read every run's moments: then record them all at once
             record_states = i == scene.selected or any(
                 scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS)
         start = scene.start if scene.start is not None else surface.start
-        try:
-            if cfg.history:  # a branch: its past settings up to step k, then its own
-                return run_branched(surface, cfg.history, cfg.optimizer, cfg.schedule, start, scene.steps,
-                                    scene.noise, scene.seed, record_states=record_states)
-            return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
-                       record_states=record_states)
-        except Exception as err:  # noqa: BLE001 - a failing rule must never take the app down
-            self.message.emit(f"{cfg.label}: could not compute the path ({err})")
-            return None
+        if cfg.history:  # a branch (element-wise rules, the float path): its past settings up to step k
+            return run_branched(surface, cfg.history, cfg.optimizer, cfg.schedule, start, scene.steps,
+                                scene.noise, scene.seed, record_states=record_states)
+        return run(surface, cfg.optimizer, cfg.schedule, start, scene.steps, scene.noise, scene.seed,
+                   record_states=record_states, on_step=on_step)
 
     def _recompute(self, indices, scene=None, surface=None) -> list | None:
-        """Paths for ``indices`` under ``scene``/``surface``; None (and a message) if one fails."""
+        """Paths for ``indices`` under ``scene``/``surface``; None (and a message) if one
+        fails or the user cancels. Work estimated above long_work.LONG_WORK_S runs off
+        the UI thread with progress and Cancel, so a heavy session never freezes the window."""
+        scene = scene or self.scene
+        surface = surface or self.surface
+        indices = list(indices)
+        if long_work.busy():  # a release or timer asked for a change while a heavy one runs
+            self.message.emit("still computing the previous change: try again when it is done")
+            return None
+        if long_work.estimate_seconds((rule_record(scene.runs[i].optimizer).kind, scene.steps)
+                                      for i in indices) > long_work.LONG_WORK_S:
+            return self._recompute_off_the_ui_thread(indices, scene, surface)
         out = []
         for i in indices:
             tr = self._compute(i, surface=surface, scene=scene)
@@ -175,6 +212,32 @@ class PlaygroundController(ModeController):
                 return None
             out.append(tr)
         return out
+
+    def _recompute_off_the_ui_thread(self, indices, scene: Scene, surface) -> list | None:
+        def job(i):
+            def compute(progress):
+                before = progress.done
+                try:
+                    tr = self._path(i, scene, surface, on_step=lambda k, X: progress.tick())
+                except long_work.Cancelled:
+                    raise
+                except Exception as err:  # noqa: BLE001 - named and reported in the UI thread
+                    raise _PathFailed(f"{scene.runs[i].label}: could not compute the path ({err})") from None
+                progress.tick(max(0, scene.steps - (progress.done - before)))  # the float path: at once
+                return tr
+            return compute
+
+        parent = self.parent() if isinstance(self.parent(), QtWidgets.QWidget) else None
+        label = f"Computing {len(indices)} path{'s' if len(indices) != 1 else ''} of {scene.steps:,} steps…"
+        try:
+            traces = long_work.run_off_the_ui_thread(parent, label, [job(i) for i in indices],
+                                                     total=len(indices) * scene.steps)
+        except _PathFailed as err:
+            self.message.emit(str(err))
+            return None
+        if traces is None:
+            self.message.emit("computing the paths was cancelled: the scene on screen did not change")
+        return traces
 
     def _store(self, i: int, tr) -> None:
         self.traces[i] = tr
@@ -345,10 +408,11 @@ class PlaygroundController(ModeController):
         runs.insert(index, cfg)
         scene = self.scene.replace(runs=tuple(runs), selected=index)
         self.traces.insert(index, None)
-        tr = self._compute(index, scene=scene)
-        if tr is None:
+        traces = self._recompute([index], scene=scene)  # a heavy run goes off the UI thread too
+        if traces is None:
             self.traces.pop(index)
             return False
+        tr = traces[0]
         self._states.clear()
         self._polyak.clear()
         self._store(index, tr)

@@ -23,7 +23,8 @@ from contextlib import contextmanager, nullcontext
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gui.caption import Caption, CaptionLayout, add_caption_to_svg, caption_for, with_caption
+from engine.files import write_bytes
+from gui.caption import Caption, CaptionLayout, caption_for, svg_with_caption, with_caption
 
 SETTINGS_FOLDER = "export/folder"
 SETTINGS_SCALE = "export/scale"
@@ -89,9 +90,19 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage
     return image
 
 
+def image_bytes(image: QtGui.QImage, fmt: str = "PNG") -> bytes:
+    """The encoded image in memory: the file itself is written by engine.files (atomic,
+    through links, with the cause of a failure), never by QImage.save."""
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
+    if image.isNull() or not image.save(buffer, fmt):
+        raise ValueError(f"the image could not be encoded as {fmt}")
+    return bytes(buffer.data())
+
+
 def save_image(image: QtGui.QImage, path: str) -> None:
-    if image.isNull() or not image.save(path):
-        raise OSError(f"cannot write {path!r}")
+    fmt = "JPG" if path.lower().endswith((".jpg", ".jpeg")) else "PNG"
+    write_bytes(path, image_bytes(image, fmt))
 
 
 def _check_scale(widget, scale: float) -> float:
@@ -117,8 +128,10 @@ def export_widget_svg(widget, path: str, title: str = "Optimizer Playground",
     size = widget.size()
     band = CaptionLayout(caption, size.width()) if caption is not None else None
     height = size.height() + (int(band.height) if band else 0)
+    buffer = QtCore.QBuffer()
+    buffer.open(QtCore.QIODevice.OpenModeFlag.WriteOnly)
     gen = QtSvg.QSvgGenerator()
-    gen.setFileName(path)
+    gen.setOutputDevice(buffer)
     gen.setSize(QtCore.QSize(size.width(), height))
     gen.setViewBox(QtCore.QRect(0, 0, size.width(), height))
     gen.setTitle(title)
@@ -131,8 +144,7 @@ def export_widget_svg(widget, path: str, title: str = "Optimizer Playground",
             band.paint(painter, top=size.height())
     finally:
         painter.end()
-    if not os.path.exists(path):
-        raise OSError(f"cannot write {path!r}")
+    write_bytes(path, bytes(buffer.data()))
     return path
 
 
@@ -162,11 +174,10 @@ def export_plot_png(view, path: str, scale: float = 1.0, caption: Caption | None
 def export_plot_svg(view, path: str, caption: Caption | None = None) -> str:
     from pyqtgraph.exporters import SVGExporter
 
-    SVGExporter(plot_item_of(view)).export(path)
-    if not os.path.exists(path):
-        raise OSError(f"cannot write {path!r}")
+    data = SVGExporter(plot_item_of(view)).export(toBytes=True)
     if caption is not None:
-        add_caption_to_svg(path, caption)
+        data = svg_with_caption(data.decode("utf-8"), caption).encode("utf-8")
+    write_bytes(path, data)
     return path
 
 
@@ -237,6 +248,9 @@ class ExportActions(QtCore.QObject):
 
     def _fail(self, err) -> None:
         self.window.controller.notify(f"export failed: {err}")
+        sessions = getattr(self.window, "sessions", None)
+        if sessions is not None:  # a notice that stays, not only a status message
+            sessions.warn("Export failed", f"Export failed: {err}", "No file was written or changed.")
 
     def quick_screenshot(self) -> str | None:
         """Ctrl+E: a window PNG under a dated name in the last folder (asks the first time)."""

@@ -26,12 +26,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import struct
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
+from engine.files import WriteError, discard, publish, temp_for
 from gui.caption import Caption, CaptionLayout
 
 VIEWS = ("window", "surface", "loss", "lr")
@@ -326,23 +326,6 @@ def frame_delays(count: int, fps: float, hold: float = 0.0) -> list[int]:
     return delays
 
 
-def publish(tmp: str, path: str) -> str:
-    """Rename the finished temp file into place, with the permissions a plain ``open``
-    would have given it (mkstemp makes files only their owner can read)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)
-    os.replace(tmp, path)
-    return path
-
-
-def _temp_beside(path: str, ext: str) -> str:
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".part" + ext, dir=folder)
-    os.close(fd)
-    return tmp
-
-
 class GifWriter:
     """Streams palette-indexed frames into a GIF: ``start(samples)``, ``add(image)`` per
     frame, then ``finish()`` (renames into place) or ``abort()`` (deletes)."""
@@ -352,8 +335,12 @@ class GifWriter:
         self.path, self.width, self.height = path, int(width), int(height)
         self.delays = frame_delays(count, fps, hold)
         self.loop, self.exact = loop, tuple(exact_colors)
-        self.tmp = _temp_beside(path, ".gif")
-        self.fh = open(self.tmp, "wb")
+        self.tmp = temp_for(path, ".gif")
+        try:
+            self.fh = open(self.tmp, "wb")
+        except OSError as err:
+            discard(self.tmp)
+            raise WriteError(path, err) from None
         self.index = None
         self.prev = None
         self.count = 0
@@ -418,7 +405,7 @@ class Mp4Writer:
         import imageio.v2 as imageio
 
         self.path, self.fps, self.hold = path, float(fps), float(hold)
-        self.tmp = _temp_beside(path, ".mp4")
+        self.tmp = temp_for(path, ".mp4")
         # yuv420p needs even sizes: an odd edge gets one white pixel more
         self.pad = (height % 2, width % 2)
         self.writer = imageio.get_writer(self.tmp, format="FFMPEG", mode="I", fps=self.fps, codec="libx264",
@@ -503,7 +490,13 @@ class Animation:
                 self.done += 1
                 return True
             self.writer.finish()
-        except BaseException:
+        except WriteError:
+            self.cancel()
+            raise
+        except OSError as err:  # the temp file's disk is full: say so, leave nothing behind
+            self.cancel()
+            raise WriteError(self.path, err) from None
+        except BaseException:  # a cancel, Ctrl+C or SIGTERM (render) leaves no temp file either
             self.cancel()
             raise
         self._close()

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import os
-import tempfile
+
+from engine.files import write_text
+from engine.trace import strict_json
 
 
 def _columns(dim: int) -> list[str]:
@@ -54,7 +54,7 @@ def trajectories_json(controller) -> str:
                      "rows": [dict(zip(names, row)) for row in tr.rows()]})
     doc = {"surface": controller.surface.spec(), "formula": scene.formula, "steps": scene.steps,
            "noise": scene.noise, "seed": scene.seed, "scene": scene.to_dict(), "runs": runs}
-    return json.dumps(doc, allow_nan=True, indent=1)
+    return strict_json(doc, indent=1)
 
 
 def read_trajectories_csv(text: str) -> dict[int, dict]:
@@ -72,22 +72,8 @@ def read_trajectories_csv(text: str) -> dict[int, dict]:
     return runs
 
 
-def write_text_atomically(path: str, text: str) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        from gui.export_anim import publish
-        publish(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_trajectories(controller, path: str) -> str:
     """CSV or JSON by the file's extension."""
     text = trajectories_json(controller) if path.lower().endswith(".json") else trajectories_csv(controller)
-    write_text_atomically(path, text)
+    write_text(path, text)
     return path

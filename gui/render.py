@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 
+from engine.files import WriteError
+from engine.hyper import read_int
 from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, ScheduleSpec, parse_surface
 
@@ -30,7 +32,7 @@ def _usage(text: str):
 def parse_size(text: str) -> tuple[int, int]:
     parts = str(text).lower().replace("×", "x").split("x")
     try:
-        w, h = (int(p) for p in parts)
+        w, h = (read_int(p) for p in parts)
     except ValueError:
         raise _usage(f"--size {text!r}: expected WIDTHxHEIGHT in pixels, e.g. 1600x900") from None
     if not (MIN_SIZE <= w <= MAX_SIZE and MIN_SIZE <= h <= MAX_SIZE):
@@ -95,18 +97,32 @@ def render_command(args) -> int:
     view = args.view or "window"
     options = animation_options(args, view, width, height) if fmt in (".gif", ".mp4") else None
     scene = scene_from_args(args)
-    if scene.mode == "classification":  # decision regions + curves, trained headless
-        from gui.render_classification import render_classification
-        return render_classification(args, scene, fmt, width, height, view)
-    from gui.app import build_window, make_application
+    from gui.app import make_application
+    from gui.headless import clean_exit_on_signals, quiet_qt_log, tear_down
+
+    with quiet_qt_log(), clean_exit_on_signals():
+        app = make_application()
+        held: list = []  # every window and controller made, torn down in order (gui.headless)
+        try:
+            if scene.mode == "classification":  # decision regions + curves, trained headless
+                from gui.render_classification import render_classification
+                return render_classification(args, scene, fmt, width, height, view, held)
+            return _render_surface(app, args, scene, fmt, width, height, view, options, held)
+        finally:
+            objects = tuple(held)
+            held.clear()
+            tear_down(app, *objects)
+            del objects
+
+
+def _render_surface(app, args, scene, fmt, width, height, view, options, held) -> int:
+    from gui.app import build_window
     from gui.caption import band_height, caption_for
     from gui.export import export_plot_svg, export_widget_svg, save_image
     from gui.export_anim import FrameSource, write_animation
 
-    app = make_application()
-    messages: list[str] = []
     controller, window = build_window(scene.replace(step=scene.steps))
-    controller.message.connect(messages.append)
+    held += [window, controller]
     controller.jump_to_end()
     caption = caption_for(controller) if args.caption else None
     body_height = height - (band_height(caption, width) if caption else 0)
@@ -115,6 +131,7 @@ def render_command(args) -> int:
     target = window if view == "window" else window.views[view]
     if view != "window":
         target.setParent(None)
+        held.insert(0, target)
     target.resize(width, body_height)
     target.show()
     if view == "window":
@@ -138,8 +155,11 @@ def render_command(args) -> int:
                 export_widget_svg(target, args.output, caption=caption)
         else:
             save_image(source.frame(controller.step), args.output)
+    except WriteError as err:
+        raise _usage(str(err)) from None
     except (OSError, ValueError) as err:
         raise _usage(f"cannot write {args.output!r}: {err}") from None
     finally:
         controller.pause()
+        source.close()
     return 0

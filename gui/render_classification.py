@@ -9,15 +9,14 @@ without its controls column and transport bar); ``surface``: the decision region
 
 from __future__ import annotations
 
-import os
-
 
 def _usage(text: str):
     from engine.cli_args import UsageError
     return UsageError(text)
 
 
-def render_classification(args, scene, fmt: str, width: int, height: int, view: str) -> int:
+def render_classification(args, scene, fmt: str, width: int, height: int, view: str, held: list) -> int:
+    """``held`` collects the windows made, for the caller's teardown (gui.headless)."""
     if fmt in (".gif", ".mp4"):
         raise _usage(f"-o {args.output!r}: animations are made of surface scenes; "
                      "a classification scene renders to .png or .svg")
@@ -25,12 +24,14 @@ def render_classification(args, scene, fmt: str, width: int, height: int, view: 
         raise _usage("--caption describes a surface scene; leave it out for a classification scene")
     from PySide6 import QtCore, QtWidgets
 
+    from engine.files import WriteError
     from gui.app import build_window, make_application
     from gui.classification.plotting import Throttle
     from gui.export import export_widget_svg, render_widget, save_image
 
     app = make_application()
     _surface, window = build_window(scene.replace(step=0))
+    held += [window, _surface]
     c = window.modes.classification
     c.transport.go_to(scene.steps)
     pane = window.modes.pane
@@ -43,6 +44,7 @@ def render_classification(args, scene, fmt: str, width: int, height: int, view: 
     else:
         target = pane.decision_view if view == "surface" else pane.metrics_view
     target.setParent(None)
+    held.insert(0, target)
     target.resize(width, height)
     target.show()
     for _ in range(3):
@@ -59,10 +61,10 @@ def render_classification(args, scene, fmt: str, width: int, height: int, view: 
                 image = image.scaled(width, height, QtCore.Qt.AspectRatioMode.IgnoreAspectRatio,
                                      QtCore.Qt.TransformationMode.SmoothTransformation)
             save_image(image, args.output)
+    except WriteError as err:
+        raise _usage(str(err)) from None
     except (OSError, ValueError) as err:
         raise _usage(f"cannot write {args.output!r}: {err}") from None
     finally:
         c.pause()
-    if not os.path.exists(args.output):
-        raise _usage(f"cannot write {args.output!r}")
     return 0

@@ -14,7 +14,8 @@ import os
 
 from PySide6 import QtCore, QtWidgets
 
-from engine.session import Scene, SessionError
+from engine.hyper import read_number
+from engine.session import VIEW_LIMIT, Scene, SessionError
 from gui import settings as store
 
 FILTER = "Optimizer Playground session (*.json);;All files (*)"
@@ -143,15 +144,20 @@ class SessionFiles(QtCore.QObject):
         text = f"Cannot open {name}: {reason}"
         self.last_error = text
         self.window.statusBar().showMessage(text, 15000)
-        if not notice:
-            return
+        if notice:
+            self.warn("Session not opened", text, "Nothing was changed: the current scene is still on screen.")
+
+    def warn(self, title: str, text: str, info: str) -> None:
+        """A non-modal notice that stays until closed (re-used: never a stack of dialogs)
+        -- for what must not scroll away with the status bar: a refused file, a failed save."""
         if self.notice is None:
-            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, "Session not opened", text,
+            box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Warning, title, text,
                                         QtWidgets.QMessageBox.StandardButton.Close, self.window)
             box.setWindowModality(QtCore.Qt.WindowModality.NonModal)
-            box.setInformativeText("Nothing was changed: the current scene is still on screen.")
             self.notice = box
+        self.notice.setWindowTitle(title)
         self.notice.setText(text)
+        self.notice.setInformativeText(info)
         self.notice.show()
 
     def close_notice(self) -> None:
@@ -187,7 +193,11 @@ class SessionFiles(QtCore.QObject):
         try:
             self.scene_to_save().save(path)
         except OSError as err:
-            self.window.statusBar().showMessage(f"cannot save {path}: {err.strerror or err}", 15000)
+            text = f"Cannot save {os.path.basename(path) or path}: {err.strerror or err}"
+            self.last_error = text
+            self.window.statusBar().showMessage(text, 15000)
+            self.warn("Session not saved", text, f"{path} was not changed; the scene is still on screen. "
+                      "Save it somewhere else with File > Save session as…")
             return False
         self.path = os.path.abspath(path)
         store.add_recent(self.path)
@@ -252,9 +262,9 @@ def restore_zoom(window, scene: Scene) -> None:
     if not isinstance(text, str) or window.controller.surface.dim != 2:
         return
     try:
-        x0, x1, y0, y1 = (float(v) for v in text.split(","))
+        x0, x1, y0, y1 = (read_number(v) for v in text.split(","))
     except ValueError:
         return
-    if x0 < x1 and y0 < y1:
+    if x0 < x1 and y0 < y1 and max(abs(x0), abs(x1), abs(y0), abs(y1)) <= VIEW_LIMIT:
         window.contour.plot.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         window.contour.refresh_grid()

@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=_program_name(), description="Optimizer Playground")
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument("--preset", help="open the app on a preset (see: main.py list presets)")
-    parser.add_argument("--session", help="open a saved session file")
+    parser.add_argument("--session", help="open a saved session file ('-': read it from standard input)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("list", help="list surfaces, optimizers, schedules, datasets or presets")
@@ -150,7 +150,7 @@ def cmd_list(args) -> int:
         from engine.presets import list_presets
         lines = [f"{key:28s} {title}" for key, title in list_presets()]
     if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
+        write_output("\n".join(lines) + "\n", None)
     return 0
 
 
@@ -178,9 +178,9 @@ def cmd_trace(args) -> int:
     else:
         text = trace.to_csv()
     write_output(text, args.output)
-    if trace.diverged_at is not None:
-        print(f"diverged at step {trace.diverged_at}: the run stopped at its last finite row "
-              f"(step {trace.steps})", file=sys.stderr)
+    note = trace.stop_note()
+    if note:
+        print(note, file=sys.stderr)
     return 0
 
 
@@ -234,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except KeyboardInterrupt:
         return 130
+    except OSError as err:  # a file or stream of the system's: one line, never a traceback
+        print(f"error: {err.strerror or err}" + (f": {err.filename!r}" if err.filename else ""), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

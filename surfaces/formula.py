@@ -20,7 +20,9 @@ Use::
 
 from __future__ import annotations
 
-from engine.hyper import Hyper, HyperError
+import math
+
+from engine.hyper import Hyper, HyperError, read_number
 from surfaces.base import Surface
 from surfaces.formula_diff import Compiled, finish
 from surfaces.formula_parse import (  # noqa: F401 - re-exported: the public names live here
@@ -126,10 +128,10 @@ class CustomSurface(Surface):
         # away from the centre where a hand-typed bowl usually has its minimum.
         cx, cy = (self.xmin + self.xmax) / 2, (self.ymin + self.ymax) / 2
         guess = (cx + 0.7 * (self.xmin - cx), cy + 0.7 * (self.ymax - cy))[: self.dim]
-        self.default_start = guess if start is None else tuple(float(v) for v in start)
+        self.default_start = guess if start is None else _start_point(start)
         if len(self.default_start) != self.dim:
-            raise HyperError(f"surface 'custom': start needs {self.dim} coordinate(s), "
-                             f"got {len(self.default_start)}")
+            raise HyperError(f"surface 'custom': start needs {self.dim} coordinate(s) "
+                             f"({'X' if self.dim == 1 else 'X/Y'}), got {len(self.default_start)}")
         self.start = self.default_start
 
     def value(self, x, y=None):
@@ -143,3 +145,16 @@ class CustomSurface(Surface):
 
     def minima(self):
         return ()  # unknown for an arbitrary formula
+
+
+def _start_point(start) -> tuple[float, ...]:
+    """``start`` of a spec (``custom:start=1.5/-2``; ',' separates the spec's parameters)
+    or a tuple of numbers; a text is never read one character at a time."""
+    try:
+        values = tuple(read_number(v) for v in start.split("/")) if isinstance(start, str) else \
+            tuple(float(v) for v in start)
+    except (TypeError, ValueError, OverflowError):
+        values = ()
+    if not values or not all(math.isfinite(v) for v in values):
+        raise HyperError(f"surface 'custom': start={start!r}: expected X or X/Y (finite numbers)")
+    return values
