@@ -29,7 +29,8 @@ def make_application(argv=None):
         app = QtWidgets.QApplication(list(argv if argv is not None else sys.argv[:1]))
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
-    app.setApplicationDisplayName("Optimizer Playground")
+    # no applicationDisplayName: Qt appends it to every window title, which already
+    # names the app ("Optimizer Playground — <scene> — Optimizer Playground")
     font = app.font()
     font.setPointSize(BASE_FONT_PT)
     app.setFont(font)
@@ -91,10 +92,11 @@ def build_window(scene=None):
     except SessionError as err:  # valid on paper, but its paths cannot be computed
         raise _usage_error(f"cannot open {scene.title or 'the scene'}: {err}") from None
     window = MainWindow(controller)
-    if scene is not None and not classification:
-        from gui import framing
+    from gui import framing, restyle
 
+    if scene is not None and not classification:
         framing.apply(window, scene)
+    restyle.adopt(window)  # started in the remembered dark theme: no light-only colours
     if classification and not window.modes.load_scene(scene):
         raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "
                            f"{window.statusBar().currentMessage()}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+import numpy as np
 from PySide6 import QtWidgets
 
 from engine import run_edits as edits
@@ -263,6 +264,13 @@ class PlaygroundController(ModeController):
         self._report_divergence([i for i in indices if self.traces[i].diverged_at != before[i]])
 
     def _report_divergence(self, indices) -> None:
+        if any(self.status(i) == "diverged" and self.traces[i].diverged_at == 0 for i in indices):
+            with np.errstate(all="ignore"):
+                value = float(self.surface.value_at([self.start])[0])
+            if not math.isfinite(value):  # no learning rate helps: the runs never had a loss
+                self.message.emit("f is not defined at the start point: move the start into the region "
+                                  "where f has a value (the hatched region has none)")
+                return
         for i in indices:
             if self.status(i) == "diverged":
                 self.message.emit(f"{self.runs[i].label} diverged at step {self.traces[i].diverged_at}: "

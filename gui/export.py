@@ -43,15 +43,18 @@ _RENDER_FLAGS = QtWidgets.QWidget.RenderFlag.DrawChildren | QtWidgets.QWidget.Re
 
 
 @contextmanager
-def drawn_for_export(widget: QtWidgets.QWidget):
+def drawn_for_export(widget: QtWidgets.QWidget, scale: float = 1.0):
     """The plots inside ``widget`` draw for an export while this lasts: no device-pixel
     caches (axes, heat map and contours are cached as 1x pixmaps on screen, which a 2x
     or 4x image, or an SVG, would only upscale) and scatter symbols drawn as shapes,
-    not stamped from pyqtgraph's 1x symbol atlas; curves antialiased."""
+    not stamped from pyqtgraph's 1x symbol atlas; curves antialiased. Lines are drawn
+    with cosmetic pens (a width in device pixels, whatever the zoom): at ``scale`` 2 or
+    4 they are made that much wider, or trails and contours stayed hairlines while text
+    and markers grew."""
     views = widget.findChildren(QtWidgets.QGraphicsView)
     if isinstance(widget, QtWidgets.QGraphicsView):
         views.append(widget)
-    cached, exporting = [], []
+    cached, exporting, pens = [], [], []
     none = QtWidgets.QGraphicsItem.CacheMode.NoCache
     for view in views:
         scene = view.scene()
@@ -62,13 +65,53 @@ def drawn_for_export(widget: QtWidgets.QWidget):
             if hasattr(item, "setExportMode"):
                 item.setExportMode(True, {"antialias": True, "resolutionScale": 1.0})
                 exporting.append(item)
+            if scale != 1.0:
+                pens += _widen(item, scale)
     try:
         yield
     finally:
+        for set_pen, pen in reversed(pens):
+            set_pen(pen)
         for item in exporting:
             item.setExportMode(False)
         for item, mode in cached:
             item.setCacheMode(mode)
+
+
+def _widen(item, scale: float) -> list:
+    """Scale the cosmetic pen of a curve, line or legend sample; (setter, old pen) pairs."""
+    import pyqtgraph as pg
+
+    if hasattr(item, "export_scale"):  # draws many pens itself (gui.views.overlays.ArrowLayer)
+        def set_scale(value, item=item):
+            item.export_scale = value
+            item.update()
+
+        old_scale = item.export_scale
+        set_scale(scale)
+        return [(set_scale, old_scale)]
+    if isinstance(item, pg.PlotCurveItem):
+        pen, set_pen = item.opts.get("pen"), item.setPen
+    elif isinstance(item, pg.InfiniteLine):
+        pen, set_pen = item.pen, item.setPen
+    elif type(item).__name__ == "ItemSample" and isinstance(getattr(item, "item", None), pg.PlotDataItem):
+        sample = item.item
+
+        def set_pen(p, sample=sample):
+            sample.opts["pen"] = p
+
+        pen = sample.opts.get("pen")
+    else:
+        return []
+    if pen is None:
+        return []
+    old = pg.mkPen(pen)
+    if not old.isCosmetic() or old.style() == QtCore.Qt.PenStyle.NoPen:
+        return []
+    wide = QtGui.QPen(old)
+    wide.setWidthF(max(old.widthF(), 1.0) * scale)
+    set_pen(wide)
+    return [(set_pen, pen)]
 
 
 def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage:
@@ -82,7 +125,7 @@ def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage
     image.fill(QtGui.QColor(theme.palette_of()["background"]))
     painter = QtGui.QPainter(image)
     try:
-        with drawn_for_export(widget) if scale > 1.0 else nullcontext():
+        with drawn_for_export(widget, scale) if scale > 1.0 else nullcontext():
             QtWidgets.QWidget.render(widget, painter, QtCore.QPoint(0, 0), QtGui.QRegion(), _RENDER_FLAGS)
     finally:
         painter.end()
@@ -157,13 +200,10 @@ def plot_item_of(view):
 
 
 def plot_image(view, scale: float = 1.0) -> QtGui.QImage:
-    from pyqtgraph.exporters import ImageExporter
-
-    scale = _check_scale(view, scale)
-    exporter = ImageExporter(plot_item_of(view))
-    width = int(round(exporter.getTargetRect().width() * scale))
-    exporter.parameters()["width"] = max(width, 16)
-    return exporter.export(toBytes=True)
+    """The view drawn at ``scale`` the way the window is (:func:`render_widget`): all of
+    it scales together. pyqtgraph's ImageExporter drew the legend's text at half the
+    tick numbers' size at 2x and 4x."""
+    return render_widget(view, _check_scale(view, scale))
 
 
 def export_plot_png(view, path: str, scale: float = 1.0, caption: Caption | None = None) -> str:

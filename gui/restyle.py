@@ -11,9 +11,10 @@ Qt panels follow the application palette.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
 from gui.panels.runs import RunsPanel
@@ -41,7 +42,7 @@ def apply_palette() -> None:
         return
     if theme.THEME == "light":
         app.setPalette(app.style().standardPalette())
-        _repolish(app)
+        app.setStyleSheet(theme.APP_STYLE)
         return
     t = theme.palette_of()
     pal = QtGui.QPalette()
@@ -57,14 +58,19 @@ def apply_palette() -> None:
     for r in (role.Text, role.WindowText, role.ButtonText):
         pal.setColor(QtGui.QPalette.ColorGroup.Disabled, r, QtGui.QColor("#7a8088"))
     app.setPalette(pal)
-    _repolish(app)
+    # setting the sheet also re-polishes: with an application style sheet, widgets keep
+    # their old palette until it is set again
+    app.setStyleSheet(theme.APP_STYLE + theme.DARK_STYLE.replace("%CHECK%", CHECK_MARK))
 
 
-def _repolish(app) -> None:
-    # with an application style sheet, widgets keep their old palette until it is set again
-    sheet = app.styleSheet()
-    if sheet:
-        app.setStyleSheet(sheet)
+CHECK_MARK = (Path(__file__).resolve().parents[1] / "resources" / "icons" / "check.svg").as_posix()
+
+
+def adopt(root: QtWidgets.QWidget) -> None:
+    """Widgets made while the dark theme is already current (a start in the remembered
+    theme): their hard-coded light colours get the dark counterparts a switch gives."""
+    if theme.THEME != "light":
+        _restyle_widgets(root, theme.palette_of("light"), theme.palette_of())
 
 
 # -- colours ---------------------------------------------------------------------------------------
@@ -150,6 +156,7 @@ def restyle(roots, old: dict, old_scale: float, label_root=None) -> None:
         views.extend(root.findChildren(pg.GraphicsView))
         if cmap:
             _restyle_widgets(root, old, new)
+            _retint_icons(root)
             for panel in root.findChildren(RunsPanel):  # list items carry the ink as their foreground
                 panel.rebuild()
     for view in dict.fromkeys(views):
@@ -158,6 +165,13 @@ def restyle(roots, old: dict, old_scale: float, label_root=None) -> None:
             _restyle_item(item, cmap, font_f, line_f)
     if label_root is not None:
         _scale_labels(label_root, font_f, old_scale)
+
+
+def _retint_icons(root) -> None:
+    for obj in [root, *root.findChildren(QtCore.QObject)]:
+        which = obj.property(theme.ICON_PROPERTY)
+        if which is not None:
+            theme.set_std_icon(obj, QtWidgets.QStyle.StandardPixmap(which))
 
 
 _PT_ALL = re.compile(r"font-size:\s*([0-9.]+)pt")

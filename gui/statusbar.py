@@ -10,11 +10,13 @@ frame would cost more than drawing the trails.
 from __future__ import annotations
 
 import html
+import re
 import time
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.registry import title_for
+from gui import theme
 from gui.panels.inspector import fmt
 
 REFRESH_S = 0.08
@@ -77,7 +79,8 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self._last = time.perf_counter()
         c = self.controller
         _set_text(self.step_label, f"step {c.step} / {c.timeline.steps}" + ("  ▶" if c.playing else ""))
-        parts = []
+        full, compact = [], []
+        ink_on = self.palette().window().color().name()
         for i, run in enumerate(c.runs):
             if not run.visible or i >= len(c.traces):
                 continue
@@ -88,9 +91,41 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
                 value = fmt(loss)
             # the run's own name when it has one ("lr = 0.4 (just right)"), else the rule's
             name = html.escape(run.name or (title_for(run.optimizer.key, run.optimizer.params)))
-            parts.append(f"<span style='color:{run.color}; font-weight:bold'>■ {i + 1} {name}</span> {value}")
-        _set_text(self.loss_label, "&nbsp;&nbsp; ".join(parts))
+            # the swatch in the run's colour; the name in it too when that reads on this bar
+            color = theme.readable(run.color, ink_on)
+            swatch = f"<span style='color:{run.color}'>■</span>"
+            full.append(f"{swatch} <span style='color:{color}; font-weight:bold'>{i + 1} {name}</span> {value}")
+            compact.append(f"{swatch} <span style='color:{color}; font-weight:bold'>{i + 1}</span> {value}")
+        text = "&nbsp;&nbsp; ".join(full)
+        if full and self._text_width(text) > self.loss_label.width():
+            text = "&nbsp;&nbsp; ".join(compact)  # names cut into the step counter: numbers only
+        _set_text(self.loss_label, text)
         _set_text(self.fps_label, f"{self.frames.fps:4.0f} fps" if c.playing else "")
+
+
+    def _text_width(self, html_text: str) -> float:
+        """Width of the text in bold (a little more than it takes: safe). Plain font
+        metrics, not a QTextDocument: this runs ~12 times a second while playing."""
+        font = QtGui.QFont(self.loss_label.font())
+        font.setBold(True)
+        plain = html.unescape(re.sub(r"<[^>]+>", "", html_text))
+        return QtGui.QFontMetrics(font).horizontalAdvance(plain)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:
+        """Messages shortened in the middle to the room left of the step counter (at 2x
+        type a preset's title ran into it and lost its "(4 / 33)")."""
+        room = self.width() - sum(w.width() for w in (self.step_label, self.fps_label) if w.isVisible()) - 24
+        shown = text
+        if room > 80:
+            shown = self.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)
+        self._message = (shown, text)
+        super().showMessage(shown, timeout)
+
+    def currentMessage(self) -> str:
+        """The message in full (what is drawn may be shortened to fit)."""
+        shown = super().currentMessage()
+        drawn, full = getattr(self, "_message", ("", ""))
+        return full if shown and shown == drawn else shown
 
 
 def _set_text(label: QtWidgets.QLabel, text: str) -> None:

@@ -15,9 +15,12 @@ trail then costs what a 1 px one does (benchmarks/bench_presentation.py).
 
 from __future__ import annotations
 
+import functools
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 # Z[j, i] = f(xs[i], ys[j]) everywhere (surfaces.base.Surface.grid), so images are row-major.
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="#222222")
@@ -126,8 +129,79 @@ def pen(color, width: float = 1.0, style=None, alpha: int | None = None) -> QtGu
     return p
 
 
+class EdgeAxis(pg.AxisItem):
+    """A bottom axis whose last tick number has room: pyqtgraph hides a number that
+    reaches past the axis's end (with a grid, whatever ``hideOverlappingLabels`` says),
+    and a plot at the window's right edge then shows no number at its last step. The
+    plot keeps a right margin of half a wide number (re-measured when the tick font
+    changes, e.g. in presentation mode) and the number may reach into it."""
+
+    def room(self) -> int:
+        # measured once per font: Qt asks for the bounding rect many times a frame
+        font = self.style.get("tickFont") or QtGui.QFont()
+        key = (font.family(), font.pointSizeF(), font.pixelSize())
+        if getattr(self, "_room", (None, 0))[0] != key:
+            self._room = (key, QtGui.QFontMetrics(font).horizontalAdvance("00000") // 2 + 2)
+        return self._room[1]
+
+    def setTickFont(self, font) -> None:
+        super().setTickFont(font)
+        plot = self.parentItem()
+        if isinstance(plot, pg.PlotItem):
+            left, top, _right, bottom = plot.layout.getContentsMargins()
+            plot.layout.setContentsMargins(left, top, self.room(), bottom)
+
+    def boundingRect(self):
+        return super().boundingRect().adjusted(0, 0, self.room(), 0)
+
+
+class FitTitle(pg.LabelItem):
+    """A plot title that never widens its plot: pyqtgraph makes the title's text width
+    the plot's minimum width (a long title at presentation size pushed the plot past the
+    window's edge) and fixes the title row at 30 px (a 26 pt title ran into the plot).
+    Here the row is as tall as the text, and text wider than the plot is drawn smaller."""
+
+    def updateMin(self):
+        natural = self.item.boundingRect()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(natural.height())
+        self.setMaximumHeight(natural.height())
+        plot = self.parentItem()
+        if isinstance(plot, pg.PlotItem) and self.isVisible():
+            plot.layout.setRowFixedHeight(0, natural.height())
+        self._sizeHint = {QtCore.Qt.SizeHint.MinimumSize: (0, natural.height()),
+                          QtCore.Qt.SizeHint.PreferredSize: (natural.width(), natural.height()),
+                          QtCore.Qt.SizeHint.MaximumSize: (-1, -1),
+                          QtCore.Qt.SizeHint.MinimumDescent: (0, 0)}
+        self.updateGeometry()
+
+    def resizeEvent(self, ev):
+        natural = self.item.boundingRect().width()
+        room = self.rect().width()
+        fit = min(1.0, room / natural) if natural > 0 and room > 0 else 1.0
+        if abs(self.item.scale() - fit) > 1e-3:
+            self.item.setScale(fit)
+        super().resizeEvent(ev)
+
+
+def _fit_title(plot: pg.PlotItem) -> None:
+    if isinstance(plot.titleLabel, FitTitle):
+        return
+    old = plot.titleLabel
+    plot.layout.removeItem(old)
+    old.setParentItem(None)
+    if old.scene() is not None:
+        old.scene().removeItem(old)
+    plot.titleLabel = FitTitle("", size="11pt", parent=plot)
+    plot.layout.addItem(plot.titleLabel, 0, 1)
+
+
 def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str = "") -> None:
-    """Readable axes: large tick numbers, labelled axes, a light grid."""
+    """Readable axes: large tick numbers, labelled axes, a light grid, a right margin,
+    a title that fits."""
+    if not isinstance(plot.getAxis("bottom"), EdgeAxis):
+        plot.setAxisItems({"bottom": EdgeAxis("bottom")})
+    _fit_title(plot)
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.setTickFont(font(TICK_PT))
@@ -174,8 +248,37 @@ def set_x_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.02) 
 
 def set_log_axis(plot: pg.PlotItem, side: str, log: bool) -> None:
     axis = plot.getAxis(side)
+    tidy_log_ticks(axis)
     if bool(axis.logMode) != bool(log):  # setting it again throws away the axis drawing
         axis.setLogMode(log)
+
+
+def tidy_log_ticks(axis: pg.AxisItem) -> None:
+    """Log ticks at 1, 2 and 5 times powers of ten, as many as have room. pyqtgraph
+    labels every minor tick 1..9 when fewer than three decades show, which piles up
+    ("1 0.9 0.8 0.7 ...") on an axis over one or two decades. pyqtgraph's documented
+    hook for this is ``logTickValues``; it is set on the axis, whatever made it."""
+    axis.logTickValues = functools.partial(log_tick_values, axis)
+
+
+def log_tick_values(axis, lo: float, hi: float, size: float, _std=None) -> list:
+    font = axis.style.get("tickFont") or QtGui.QFont()
+    metrics = QtGui.QFontMetrics(font)
+    need = metrics.height() * 1.5 if axis.orientation in ("left", "right") else metrics.horizontalAdvance("2·10⁻⁸")
+    room = max(int(size / max(need, 1.0)), 2)
+    first, last = math.floor(lo), math.ceil(hi)
+    decades = [float(d) for d in range(first, last + 1) if lo <= d <= hi]
+    minor = [d + math.log10(m) for d in range(first, last + 1) for m in (2, 5) if lo <= d + math.log10(m) <= hi]
+    if len(decades) >= room:
+        return [(1.0, decades[:: math.ceil(len(decades) / room)])]
+    if len(decades) + len(minor) <= room:
+        if len(decades) + len(minor) >= 2:
+            return [(1.0, sorted(decades + minor))]
+        # less than a decade: every 1..9 multiple that has room, else the ends only
+        fine = [d + math.log10(m) for d in range(first, last + 1) for m in range(1, 10)
+                if lo <= d + math.log10(m) <= hi]
+        return [(1.0, fine if len(fine) <= room else fine[:: math.ceil(len(fine) / room)])]
+    return [(1.0, decades), (None, [])]
 
 
 def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
@@ -203,10 +306,86 @@ def swatch_icon(color: str, size: int = 16) -> QtGui.QIcon:
     return icon
 
 
+_ICONS: dict[tuple[int, str], QtGui.QIcon] = {}
+ICON_PROPERTY = "playground_std_icon"  # gui.restyle re-tints what carries it
+
+
+def std_icon(which: QtWidgets.QStyle.StandardPixmap) -> QtGui.QIcon:
+    """One of the style's standard icons (play, step, ...) painted in the theme's ink:
+    the style draws them black, which vanishes on the dark theme's grey."""
+    key = (int(which.value if hasattr(which, "value") else which), INK)
+    icon = _ICONS.get(key)
+    if icon is None:
+        app = QtWidgets.QApplication.instance()
+        source = app.style().standardIcon(which)
+        icon = QtGui.QIcon()
+        for size in (16, 24, 32, 48):
+            pix = source.pixmap(size, size)
+            tinted = QtGui.QPixmap(pix.size())
+            tinted.setDevicePixelRatio(pix.devicePixelRatio())
+            tinted.fill(QtCore.Qt.GlobalColor.transparent)
+            painter = QtGui.QPainter(tinted)
+            painter.drawPixmap(0, 0, pix)
+            painter.setCompositionMode(QtGui.QPainter.CompositionMode.CompositionMode_SourceIn)
+            painter.fillRect(tinted.rect(), QtGui.QColor(INK))
+            painter.end()
+            icon.addPixmap(tinted)
+        _ICONS[key] = icon
+    return icon
+
+
+def set_std_icon(target, which: QtWidgets.QStyle.StandardPixmap) -> None:
+    """``target.setIcon`` (a QAction or a button) with :func:`std_icon`, remembered so a
+    theme switch re-tints it (gui.restyle). Any transport bar can use it."""
+    target.setIcon(std_icon(which))
+    target.setProperty(ICON_PROPERTY, int(which.value if hasattr(which, "value") else which))
+
+
+def _luminance(color: QtGui.QColor) -> float:
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+    return 0.2126 * channel(color.redF()) + 0.7152 * channel(color.greenF()) + 0.0722 * channel(color.blueF())
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((_luminance(QtGui.QColor(a)), _luminance(QtGui.QColor(b))), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+@functools.lru_cache(maxsize=512)  # the status bar asks ~12 times a second per run
+def readable(color: str, background: str | None = None, minimum: float = 4.5) -> str:
+    """``color`` for text on ``background`` (the theme's): a run's colour as it is when it
+    reads well, else mixed towards white (dark background) or black until it does (run 1's dark blue on the dark
+    theme's grey was unreadable in the status bar)."""
+    bg = background or BACKGROUND
+    c = QtGui.QColor(color)
+    ink = QtGui.QColor("#ffffff" if _luminance(QtGui.QColor(bg)) < 0.2 else "#000000")
+    for k in range(11):
+        t = k / 10
+        mixed = QtGui.QColor.fromRgbF(c.redF() + (ink.redF() - c.redF()) * t,
+                                      c.greenF() + (ink.greenF() - c.greenF()) * t,
+                                      c.blueF() + (ink.blueF() - c.blueF()) * t)
+        if contrast(mixed, bg) >= minimum:
+            return mixed.name()
+    return ink.name()
+
+
 APP_STYLE = """
 QToolTip { font-size: 11pt; }
 QGroupBox { font-weight: bold; margin-top: 14px; }
 QGroupBox::title { subcontrol-origin: margin; left: 6px; padding: 0 3px; }
 QLineEdit[invalid="true"] { border: 2px solid #D55E00; }
 QStatusBar QLabel { padding: 0 6px; }
+"""
+
+# The dark theme's check boxes: Fusion outlines the indicator a shade darker than the
+# window, invisible on dark grey ("Same learning rate", "amsgrad"). The check mark is
+# resources/icons/check.svg (url filled in by gui.restyle.apply_palette).
+DARK_STYLE = """
+QCheckBox::indicator { width: 14px; height: 14px; border: 1px solid #a0a6ad; border-radius: 2px;
+                       background: #1d2126; }
+QCheckBox::indicator:hover { border-color: #e8e8e8; }
+QCheckBox::indicator:checked { background: #3d6fa8; border-color: #79b8ff; image: url(%CHECK%); }
+QCheckBox::indicator:disabled { border-color: #5a6069; background: #262b31; }
 """

@@ -75,13 +75,14 @@ class TransportBar(QtWidgets.QToolBar):
         self.setObjectName("transport")  # saveState needs names
         self.setMovable(False)
         self.setIconSize(QtCore.QSize(18, 18))
-        style = self.style()
-        self._icons = (style.standardIcon(Pixmap.SP_MediaPlay), style.standardIcon(Pixmap.SP_MediaPause))
-        self.play = self.addAction(self._icons[0], "Play")
+        self.play = self.addAction("Play")
         self.play.setToolTip("Play / pause (Space)")
-        self.step = self.addAction(style.standardIcon(Pixmap.SP_MediaSeekForward), "Step")
-        self.reset = self.addAction(style.standardIcon(Pixmap.SP_MediaSkipBackward), "Reset")
-        self.end = self.addAction(style.standardIcon(Pixmap.SP_MediaSkipForward), "End")
+        self.step = self.addAction("Step")
+        self.reset = self.addAction("Reset")
+        self.end = self.addAction("End")
+        for action, icon in ((self.play, Pixmap.SP_MediaPlay), (self.step, Pixmap.SP_MediaSeekForward),
+                             (self.reset, Pixmap.SP_MediaSkipBackward), (self.end, Pixmap.SP_MediaSkipForward)):
+            theme.set_std_icon(action, icon)  # in the theme's ink (black vanished on dark), re-tinted on a switch
         self.play.triggered.connect(lambda: self.c.toggle_play())
         self.step.triggered.connect(lambda: self.c.step_once())
         self.reset.triggered.connect(lambda: self.c.reset())
@@ -155,5 +156,5 @@ class TransportBar(QtWidgets.QToolBar):
         self.label.setText(f" t = {k} / {self._steps}")
 
     def _playing(self, on: bool) -> None:
-        self.play.setIcon(self._icons[1] if on else self._icons[0])
+        theme.set_std_icon(self.play, Pixmap.SP_MediaPause if on else Pixmap.SP_MediaPlay)
         self.play.setText("Pause" if on else "Play")

@@ -7,10 +7,12 @@ Built the same way by the app and by ``main.py render`` (offscreen).
 
 from __future__ import annotations
 
+import html
+
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import framing, shell
-from gui.actions import WindowActions, about_box, shortcut_help
+from gui.actions import WindowActions, about_box
 from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
 from gui.export import ExportActions
@@ -30,6 +32,22 @@ from gui.views.schedule import ScheduleView
 from gui.views.theory import TheoryOverlays
 
 CONTROLS_WIDTH = 330
+
+
+def about_html(commands) -> str:
+    """The About text: what the app is and every key of every action (read from the
+    actions themselves, so it cannot miss one), in a left-aligned table."""
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    rows = []
+    for action in commands.by_name.values():
+        keys = ", ".join(k.toString(native) for k in action.shortcuts() if not k.isEmpty())
+        if keys:
+            text = action.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+            rows.append(f"<tr><td style='padding-right:14px'><b>{html.escape(keys)}</b></td>"
+                        f"<td>{html.escape(text)}</td></tr>")
+    return ("<p><b>Optimizer Playground</b>: optimizers moving live on loss surfaces and on a "
+            "toy classification problem.</p><p>Keyboard:</p>"
+            f"<table cellspacing='0' cellpadding='1' align='left'>{''.join(rows)}</table>")
 
 
 def _group(title: str, widget: QtWidgets.QWidget) -> QtWidgets.QGroupBox:
@@ -151,8 +169,7 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.sessions.save_to(path) if path else self.sessions.save()
 
     def show_about(self) -> None:
-        about_box(self, "Optimizer Playground: optimizers moving live on loss surfaces.\n\n"
-                        "Keyboard:\n" + shortcut_help(self.commands))
+        about_box(self, about_html(self.commands))
 
     def closeEvent(self, event):
         self.controller.pause()

@@ -71,6 +71,29 @@ def test_plot_png_width_follows_the_scale(window, tmp_path, scale, name):
     assert distinct_colors(path, step=3 * scale) > 5
 
 
+def run_pixels(image: QtGui.QImage, color: str) -> int:
+    """Pixels drawn in (nearly) exactly ``color``."""
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    ptr = image.constBits()
+    a = np.frombuffer(ptr, dtype=np.uint8).reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
+    rgb = a.reshape(image.height(), image.width(), 4)[:, :, 2::-1].astype(int)
+    target = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(rgb - target).sum(axis=2) < 30).sum())
+
+
+@pytest.mark.parametrize("name", ["surface", "loss"])
+def test_a_4x_export_scales_lines_with_everything_else(window, name):
+    """Lines are cosmetic pens (device pixels): at 4x they must be 4x wider too, so a
+    run's ink covers ~16x the pixels (4x long, 4x wide), not ~4x (hairlines)."""
+    view = window.views[name]
+    color = window.controller.runs[0].color
+    one, four = (run_pixels(export.plot_image(view, s), color) for s in (1, 4))
+    assert one > 20
+    assert four > 10 * one
+    # and the legend's text grows with the tick numbers: the image is the view drawn larger
+    assert export.plot_image(view, 4).width() == pytest.approx(4 * view.width(), abs=2)
+
+
 def test_plot_svg_parses_and_holds_the_curves(window, tmp_path):
     path = tmp_path / "loss.svg"
     export.export_plot_svg(window.loss, str(path))

@@ -171,7 +171,9 @@ class DecisionRegionsView(QtWidgets.QWidget):
         self.title = QtWidgets.QLabel()
         self.title.setFont(theme.font(theme.TITLE_PT, bold=True))
         self.title.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.title.setWordWrap(True)  # at 2x type the accuracy and the step go on a second line, not under the box
         bar.addWidget(self.title, 1)
+        bar.setAlignment(self.title, QtCore.Qt.AlignmentFlag.AlignTop)
         self.mode_box = QtWidgets.QComboBox()
         self.mode_box.addItem("Selected run", "selected")
         self.mode_box.addItem("All runs", "grid")
@@ -272,7 +274,7 @@ class DecisionRegionsView(QtWidgets.QWidget):
         chips = " ".join(f"<span style='color:{CLASS_COLORS[k % len(CLASS_COLORS)]}'>■</span> {html.escape(names[k])}"
                          for k in range(K))
         self.legend.setText(f"<span style='font-size:{theme.LABEL_PT}pt'>class {chips} &nbsp;&nbsp;&nbsp; "
-                            f"● training points &nbsp;&nbsp; ▲ validation points</span>")
+                            f"●&nbsp;training&nbsp;points &nbsp;&nbsp; ▲&nbsp;validation&nbsp;points</span>")
         self.legend.setToolTip("Region colours: the predicted class, pale where the model hesitates "
                                "(its top probability is near 1/K)")
 

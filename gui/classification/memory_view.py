@@ -23,9 +23,19 @@ SHORT = {"momentum": "Momentum", "nesterov": "Nesterov", "random-search": "Rando
 CUT = 4.0  # bars above CUT x D are cut (and labelled) at the top of the scale
 
 
+def working_floats(layout, key: str, floats: int) -> int:
+    """What a bar shows: the state kept between steps, except for Newton, which keeps
+    none but builds the D x D Hessian on every step ("none" would tell the lecture's
+    memory argument backwards)."""
+    D = sum(math.prod(s) for _, s in layout)
+    return D * D if key == "newton" else floats
+
+
 def memory_formula(layout, key: str, floats: int, params: dict | None = None) -> str:
     """``floats`` in terms of the D weights: '2 × D', 'rows + cols', 'D² + 2D'."""
     D = sum(math.prod(s) for _, s in layout)
+    if key == "newton":
+        return "D² (Hessian, every step)"
     if floats == 0:
         return "none"
     formula = resolve(key, params)[0].memory_formula  # the record says how, if not "k × D"
@@ -89,14 +99,15 @@ class MemoryView(QtWidgets.QWidget):
             self.caption.setText("")
             return
         D = problem.dim
-        shown = [v for v in self.values if v <= CUT * D]
+        bars = [working_floats(problem.layout, r.optimizer.key, v) for r, v in zip(runs, self.values)]
+        shown = [v for v in bars if v <= CUT * D]
         top = max(max(shown, default=0), D) * 1.3
-        heights = [min(v, top / 1.08) for v in self.values]
+        heights = [min(v, top / 1.08) for v in bars]
         self.bars = pg.BarGraphItem(x=np.arange(len(runs)), height=heights, width=0.66,
                                     brushes=[pg.mkBrush(r.color) for r in runs],
                                     pens=[pg.mkPen(theme.INK)] * len(runs))
         self.plot.addItem(self.bars)
-        for i, (v, h, cfg) in enumerate(zip(self.values, heights, runs)):
+        for i, (v, h, cfg) in enumerate(zip(bars, heights, runs)):
             cut = v > h
             formula = memory_formula(problem.layout, cfg.optimizer.key, v, cfg.optimizer.params)
             html = (f"<div style='text-align:center'><b>{v:,}</b>{' ▲ (cut)' if cut else ''}"
@@ -124,6 +135,9 @@ class MemoryView(QtWidgets.QWidget):
                  + ", ".join(f"{n} {'×'.join(map(str, s))}" for n, s in problem.layout) + ")."]
         if keys & {"adam", "adamw", "nadam", "radam", "adamax"}:
             lines.append(f"Adam keeps m and v for every weight: 2 × {D:,} = {2 * D:,} floats.")
+        if "newton" in keys:
+            lines.append(f"Newton keeps nothing from one step to the next, but builds and solves the "
+                         f"D × D Hessian on every step: D² = {D * D:,} floats.")
         if "adafactor" in keys:
             floats = OPTIMIZERS["adafactor"].state_floats(problem.layout)
             lines.append(f"Adafactor keeps v factored: one number per row and per column of each "

@@ -92,7 +92,8 @@ class MetricsView(QtWidgets.QWidget):
         self.lr_plot = self.canvas.addPlot(row=2, col=0, axisItems={"left": LogAxis("left")})
         theme.style_plot(self.loss_plot, left="loss", title="Loss   (solid: train, dashed: validation)")
         theme.style_plot(self.acc_plot, left="accuracy", title="Accuracy")
-        theme.style_plot(self.lr_plot, bottom="step", left="learning rate", title="Learning rate (schedule)")
+        # "lr", not "learning rate": the shortest plot's axis title must not run into the next one's
+        theme.style_plot(self.lr_plot, bottom="step", left="lr", title="Learning rate (schedule)")
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
         self.canvas.ci.layout.setRowStretchFactor(1, 3)
         self.canvas.ci.layout.setRowStretchFactor(2, 2)

@@ -75,13 +75,16 @@ class ClassificationPane(QtWidgets.QWidget):
         self.message = QtWidgets.QLabel()
         self.message.setStyleSheet(f"color: {theme.INK}; padding: 2px 6px;")
         self.message.setWordWrap(True)
+        self.message.hide()  # an empty line at 2x type was a blank band under the plots
         root.addWidget(self.message)
         self._clear = QtCore.QTimer(self)
         self._clear.setSingleShot(True)
-        self._clear.timeout.connect(self.message.clear)
+        self._clear.timeout.connect(lambda: self.show_message(""))
         c.message.connect(self.show_message)
         self.cue_banner = install_classification_banner(self)  # a preset's stops, over the tabs
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
-        self._clear.start(MESSAGE_MS)
+        self.message.setVisible(bool(text))
+        if text:
+            self._clear.start(MESSAGE_MS)

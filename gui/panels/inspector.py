@@ -14,7 +14,7 @@ import html
 import re
 
 import numpy as np
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.registry import resolve
 from gui import theme
@@ -30,12 +30,24 @@ def fmt(v) -> str:
     return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.3e}"
 
 
-def equations_only(code: str) -> str:
+_OPTION = re.compile(r"^\((\w+)=true:")
+
+
+def equations_only(code: str, params: dict | None = None) -> str:
     """The pseudo-code without its parenthesised side remarks ("   (amsgrad=true: ...)"),
     so the equations stay large and readable; the remarks go to the tooltip. A remark
     that tells two updates of the same variable apart (RMSProp's plain and Nesterov
-    forms) stays."""
-    rows = [re.split(r"(\s{3,})", line.rstrip(), maxsplit=1) for line in code.splitlines()]
+    forms) stays. A line that only runs with an option ("(amsgrad=true: ...)") is left
+    out when ``params`` turn that option off."""
+    params = params or {}
+    kept = []
+    for line in code.splitlines():
+        parts = re.split(r"\s{3,}", line.strip(), maxsplit=1)
+        option = _OPTION.match(parts[1]) if len(parts) == 2 else None
+        if option and option.group(1) in params and not params[option.group(1)]:
+            continue
+        kept.append(line)
+    rows = [re.split(r"(\s{3,})", line.rstrip(), maxsplit=1) for line in kept]
     lhs = [re.split(r"<-|=", r[0], maxsplit=1)[0].strip() for r in rows]
     lines, depth = [], 0
     for parts, name in zip(rows, lhs):
@@ -55,14 +67,23 @@ class InspectorPanel(QtWidgets.QWidget):
         self.controller = controller
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QtWidgets.QLabel()
+        # the title sits in a holder without a layout: a label in a layout asks the whole
+        # window to lay out again on every new text (a slider drag renames the run ~60
+        # times a second); the holder changes its height only when the line count does
+        self.title_box = QtWidgets.QWidget()
+        self.title_box.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.title = QtWidgets.QLabel(self.title_box)
         self.title.setWordWrap(True)
-        layout.addWidget(self.title)
+        layout.addWidget(self.title_box)
         self.code = QtWidgets.QPlainTextEdit()
         self.code.setReadOnly(True)
         self.code.setFont(theme.font(10, mono=True))
-        self.code.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.code.setStyleSheet("QPlainTextEdit { background: #f6f6f2; }")
+        # an equation is never broken in the middle: a narrow panel gets smaller type, and
+        # below 8 pt a horizontal scroll bar
+        self.code.setLineWrapMode(QtWidgets.QPlainTextEdit.LineWrapMode.NoWrap)
+        # the palette's own shade, so it follows the theme (a fixed light grey kept the dark
+        # theme's light text on it)
+        self.code.setStyleSheet("QPlainTextEdit { background: palette(alternate-base); }")
         layout.addWidget(self.code, 0)
         self.table = QtWidgets.QTableWidget(0, 2)
         self.table.setFont(theme.font(11, mono=True))
@@ -82,14 +103,32 @@ class InspectorPanel(QtWidgets.QWidget):
         self.refresh(full=True)
 
     def _fit_code_height(self) -> None:
-        """As tall as the pseudo-code (SGD is one line, Adam six): the rest goes to the table."""
-        lines = max(2, self.code.document().lineCount() + 1)
-        height = int(lines * self.code.fontMetrics().lineSpacing() + 12)
-        self.code.setMaximumHeight(height)
+        """Type that fits the widest line (10 pt down to 8 pt), and as tall as the
+        pseudo-code (SGD is one line, Adam six): the rest goes to the table."""
+        lines = self.code.toPlainText().splitlines() or [""]
+        room = self.code.viewport().width() - 2 * self.code.document().documentMargin() - 4
+        for pt in (10, 9, 8):
+            font = theme.font(pt, mono=True)
+            if max(QtGui.QFontMetrics(font).horizontalAdvance(line) for line in lines) <= room:
+                break
+        if self.code.font().pointSize() != pt:
+            self.code.setFont(font)
+        scroll = self.code.horizontalScrollBar()
+        extra = scroll.sizeHint().height() if scroll.maximum() > 0 else 0
+        height = int((len(lines) + 1) * self.code.fontMetrics().lineSpacing() + 12 + extra)
+        self.code.setFixedHeight(height)  # the whole rule, always: the table below scrolls
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self._fit_code_height()
+        self._fit_title()
+
+    def _fit_title(self) -> None:
+        width = max(self.title_box.width(), 40)
+        height = max(self.title.heightForWidth(width), self.title.fontMetrics().height())
+        self.title.setGeometry(0, 0, width, height)
+        if self.title_box.minimumHeight() != height:
+            self.title_box.setFixedHeight(height)
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -101,27 +140,30 @@ class InspectorPanel(QtWidgets.QWidget):
         c = self.controller
         if not c.runs:
             self.title.setText("<i>No run selected</i>")
+            self._fit_title()
             self.code.setPlainText("")
             self.table.setRowCount(0)
             return
         i = c.selected
         run = c.runs[i]
         record = run.optimizer.record
-        key = (run.optimizer.key, run.optimizer.params.get("base"))
+        key = (run.optimizer.key, run.optimizer.params.get("base"), theme.THEME,
+               tuple(sorted((k, v) for k, v in run.optimizer.params.items() if isinstance(v, bool))))
         if full or key != self._code_key:
             code = record.pseudo_code
             stepping, _ = resolve(run.optimizer.key, run.optimizer.params)
             if stepping is not record:  # a wrapper (SAM): its own lines, then its base's
                 code = code + "\n\n" + stepping.pseudo_code
-            shown = equations_only(code)
+            shown = equations_only(code, run.optimizer.params)
             if self.code.toPlainText() != shown:
                 self.code.setPlainText(shown)
                 self.code.setToolTip(code)  # the side remarks, in full
                 self._fit_code_height()
             title = (f"<b style='color:{run.color}'>■</b> <b>{html.escape(run.label)}</b>"
-                     f"<br><span style='color:#666'>{html.escape(record.reference)}</span>")
+                     f"<br><span style='color:{theme.MUTED}'>{html.escape(record.reference)}</span>")
             if self.title.text() != title:
                 self.title.setText(title)
+                self._fit_title()
             self._code_key = key
         if not self.isVisible():
             return
@@ -150,7 +192,9 @@ class InspectorPanel(QtWidgets.QWidget):
         headers = ["x", "y"][:dim] if dim <= 2 else [str(k) for k in range(dim)]
         if self.table.columnCount() != dim:
             self.table.setColumnCount(dim)
-        self.table.setHorizontalHeaderLabels(headers)
+        if [self.table.horizontalHeaderItem(k).text() if self.table.horizontalHeaderItem(k) else ""
+                for k in range(dim)] != headers:
+            self.table.setHorizontalHeaderLabels(headers)  # re-lays the header out: only on a change
         if self.table.rowCount() != len(rows):
             self.table.setRowCount(len(rows))
         for r, (name, values) in enumerate(rows):

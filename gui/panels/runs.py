@@ -69,6 +69,7 @@ class RunsPanel(QtWidgets.QWidget):
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
         c.runChanged.connect(self._refresh)
+        # a run's own edit comes with runChanged: its row is already fresh
         c.tracesChanged.connect(lambda idx: [self._refresh(i) for i in idx])
         c.selectionChanged.connect(self._show_selection)
         self.rebuild()
@@ -106,9 +107,17 @@ class RunsPanel(QtWidgets.QWidget):
             if item.data(QtCore.Qt.ItemDataRole.UserRole) != swatch:
                 item.setIcon(theme.swatch_icon(run.color))
                 item.setData(QtCore.Qt.ItemDataRole.UserRole, swatch)
-            item.setCheckState(QtCore.Qt.CheckState.Checked if run.visible else QtCore.Qt.CheckState.Unchecked)
-            item.setForeground(QtGui.QColor("#B00020" if status == "diverged" else theme.INK))
-            item.setToolTip(f"{run.optimizer.spec()}  schedule {run.schedule.spec()}")
+            # each set repaints the list, even with the same value: only what changed (a slider
+            # drag refreshes the run ~60 times a second)
+            check = QtCore.Qt.CheckState.Checked if run.visible else QtCore.Qt.CheckState.Unchecked
+            if item.checkState() != check:
+                item.setCheckState(check)
+            ink = QtGui.QColor("#B00020" if status == "diverged" else theme.INK)
+            if item.foreground().color() != ink:
+                item.setForeground(ink)
+            tip = f"{run.optimizer.spec()}  schedule {run.schedule.spec()}"
+            if item.toolTip() != tip:
+                item.setToolTip(tip)
 
     def _show_selection(self, i: int) -> None:
         with QtCore.QSignalBlocker(self.list):

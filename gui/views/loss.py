@@ -50,7 +50,7 @@ class LossCurvePlot(pg.PlotWidget):
         log = bool(c.display("log_loss"))
         if log and not minus:
             # log of a loss that goes negative (no known minimum) is meaningless
-            lows = [float(np.nanmin(tr.loss)) for tr in c.traces if len(tr.loss)]
+            lows = [float(np.min(tr.loss[np.isfinite(tr.loss)])) for tr in c.traces if np.isfinite(tr.loss).any()]
             log = bool(lows) and min(lows) > 0
         return log, minus, fmin
 
@@ -102,8 +102,12 @@ class LossCurvePlot(pg.PlotWidget):
             with np.errstate(all="ignore"):
                 raw = [np.log10(np.maximum(v, floor)) for v in raw]
                 self.ranged = [np.log10(np.maximum(v, floor)) for v in self.ranged]
+        # a slider moves one run: the others keep what they drew (re-setting 8 curves of
+        # 1000 points on every move cost more than computing the new path's values)
+        old = self.values
+        self.shown = [self.shown[i] if i < len(old) and i < len(self.shown) and old[i].shape == raw[i].shape
+                      and np.array_equal(old[i], raw[i], equal_nan=True) else -1 for i in range(n)]
         self.values = raw
-        self.shown = [-1] * n
         self._transform = (log, minus, fmin or 0.0, floor if log else 0.0)
         self._fit_x()
         self._fit_y()

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore
+from PySide6 import QtCore, QtGui
 
 from gui import theme
 from gui.derived import derive
@@ -52,31 +52,112 @@ def nice_gain(raw: float) -> float:
     return float(min(10 ** (e + 1), 1e4))
 
 
+class Segments:
+    """One arrow set or box: its points and its pen. Not a scene item of its own: the
+    :class:`ArrowLayer` draws every one of them in one paint (25 PlotCurveItems, each
+    with its own bounds and index upkeep on every frame, cost ~6 ms a frame)."""
+
+    def __init__(self, layer: ArrowLayer, connect: str = "pairs"):
+        self.layer = layer
+        self.connect = connect  # "pairs": (p0, p1), (p2, p3) ...; "all": a polyline
+        self.pen = QtGui.QPen()
+        self.x = self.y = np.empty(0)
+
+    def setData(self, x, y) -> None:
+        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        self.layer.dirty = True
+
+    def getData(self):
+        return self.x, self.y
+
+    def setPen(self, pen) -> None:
+        self.pen = pen
+        self.layer.update()
+
+    def lines(self) -> list:
+        x, y = self.x, self.y
+        if self.connect == "pairs":
+            return [QtCore.QLineF(x[k], y[k], x[k + 1], y[k + 1]) for k in range(0, len(x) - 1, 2)]
+        return [QtCore.QLineF(x[k], y[k], x[k + 1], y[k + 1]) for k in range(len(x) - 1)]
+
+
+class ArrowLayer(pg.GraphicsObject):
+    """All head arrows and boxes of a view in one item (see :class:`Segments`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[Segments] = []
+        self.dirty = False
+        self.export_scale = 1.0  # gui.export widens the pens of a 2x / 4x export
+        self._rect = QtCore.QRectF()
+        self._lines: list = []
+
+    def add(self, connect: str = "pairs") -> Segments:
+        part = Segments(self, connect)
+        self.parts.append(part)
+        return part
+
+    def remove(self, part: Segments) -> None:
+        self.parts.remove(part)
+        self.dirty = True
+
+    def commit(self) -> None:
+        """After the parts' data changed: new bounds (padded by a few pixels for the pens'
+        width) and one repaint."""
+        if not self.dirty:
+            return
+        self.dirty = False
+        self._lines = [(part, part.lines()) for part in self.parts if len(part.x) > 1]
+        xs = [part.x for part, _ in self._lines]
+        ys = [part.y for part, _ in self._lines]
+        self.prepareGeometryChange()
+        if xs:
+            x, y = np.concatenate(xs), np.concatenate(ys)
+            px, py = (abs(v or 0.0) for v in (self.pixelWidth(), self.pixelHeight()))
+            pad_x, pad_y = 4 * theme.LINE_SCALE * px, 4 * theme.LINE_SCALE * py
+            self._rect = QtCore.QRectF(x.min() - pad_x, y.min() - pad_y,
+                                       x.max() - x.min() + 2 * pad_x, y.max() - y.min() + 2 * pad_y)
+        else:
+            self._rect = QtCore.QRectF()
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:
+        return self._rect
+
+    def paint(self, painter, *_args) -> None:
+        for part, lines in self._lines:
+            pen = part.pen
+            if self.export_scale != 1.0:
+                pen = QtGui.QPen(pen)
+                pen.setWidthF(max(pen.widthF(), 1.0) * self.export_scale)
+            painter.setPen(pen)
+            painter.drawLines(lines)
+
+
 class HeadOverlays:
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
-        self.grad = pg.PlotCurveItem(connect="pairs", pen=theme.pen(theme.INK, 1.5))
-        self.grad.setZValue(25)
-        plot.addItem(self.grad)
+        self.layer = ArrowLayer()
+        self.layer.setZValue(24)
+        plot.addItem(self.layer, ignoreBounds=True)
         self.per_run: list[dict] = []
+        self.grad = self.layer.add("pairs")  # drawn over the runs' arrows: added first, moved last
+        self.grad.setPen(theme.pen(theme.INK, 1.5))
         self.gain = 1.0
-        self.label = pg.TextItem(anchor=(1, 1), color=theme.MUTED)
-        self.label.setFont(theme.font(10))
-        self.label.setZValue(30)
-        plot.addItem(self.label, ignoreBounds=True)
         self.enabled = dict.fromkeys(KINDS, False)
+        self._drawn = False  # something is on the plot: switching every kind off must clear it
 
     def set_count(self, n: int) -> None:
         while len(self.per_run) < n:
-            items = {"step": pg.PlotCurveItem(connect="pairs"), "velocity": pg.PlotCurveItem(connect="pairs"),
-                     "box": pg.PlotCurveItem()}
-            for item in items.values():
-                item.setZValue(24)
-                self.plot.addItem(item)
-            self.per_run.append(items)
+            self.per_run.append({"step": self.layer.add("pairs"), "velocity": self.layer.add("pairs"),
+                                 "box": self.layer.add("all")})
         while len(self.per_run) > n:
-            for item in self.per_run.pop().values():
-                self.plot.removeItem(item)
+            for part in self.per_run.pop().values():
+                self.layer.remove(part)
+        self.layer.parts.remove(self.grad)  # the plain gradient on top of every run's arrows
+        self.layer.parts.append(self.grad)
+        self.grad.setPen(theme.pen(theme.INK, 1.5))  # the theme or scale may have changed
+        self.layer.commit()
 
     def set_color(self, i: int, color: str) -> None:
         items = self.per_run[i]
@@ -88,6 +169,11 @@ class HeadOverlays:
     def active(self) -> bool:
         return any(self.enabled.values())
 
+    def legend_text(self) -> str:
+        """What the view's legend says about the arrows' magnification ('' at 1x or off):
+        in the plot the note ran into the start's label or sat on a minimum."""
+        return f"arrows ×{self.gain:g}" if self.active and self.gain != 1 else ""
+
     def choose_gain(self, traces, view, dim) -> None:
         """Magnify so the scene's typical first step spans ~8% of the view's width."""
         firsts = [float(np.linalg.norm(tr.xs[1] - tr.xs[0])) for tr in traces if len(tr.xs) > 1]
@@ -96,16 +182,21 @@ class HeadOverlays:
         self.gain = nice_gain(0.08 * width / float(np.median(firsts))) if firsts else 1.0
 
     def clear(self) -> None:
+        self._drawn = False
         self.grad.setData([], [])
         for items in self.per_run:
             for item in items.values():
                 item.setData([], [])
-        self.label.setText("")
+        self.layer.commit()
 
     def draw(self, controller, points, view_box) -> None:
-        """Arrows at every visible head for the current step (nothing when all toggles are off)."""
+        """Arrows at every visible head for the current step (nothing when all toggles are off:
+        a preset that turns them off must not leave the previous preset's arrows behind)."""
         if not self.active:
+            if self._drawn:
+                self.clear()
             return
+        self._drawn = True
         dim = controller.surface.dim
         width = view_box[1] - view_box[0]
         head_len = 0.025 * width
@@ -137,8 +228,7 @@ class HeadOverlays:
             scale = d.scale if d is not None and on["adaptive_boxes"] and dim == 2 else None
             self._set(items["box"], self._box(origin, scale, float(tr.lr[t])) if scale is not None else None)
         self.grad.setData(*(np.concatenate(grads).T if grads else ([], [])))
-        self.label.setText(f"arrows ×{self.gain:g}" if self.gain != 1 else "")
-        self.label.setPos(view_box[1], view_box[2] if dim == 2 else self.plot.viewRange()[1][0])
+        self.layer.commit()
 
     def _vec(self, v, dim):
         v = np.asarray(v, dtype=float) * self.gain

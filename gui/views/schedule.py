@@ -25,6 +25,7 @@ class ScheduleView(pg.PlotWidget):
         self.cursor = pg.InfiniteLine(angle=90, movable=False, pen=theme.pen(theme.MUTED, 1.0))
         self.plot.addItem(self.cursor, ignoreBounds=True)
         self.curves: list[pg.PlotCurveItem] = []
+        self._curves: dict[int, tuple] = {}  # run -> ((lr, schedule, steps), (steps, lr_t))
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -59,9 +60,14 @@ class ScheduleView(pg.PlotWidget):
             return np.arange(1, len(rows)), np.asarray(rows[1:], dtype=float)
         if lr is None:
             return None
-        with np.errstate(all="ignore"):
-            y = lr * np.asarray(run.schedule.multipliers(steps), dtype=float)
-        return np.arange(1, steps + 1), y
+        # kept per run: a slider drag changes one run, and the fit reads every run's curve
+        key = (lr, run.schedule, steps)
+        cache = self._curves
+        if cache.get(i, (None,))[0] != key:
+            with np.errstate(all="ignore"):
+                y = lr * np.asarray(run.schedule.multipliers(steps), dtype=float)
+            cache[i] = (key, (np.arange(1, steps + 1), y))
+        return cache[i][1]
 
     def _draw_run(self, i: int) -> None:
         run = self.controller.runs[i]

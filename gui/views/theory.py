@@ -104,25 +104,78 @@ def apply_polyak(controller) -> bool:
 
 
 class NoteItem(pg.LabelItem):
-    """A few lines of text on a translucent white card, pinned to a corner of a view box
-    (it follows resizes; the data range does not move it)."""
+    """A few lines of text on a translucent card, pinned to a corner of a view box (it
+    follows resizes; the data range does not move it). The text wraps at ``width`` of
+    the view box and the card is always as large as the text: it shrinks back when
+    presentation mode's large type is left, and is never cut by the plot's edge."""
 
-    def __init__(self, view_box, corner: tuple[float, float], offset=(8, 8), size=10):
+    PRESENT_MAX = 1.5  # a note is read from the desk as well: at 2x it would cover the paths
+
+    def __init__(self, view_box, corner: tuple[float, float], offset=(8, 8), size=10, width=0.9):
         super().__init__("", color=theme.INK, size=f"{size}pt", justify="left")
         self.points = size  # at presentation scale 1; theme.SCALE is applied when the text is set
+        self.width_fraction = width
+        self.view_box = view_box
         self.setParentItem(view_box)
-        cx, cy = corner
-        self.anchor(itemPos=corner, parentPos=corner, offset=(offset[0] * (1 - 2 * cx), offset[1] * (1 - 2 * cy)))
+        self.offset = offset
+        self.place(corner)
         self.setZValue(50)
+        view_box.sigResized.connect(lambda *_: self._fit())
         self.hide()
+
+    def place(self, corner: tuple[float, float]) -> None:
+        cx, cy = corner
+        self.corner = corner
+        self.anchor(itemPos=corner, parentPos=corner,
+                    offset=(self.offset[0] * (1 - 2 * cx), self.offset[1] * (1 - 2 * cy)))
+
+    def place_clear_of(self, points: np.ndarray, corners=((0, 1), (1, 1), (0, 0), (1, 0))) -> None:
+        """The corner whose card would cover the fewest of ``points`` (data coordinates:
+        the runs' paths), the first of ``corners`` on a tie."""
+        vb = self.view_box
+        if not self.isVisible() or vb.width() <= 0 or not len(points):
+            return
+        w, h = self.width(), self.height()
+        ox, oy = self.offset
+        best = None
+        for k, (cx, cy) in enumerate(corners):
+            x = ox if cx == 0 else vb.width() - w - ox
+            y = oy if cy == 0 else vb.height() - h - oy
+            area = vb.mapToView(QtCore.QRectF(x, y, w, h)).boundingRect()
+            inside = int(np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
+                                          & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom())))
+            if best is None or inside < best[0]:
+                best = (inside, k)
+        if corners[best[1]] != self.corner:
+            self.place(corners[best[1]])
 
     def set_note(self, html: str, muted: bool = False) -> None:
         """Show ``html`` (in the theme's ink, or its muted grey), or hide on ''."""
         if not html:
             self.hide()
             return
-        self.setText(html, color=theme.MUTED if muted else theme.INK, size=f"{round(self.points * theme.SCALE)}pt")
+        pt = round(self.points * min(theme.SCALE, self.PRESENT_MAX))
+        self.setText(html, color=theme.MUTED if muted else theme.INK, size=f"{pt}pt")
         self.show()
+
+    def setText(self, text, **args):
+        if "size" in args and theme.SCALE > self.PRESENT_MAX:  # gui.restyle scales it by 2
+            args["size"] = f"{round(self.points * self.PRESENT_MAX)}pt"
+        super().setText(text, **args)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Wrap at the room the view box has, then make the card the text's size."""
+        if getattr(self, "view_box", None) is None:  # LabelItem sets its text while being made
+            return
+        room = self.view_box.width() * self.width_fraction - 2 * self.offset[0]
+        self.item.setTextWidth(-1)
+        if room > 40 and self.item.boundingRect().width() > room:
+            self.item.setTextWidth(room)
+        self.updateMin()
+        rect = self.itemRect()
+        self.resize(rect.width(), rect.height())
+        self.resizeEvent(None)
 
     def paint(self, painter, *args):
         edge, card = QtGui.QColor(theme.MUTED), QtGui.QColor(theme.BACKGROUND)  # read now: themes switch
@@ -160,7 +213,7 @@ class EigenOverlay:
             label.setZValue(4)
             plot.addItem(label, ignoreBounds=True)
             self.labels.append(label)
-        self.note = NoteItem(plot.vb, (0, 1), size=10)
+        self.note = NoteItem(plot.vb, (0, 1), size=10, width=0.6)
         c = controller
         c.sceneChanged.connect(self.update)
         c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
@@ -183,7 +236,13 @@ class EigenOverlay:
         if two_d:
             self._style()
             self._draw_axes(th, c.surface.view)
+        # a 1-D minimum sits at the bottom of its curve: the note goes above it, between the arms
+        self.note.place((0, 1) if two_d else (0.5, 0))
         self.note.set_note(self.note_text(th, c.surface.dim))
+        if two_d:  # the corner the paths leave free
+            paths = [tr.xs[:, :2] for tr in c.traces if tr is not None and len(tr.xs)]
+            if paths:
+                self.note.place_clear_of(np.concatenate(paths))
 
     def _style(self) -> None:
         """Pens, fonts and the label cards from the theme as it is now (light or dark,
@@ -210,9 +269,12 @@ class EigenOverlay:
                           f"({names[i]})</span>")
             tip = th.center + v
             u = v / (np.hypot(*v) or 1.0)
-            # anchor the text on the side away from the minimum, so it never covers the arrow
-            label.setAnchor((0.5 - 0.5 * u[0] * 1.1 if abs(u[0]) > 0.3 else 0.5,
-                             0.5 + 0.5 * u[1] * 1.1 if abs(u[1]) > 0.3 else 0.5))
+            # beside the tip, off the shaft: an arrow across the view ends near its edge, so
+            # the text runs back towards the minimum (beyond the tip it was cut, "λ₁ = 1 (fla")
+            if abs(u[0]) > 0.3:
+                label.setAnchor((1.0 if u[0] > 0 else 0.0, 0.0 if u[1] < -0.3 else 1.0))
+            else:
+                label.setAnchor((0.5, 1.0 if u[1] > 0 else 0.0))
             label.setPos(*(tip + u * head * 0.6))
         pts = np.concatenate(segs)
         self.axes.setData(pts[:, 0], pts[:, 1], connect="pairs")

@@ -1,0 +1,462 @@
+"""In front of a class (pytest-qt, offscreen): nothing stale after a preset switch,
+nothing cut at a projector's 1280x800 in presentation mode, readable in both themes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pyqtgraph")
+
+from PySide6 import QtCore, QtGui  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from engine.presets import load_preset  # noqa: E402
+from gui import restyle  # noqa: E402
+from gui import settings as store  # noqa: E402
+from gui.controller import PlaygroundController, default_scene  # noqa: E402
+from gui.window import MainWindow  # noqa: E402
+
+Key = QtCore.Qt.Key
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings_and_theme():
+    store.settings().clear()
+    yield
+    restyle.switch([], name="light", scale=1.0)  # module state: the next test starts light, 1x
+    store.settings().clear()
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(PlaygroundController(default_scene()))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def overlay_points(window) -> int:
+    """How many points the head overlays (arrows, boxes, their gain note) draw."""
+    over = window.contour.overlays
+    items = [over.grad, *(item for run in over.per_run for item in run.values())]
+    n = sum(len(item.getData()[0] if item.getData()[0] is not None else []) for item in items)
+    legend = [label.text for _sample, label in window.contour.legend.items]
+    return n + sum("arrows ×" in text for text in legend)
+
+
+# -- 1. no overlay survives a preset switch --------------------------------------------------------
+
+
+ARROWS = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes")
+
+
+def arrows_then_none(keys) -> tuple[str, str]:
+    """Two neighbours of a playlist: the first shows head arrows, the next none."""
+    scenes = {k: load_preset(k) for k in keys}
+
+    def arrows(k):
+        return scenes[k].mode == "surface" and any(scenes[k].display.get(a) for a in ARROWS)
+
+    return next((a, b) for a, b in zip(keys, keys[1:]) if arrows(a) and scenes[b].mode == "surface"
+                and not arrows(b))
+
+
+@pytest.mark.parametrize("how", ["menu", "page_down", "escape"])
+def test_no_overlay_item_survives_a_preset_switch(window, how):
+    presets = window.presets
+    presets.set_playlist("lecture")
+    first, second = arrows_then_none(presets.keys())
+    presets.load(first)
+    window.controller.seek(5)
+    assert overlay_points(window) > 0  # the test can see arrows when there are some
+    if how == "menu":
+        presets.load(second)
+    elif how == "page_down":
+        QTest.keyClick(window, Key.Key_F5)
+        QTest.keyClick(window, Key.Key_PageDown)
+        assert presets.current == second
+    else:
+        QTest.keyClick(window, Key.Key_F5)
+        presets.load(second)
+        QTest.keyClick(window, Key.Key_Escape)
+    c = window.controller
+    assert not any(c.display(k) for k in ARROWS)
+    assert overlay_points(window) == 0
+    c.seek(20)
+    assert overlay_points(window) == 0
+
+
+def test_arrows_follow_the_new_scene_when_both_presets_show_them(window):
+    window.presets.load("sqrt8-gradient-descent")
+    window.controller.seek(3)
+    window.presets.load("lr-too-low-high-2d")
+    c = window.controller
+    c.seek(0)
+    over = window.contour.overlays
+    start = np.asarray(c.start, dtype=float)[:2]
+    drawn = 0
+    for items in over.per_run:
+        xs, ys = items["step"].getData()
+        if xs is not None and len(xs):
+            drawn += 1
+            assert np.allclose((xs[0], ys[0]), start)  # every arrow leaves the new start point
+    assert drawn == len(c.runs)
+
+
+# -- 7. the dark theme ----------------------------------------------------------------------------
+
+
+def ink_pixels(image, background, minimum=3.0) -> int:
+    """Pixels of ``image`` that stand out from ``background`` (WCAG contrast)."""
+    from gui import theme
+
+    bg = QtGui.QColor(background)
+    count = 0
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if c.alpha() > 128 and theme.contrast(c, bg) >= minimum:
+                count += 1
+    return count
+
+
+@pytest.fixture
+def dark_window(qtbot):
+    """A window built while the dark theme is already current (a start in the remembered theme)."""
+    from gui.app import build_window
+
+    restyle.switch([], name="dark")
+    _c, win = build_window(None)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def test_dark_theme_transport_icons_stand_out_from_the_bar(dark_window):
+    bar = dark_window.transport_bar
+    window_color = bar.palette().window().color()
+    for action in bar.actions()[:4]:
+        image = action.icon().pixmap(18, 18).toImage()
+        assert ink_pixels(image, window_color) >= 10, action.text()
+
+
+def test_switching_to_dark_re_tints_the_icons(window):
+    play = window.transport_bar.actions()[0]
+    window.presentation.set_theme("dark", remember=False)
+    image = play.icon().pixmap(18, 18).toImage()
+    assert ink_pixels(image, window.transport_bar.palette().window().color()) >= 10
+    window.controller.play()
+    window.controller.pause()  # the pause icon and back: still the dark theme's ink
+    image = play.icon().pixmap(18, 18).toImage()
+    assert ink_pixels(image, window.transport_bar.palette().window().color()) >= 10
+
+
+def test_dark_theme_check_boxes_are_visible(dark_window):
+    from PySide6 import QtWidgets
+
+    window = dark_window
+    window.controller.select_run(0)
+    boxes = [window.hyper_controls.same_lr]
+    boxes += [b for b in window.hyper_controls.findChildren(QtWidgets.QCheckBox) if b.isVisible()]
+    for box in boxes:
+        opt = QtWidgets.QStyleOptionButton()
+        opt.initFrom(box)
+        rect = box.style().subElementRect(QtWidgets.QStyle.SubElement.SE_CheckBoxIndicator, opt, box)
+        image = box.grab(rect).toImage()
+        around = box.palette().window().color()
+        # the indicator's outline: at least two of its four sides
+        assert ink_pixels(image, around, minimum=2.5) >= 2 * rect.width(), box.text()
+
+
+def test_dark_theme_pseudo_code_box_is_dark_with_light_text(dark_window):
+    from gui import theme
+
+    code = dark_window.inspector.code
+    image = code.viewport().grab().toImage()
+    background = image.pixelColor(image.width() - 3, image.height() - 3)
+    assert background.lightness() < 80
+    assert theme.contrast(code.palette().text().color(), background) >= 4.5
+
+
+def test_run_colours_in_the_status_bar_read_on_both_themes(window):
+    import re
+
+    from gui import theme
+
+    for name in ("light", "dark"):
+        window.presentation.set_theme(name, remember=False)
+        bar = window.statusBar()
+        bar.refresh()
+        background = bar.palette().window().color()
+        names = re.findall(r"color:(#[0-9a-fA-F]{6}); font-weight:bold", bar.loss_label.text())
+        assert names, bar.loss_label.text()
+        for color in names:
+            assert theme.contrast(color, background) >= 4.5, (name, color)
+    assert theme.readable("#0072B2", "#262b31") != "#0072b2"  # run 1's blue is lifted on dark grey
+
+
+# -- 11. the inspector and the memory view --------------------------------------------------------
+
+
+def test_pseudo_code_shows_v_max_only_with_amsgrad_and_never_wraps(window):
+    from PySide6 import QtGui
+
+    c = window.controller
+    adam = next(i for i, r in enumerate(c.runs) if r.optimizer.key == "adam")
+    c.select_run(adam)
+    code = window.inspector.code
+    assert "v_max" not in code.toPlainText()
+    c.set_optimizer(adam, c.runs[adam].optimizer.replace(amsgrad=True))
+    assert "v_max <- max(v_max, v)" in code.toPlainText()
+    window.inspector.resize(300, 400)
+    window.inspector._fit_code_height()
+    metrics = QtGui.QFontMetrics(code.font())
+    widest = max(metrics.horizontalAdvance(line) for line in code.toPlainText().splitlines())
+    assert code.lineWrapMode() == code.LineWrapMode.NoWrap  # an equation is one line
+    assert widest <= code.viewport().width() or code.font().pointSize() == 8
+
+
+def test_memory_view_gives_newton_its_hessian(qtbot):
+    from gui.classification.controller import ClassificationController, default_scene
+    from gui.classification.pane import ClassificationPane
+
+    c = ClassificationController(default_scene().replace(dataset="spiral:n=150", model="softmax"))
+    pane = ClassificationPane(c)
+    qtbot.addWidget(pane)
+    assert c.add_run("newton")
+    labels = [t.textItem.toPlainText() for t in pane.memory_view.labels]
+    D = c.problem.dim
+    assert any(f"{D * D:,}" in label and "D²" in label for label in labels), labels
+    assert "Hessian" in pane.memory_view.caption.text()
+
+
+# -- 5. log axes and the colour bar ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lo, hi", [(-1.2, 0.3), (-2.0, 0.0), (-0.8, -0.1), (-12.0, 1.0)])
+def test_log_ticks_over_a_decade_or_two_are_1_2_5_and_have_room(qtbot, lo, hi):
+    import math
+
+    import pyqtgraph as pg
+
+    from gui import theme
+
+    axis = pg.AxisItem("left")
+    axis.setTickFont(theme.font(theme.TICK_PT))
+    size = 160.0
+    levels = theme.log_tick_values(axis, lo, hi, size)
+    labelled = [v for spacing, values in levels if spacing is not None for v in values]
+    room = size / (QtGui.QFontMetrics(axis.style["tickFont"]).height() * 1.5)
+    assert 1 <= len(labelled) <= max(room, 2)
+    if hi - lo >= 1.0:  # a decade or more: only 1, 2 and 5 times a power of ten
+        mantissas = {round(10 ** (v - math.floor(v + 1e-9)), 6) for v in labelled}
+        assert mantissas <= {1.0, 2.0, 5.0}, mantissas
+
+
+def test_colour_bar_numbers_have_no_si_factor(window):
+    assert window.controller.set_surface("saddle")  # f from -4 to 4: a linear colour bar
+    axis = window.contour.colorbar.axis
+    assert not axis.autoSIPrefix
+    assert axis.labelUnitPrefix == ""
+
+
+# -- 11. title, About, a formula undefined at the start --------------------------------------------
+
+
+def test_window_title_names_the_app_once(qtbot):
+    from gui.app import build_window, make_application
+
+    app = make_application()
+    _c, win = build_window(None)
+    qtbot.addWidget(win)
+    win.presets.load("optimizer-race")
+    # Qt appends an explicitly set display name to every window title on X11 and Windows
+    assert app.applicationDisplayName() == app.applicationName()
+    assert win.windowTitle().count("Optimizer Playground") == 1
+
+
+def test_about_lists_every_shortcut_left_aligned(window):
+    from gui.window import about_html
+
+    text = about_html(window.commands)
+    native = QtGui.QKeySequence.SequenceFormat.NativeText
+    with_keys = [a for a in window.commands.by_name.values() if not a.shortcut().isEmpty()]
+    assert len(with_keys) > 20
+    for action in with_keys:
+        assert action.shortcut().toString(native).replace("&", "&amp;") in text, action.text()
+    assert "<table" in text and "center" not in text
+
+
+def test_formula_undefined_at_the_start_says_so_and_hatches_the_region(window):
+    c = window.controller
+    seen = []
+    c.message.connect(seen.append)
+    assert c.set_surface("custom", "log(x) + y^2")
+    c.set_start((-1.0, 0.5))
+    assert any("not defined at the start" in m for m in seen), seen
+    assert not any("smaller learning rate" in m for m in seen)
+    hatch = window.contour.undefined
+    assert hatch.isVisible()
+    alpha = hatch.image[..., 3]
+    assert alpha[:, : alpha.shape[1] // 3].min() > 0 and alpha[:, -10:].max() == 0  # x < 0 only
+    assert c.set_surface("custom", "x^2 + y^2")
+    assert not window.contour.undefined.isVisible()
+
+
+# -- 2, 3. nothing cut at a projector's 1280x800 in presentation mode -----------------------------
+
+
+def present_at_1280(window, qtbot):
+    from PySide6 import QtWidgets
+
+    QTest.keyClick(window, Key.Key_F5)
+    for _ in range(3):  # the offscreen screen is 800x800: give the window a projector's size
+        QtWidgets.QApplication.processEvents()
+        window.setMaximumSize(1280, 800)
+        window.setMinimumSize(1280, 800)
+        window.setGeometry(0, 0, 1280, 800)
+    QtWidgets.QApplication.processEvents()
+    assert window.presentation.active and window.width() == 1280
+
+
+def settle(qtbot):
+    from PySide6 import QtWidgets
+
+    for _ in range(5):
+        QtWidgets.QApplication.processEvents()
+    qtbot.wait(30)
+
+
+def plots_shown(window):
+    import pyqtgraph as pg
+
+    for view in window.findChildren(pg.GraphicsView):
+        if not view.isVisible() or view.width() < 50:
+            continue
+        for item in view.scene().items():
+            if isinstance(item, pg.PlotItem) and item.isVisible():
+                yield view, item
+
+
+def drawn_tick_texts(axis):
+    """(scene rect, text) of every tick number the axis draws now."""
+    image = QtGui.QImage(8, 8, QtGui.QImage.Format.Format_ARGB32)
+    painter = QtGui.QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    if specs is None:
+        return []
+    return [(axis.mapRectToScene(rect), text) for rect, _flags, text in specs[2]]
+
+
+def assert_nothing_cut(window):
+    import pyqtgraph as pg
+
+    from gui.views.theory import NoteItem
+
+    checked = 0
+    for view, plot in plots_shown(window):
+        inside = QtCore.QRectF(view.rect()).adjusted(-1, -1, 1, 1)
+        vb = plot.vb.sceneBoundingRect()
+        bottom = plot.getAxis("bottom")
+        # 3: a right margin, and the last tick number of the x axis drawn inside the view
+        assert view.width() - vb.right() >= 12 or not bottom.isVisible(), plot
+        if bottom.isVisible() and bottom.style["showValues"]:
+            texts = drawn_tick_texts(bottom)
+            for rect, text in texts:
+                assert inside.contains(rect), (text, rect, inside)
+            (x0, x1) = plot.vb.viewRange()[0]
+            majors = [v for v in bottom.tickValues(x0, x1, vb.width())[0][1] if x0 <= v <= x1]
+            if texts and majors and not bottom.logMode:
+                # the last major tick is there unless it sits on the plot's very edge
+                last = max(majors)
+                if x1 - last > 0.02 * (x1 - x0):
+                    assert any(abs(float(t.replace("−", "-")) - last) < 1e-6 * max(1, abs(last))
+                               for _r, t in texts if t.strip()), (last, [t for _r, t in texts])
+        left = plot.getAxis("left")
+        if left.isVisible() and left.label.isVisible() and left.labelText:
+            # a y-axis title no taller than its axis: stacked plots' titles do not collide
+            text = left.label.sceneBoundingRect().height() - 2 * left.label.document().documentMargin()
+            assert text <= left.sceneBoundingRect().height() + 2, left.labelText
+        title = plot.titleLabel
+        if title.isVisible() and title.text:
+            assert title.itemRect().width() <= title.rect().width() + 1, title.text
+        for item in view.scene().items():
+            if isinstance(item, NoteItem) and item.isVisible() and item.parentItem() is plot.vb:
+                assert vb.adjusted(-1, -1, 1, 1).contains(item.sceneBoundingRect()), item.text
+            if isinstance(item, pg.TextItem) and item.isVisible() and item.toPlainText().strip() \
+                    and plot.vb.isAncestorOf(item):
+                assert vb.adjusted(-2, -2, 2, 2).contains(item.sceneBoundingRect()), item.toPlainText()
+        checked += 1
+    assert checked >= 2
+    bar = window.statusBar()
+    if hasattr(bar, "loss_label") and bar.loss_label.isVisible():
+        bar.refresh()
+        assert bar._text_width(bar.loss_label.text()) <= bar.loss_label.width() + 2
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+def test_surface_presets_fit_a_1280x800_projector(window, qtbot, theme_name):
+    window.presentation.set_theme(theme_name, remember=False)
+    present_at_1280(window, qtbot)
+    for key in ("gd-rate-bound", "lr-too-low-high-1d", "optimizer-race", "rotated-quadratic-adaptive"):
+        window.presets.load(key)
+        window.controller.seek(min(30, window.controller.last_step))
+        settle(qtbot)
+        assert_nothing_cut(window)
+    QTest.keyClick(window, Key.Key_Escape)
+    window.resize(1280, 800)
+    settle(qtbot)
+    assert_nothing_cut(window)
+
+
+def test_theory_note_shrinks_back_after_presentation(window, qtbot):
+    window.presets.load("gd-rate-bound")
+    settle(qtbot)
+    note = window.theory.eigen.note
+    before = note.size()
+    present_at_1280(window, qtbot)
+    settle(qtbot)
+    QTest.keyClick(window, Key.Key_Escape)
+    window.resize(1280, 800)
+    settle(qtbot)
+    assert note.size().width() <= before.width() + 2 and note.size().height() <= before.height() + 2
+
+
+def test_classification_fits_a_1280x800_projector(window, qtbot):
+    from PySide6 import QtWidgets
+
+    present_at_1280(window, qtbot)
+    window.presets.load("full-batch")
+    settle(qtbot)
+    assert_nothing_cut(window)
+    pane = window.modes.pane
+    title = pane.decision_view.title
+    # the header (run, accuracy, step) wraps rather than running under the "Selected run" box
+    assert title.wordWrap() and title.heightForWidth(title.width()) <= title.height() + 2
+    assert not pane.message.isVisible() or pane.message.text()  # no empty band under the plots
+    bottom = max(w.mapTo(window, QtCore.QPoint(0, w.height())).y()
+                 for w in pane.findChildren(QtWidgets.QWidget) if w.isVisible())
+    assert window.statusBar().y() - bottom < 30
+
+
+def test_status_message_is_shortened_to_its_room_not_into_the_step_counter(window, qtbot):
+    from PySide6 import QtWidgets
+
+    present_at_1280(window, qtbot)
+    window.presets.set_playlist("lecture")
+    window.presets.load("zigzag-momentum")  # a long title and its place in the playlist
+    bar = window.statusBar()
+    drawn = QtWidgets.QStatusBar.currentMessage(bar)
+    room = bar.width() - bar.step_label.width() - bar.fps_label.width()
+    assert bar.fontMetrics().horizontalAdvance(drawn) <= room
+    assert drawn.endswith(window.presets.position_text().strip())  # "(10 / 33)" is kept
+    assert bar.currentMessage().startswith("preset: ") and "…" not in bar.currentMessage()
