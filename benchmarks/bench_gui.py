@@ -143,6 +143,18 @@ def ms(values) -> str:
     return pair(values) + (f"  cpu {pair(cpu)}" if cpu else "")
 
 
+def scrub_times(app, controller, window, frames: int) -> list[float]:
+    """The time slider dragged: every view (the signal plot too) follows the step."""
+    times = []
+    n = controller.scene.steps
+    for k in range(frames):
+        t0 = time.perf_counter()
+        controller.seek((k * 37) % (n + 1))
+        app.processEvents()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -170,6 +182,15 @@ def main() -> int:
     print(f"frames painted playing    {fps:6.1f} /s      (timer at ~60 Hz; target >= 60)")
     print(f"lr slider drag, 1 run     {ms(slider_times(app, controller, window, 60 if quick else 200))}   "
           "(target <= 16 ms)")
+    # the signal plot adds one series per changed run; effective_lr also records every
+    # run's optimizer state (the most it can cost)
+    for key in ("step_length", "effective_lr"):
+        controller.set_display("signal", key)
+        app.processEvents()
+        print(f"  with signal {key:<13s}{ms(slider_times(app, controller, window, 60 if quick else 200))}")
+        print(f"  time scrub, that signal {ms(scrub_times(app, controller, window, frames))}")
+        controller.set_display("signal", "none")
+        app.processEvents()
     window.close()
     return 0
 

@@ -180,3 +180,31 @@ def test_a_cue_pauses_classification_training_too(qtbot):
 def test_the_lecturers_note_lists_the_stops(window):
     window.sessions.show_scene(styled_scene(note="A note.", cues=[{"step": 10, "text": "Where will it go?"}]))
     assert "step 10: Where will it go?" in window.presets.note.toPlainText()
+
+
+def test_every_preset_plots_the_signal_it_names(window, qtbot):
+    """Issue 9, item 7: the signal a preset names is plotted, a line for each shown run, in
+    both modes (the key itself is checked against engine.signals by test_presets.py)."""
+    from engine.presets import list_presets, load_preset
+
+    checked = 0
+    for key, _title in list_presets():
+        scene = load_preset(key)
+        name = scene.display.get("signal")
+        if not name:
+            continue
+        assert window.presets.load(key), key
+        if scene.mode == "classification":
+            plot, controller = window.modes.pane.signal, window.modes.classification
+            controller.transport.go_to(min(scene.steps, 30))
+        else:
+            plot, controller = window.signal, window.controller
+            controller.jump_to_end()
+        assert plot.isVisibleTo(window) and plot.signal_key() == name, key
+
+        def drawn(plot=plot, scene=scene):
+            return [c for c, run in zip(plot.curves, scene.runs) if run.visible and _points(c) > 1]
+
+        qtbot.waitUntil(lambda: bool(drawn()), timeout=5000)  # classification's views are throttled
+        checked += 1
+    assert checked >= 30
