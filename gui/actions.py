@@ -52,6 +52,11 @@ class WindowActions:
         file.addSeparator()
         self._add(file, "quit", "Quit", "Ctrl+Q", window.close)
 
+        edit = bar.addMenu("&Edit")
+        # the visible mode's scene history (gui.history): knobs, start, runs, surface, presets
+        self._add(edit, "undo", "Undo", "Ctrl+Z", lambda: window.modes.history.undo())
+        self._add(edit, "redo", "Redo", ["Ctrl+Shift+Z", "Ctrl+Y"], lambda: window.modes.history.redo())
+
         play = bar.addMenu("&Playback")
         # playback and runs act on the visible mode's controller (a gui.controller_base.Mode)
         act = self.active
@@ -100,7 +105,7 @@ class WindowActions:
 
         help_menu = bar.addMenu("&Help")
         self._add(help_menu, "about", "About Optimizer Playground", None, window.show_about)
-        self.menus = {"file": file, "playback": play, "runs": runs, "view": view, "help": help_menu}
+        self.menus = {"file": file, "edit": edit, "playback": play, "runs": runs, "view": view, "help": help_menu}
 
         c.displayChanged.connect(self._display_changed)
         c.sceneChanged.connect(self.sync)

@@ -138,14 +138,18 @@ def main(preset=None, session=None) -> int:
     first_paint = bool(os.environ.get(FIRST_PAINT_ENV))
     # a plain start reopens what was on screen at the last exit (File > Reopen ...)
     shell.restore(window, open_last=scene is None and not first_paint)
+    for history in window.modes.histories.values():
+        history.forget()  # Ctrl+Z goes back through edits, not to the scene before the one opened
     window.modes.update_title()
     window.show()
     from PySide6 import QtCore
 
     if first_paint:
         _exit_after_first_paint(window)
-    elif window.modes.active.step == 0:
-        QtCore.QTimer.singleShot(250, window.modes.active.play)  # the race starts as soon as it is visible
+    elif scene is None and window.modes.active.step == 0:
+        # a plain start shows the race at once; a preset or a session opens paused at its
+        # step, so the lecturer can ask "where will it go?" before pressing Space
+        QtCore.QTimer.singleShot(250, window.modes.active.play)
     return int(app.exec())
 
 

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.session import Scene
 from gui import framing
 from gui.controller_base import Mode
+from gui.history import SceneHistory
 
 MODES = (("surface", "Surface", "Ctrl+1"), ("classification", "Classification", "Ctrl+2"))
 # commands that only mean something on a loss surface: greyed out in classification mode
@@ -49,6 +50,8 @@ class ModeSwitch(QtCore.QObject):
         self.group = QtGui.QActionGroup(self)
         self.group.setExclusive(True)
         self.actions: dict[str, QtGui.QAction] = {}
+        # one undo history per mode: Ctrl+Z acts on the visible one (gui.history)
+        self.histories = {"surface": SceneHistory(window.controller)}
 
     def eventFilter(self, obj, event):
         # Qt re-shows hidden children when the window changes state (full screen and back):
@@ -81,6 +84,10 @@ class ModeSwitch(QtCore.QObject):
         return self.window.controller if self.mode == "surface" else self.classification
 
     @property
+    def history(self) -> SceneHistory | None:
+        return self.histories.get(self.mode)
+
+    @property
     def runs_panel(self):
         return self.window.runs_panel if self.mode == "surface" else self.pane.runs_panel
 
@@ -106,6 +113,7 @@ class ModeSwitch(QtCore.QObject):
         controller.message.disconnect(messages.append)
         controller.message.connect(self.notify)
         self.classification = controller
+        self.histories["classification"] = SceneHistory(controller)
         self.pane = _build_in_base_style(lambda: ClassificationPane(controller), self.stack.addWidget)
         return True
 

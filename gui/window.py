@@ -31,6 +31,7 @@ from gui.views.loss import LossCurvePlot
 from gui.views.schedule import ScheduleView
 from gui.views.signal import SurfaceSignalPlot
 from gui.views.theory import TheoryOverlays
+from gui.wheel_guard import guard_wheel
 
 CONTROLS_WIDTH = 330
 
@@ -119,6 +120,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.addDockWidget(QtCore.Qt.DockWidgetArea.LeftDockWidgetArea, self.controls_dock)
         self.resizeDocks([self.controls_dock], [CONTROLS_WIDTH], QtCore.Qt.Orientation.Horizontal)
         scroll.setMinimumWidth(CONTROLS_WIDTH - 20)
+        self.wheel_guard = guard_wheel(scroll)  # the wheel scrolls the column, not the knob under it
 
         self.transport_bar = TransportBar(c, self)  # follows the visible mode (gui.modes)
         self.addToolBar(QtCore.Qt.ToolBarArea.TopToolBarArea, self.transport_bar)

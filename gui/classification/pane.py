@@ -11,6 +11,7 @@ from gui import theme
 from gui.framing import install_classification_banner
 from gui.panels.hypers import HyperControls
 from gui.panels.runs import RunsPanel
+from gui.wheel_guard import guard_wheel
 
 from .decision_view import DecisionRegionsView
 from .landscape_view import LandscapeView
@@ -56,6 +57,7 @@ class ClassificationPane(QtWidgets.QWidget):
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(350)
         split.addWidget(scroll)
+        self.wheel_guard = guard_wheel(scroll)  # the wheel scrolls the column, not the knob under it
 
         self.tabs = QtWidgets.QTabWidget()
         self.decision_view = DecisionRegionsView(c)
