@@ -14,6 +14,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.session import Scene
+from gui import framing
 from gui.controller_base import Mode
 
 MODES = (("surface", "Surface", "Ctrl+1"), ("classification", "Classification", "Ctrl+2"))
@@ -186,6 +187,7 @@ class ModeSwitch(QtCore.QObject):
             if not self.window.controller.set_scene(scene):
                 return False
             self.set_mode("surface")
+        framing.apply(self.window, scene)  # the tab and plots the scene asks for
         self.update_title()
         return True
 
