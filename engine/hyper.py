@@ -60,6 +60,7 @@ class Hyper:
     symbol: str = ""  # the lecture's symbol (rho, beta1, ...), for labels
     torch: str = ""  # the torch.optim argument this maps to
     open_hi: bool = False  # hi itself is excluded (beta < 1)
+    lecture: float | None = None  # the value the lectures quote (seeds 001-003: Adam's lr 1e-3), marked on the slider
 
     @property
     def label(self) -> str:

@@ -24,9 +24,11 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 # -- hyperparameters shared between rules ---------------------------------------------------
 
 
-def LR(default):
+def LR(default, lecture=None):
+    """``default`` moves visibly on the 2-D surfaces; ``lecture`` is the value the seeds quote
+    for real networks (seed 003: AdaGrad, RMSProp and Adam at 0.001), one click away."""
     return Hyper("lr", default, 1e-6, 100.0, log=True, symbol="lr", torch="lr",
-                 doc="learning rate (step size) before the schedule")
+                 doc="learning rate (step size) before the schedule", lecture=lecture)
 
 
 WD = Hyper("weight_decay", 0.0, 0.0, 1.0, symbol="wd", torch="weight_decay",
@@ -42,6 +44,10 @@ MOMENTUM = Hyper("momentum", 0.9, 0.0, 0.999, symbol="rho", torch="momentum",
 SCHEDULE_MU = Hyper("momentum_schedule", "none", kind="choice", choices=("none", "sutskever"),
                     doc="sutskever: mu_t = min(1 - 2^(-1 - log2(floor(t/250) + 1)), mu_max) (seed 004)")
 MU_MAX = Hyper("mu_max", 0.99, 0.0, 0.999, symbol="mu_max", doc="cap of Sutskever's momentum schedule")
+# 250 in the paper's long runs; a demo of a few hundred steps needs a shorter period to
+# climb to mu_max (0.99 is reached at t = 49 * period).
+MU_PERIOD = Hyper("mu_period", 250, 1, 10_000, kind="int", symbol="T_mu",
+                  doc="updates between raises of Sutskever's schedule (250 in the paper)")
 C1 = Hyper("c1", 1e-4, 1e-8, 0.5, log=True, symbol="c1", doc="Armijo sufficient-decrease constant")
 
 
@@ -149,7 +155,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         LR(0.01), MOMENTUM,
         Hyper("form", "torch", kind="choice", choices=("torch", "velocity"),
               doc="torch: v <- rho v + g, x <- x - lr v;  velocity: v <- rho v - lr g, x <- x + v"),
-        SCHEDULE_MU, MU_MAX, WD), _momentum.momentum,
+        SCHEDULE_MU, MU_MAX, MU_PERIOD, WD), _momentum.momentum,
         state=_momentum.MomentumState, diagnostics=_momentum.momentum_diagnostics,
         stability=_momentum.momentum_stability, geometry=_momentum.momentum_geometry,
         reference="seed 001, 002, 003, 004 (Polyak 1964)",
@@ -158,18 +164,18 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         LR(0.01), MOMENTUM,
         Hyper("form", "torch", kind="choice", choices=("torch", "lookahead"),
               doc="torch: change of variables;  lookahead: gradient at x + rho v"),
-        SCHEDULE_MU, MU_MAX, WD), _momentum.nesterov,
+        SCHEDULE_MU, MU_MAX, MU_PERIOD, WD), _momentum.nesterov,
         state=_momentum.MomentumState, lookahead=_momentum.nesterov_lookahead,
         diagnostics=_momentum.momentum_diagnostics, stability=_momentum.nesterov_stability,
         reference="seed 001, 003, 004 (Nesterov 1983, Sutskever et al. 2013)",
         summary="momentum that looks ahead before it steps"),
-    OptimizerRecord("adagrad", "AdaGrad", "adaptive", (LR(0.1), EPS[1e-7], WD), _adaptive.adagrad,
+    OptimizerRecord("adagrad", "AdaGrad", "adaptive", (LR(0.1, lecture=1e-3), EPS[1e-7], WD), _adaptive.adagrad,
                     state=_adaptive.AdagradState, diagnostics=_adaptive.adagrad_diagnostics,
                     geometry=diagonal_geometry(_adaptive.adagrad_diagnostics),
                     reference="seed 001, 003, 004 (Duchi et al. 2011)",
                     summary="divides by the root of all past squared gradients"),
     OptimizerRecord("rmsprop", "RMSProp", "adaptive", (
-        LR(0.01), Hyper("decay", 0.9, 0.0, 0.9999, symbol="decay", torch="alpha",
+        LR(0.01, lecture=1e-3), Hyper("decay", 0.9, 0.0, 0.9999, symbol="decay", torch="alpha",
                         doc="decay of the running average of g^2"),
         EPS[1e-7], Hyper("momentum", 0.0, 0.0, 0.999, symbol="rho", torch="momentum",
                          doc="momentum on the scaled step (0: none)"),
@@ -180,7 +186,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         reference="seed 001, 003, 004 (Tieleman & Hinton 2012)",
         summary="AdaGrad with a leaky average"),
     OptimizerRecord("adam", "Adam", "adaptive", (
-        LR(0.01), BETA1, BETA2, EPS[1e-8],
+        LR(0.01, lecture=1e-3), BETA1, BETA2, EPS[1e-8],
         Hyper("bias_correction", True, kind="bool", doc="false: the lecture's 'Adam (almost)'"),
         Hyper("amsgrad", False, kind="bool", doc="use the running maximum of v (Reddi et al. 2018)"), WD),
         _adam.adam, state=_adam.AdamState, diagnostics=_adam.adam_diagnostics,

@@ -128,4 +128,3 @@ def multipliers(key: str, params: dict, k, total: int):
         if warmup:
             s = s * np.minimum(1.0, (k + 1.0) / warmup)
     return s
-

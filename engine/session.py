@@ -45,6 +45,19 @@ VIEW_LIMIT = COORDINATE.hi  # |edge| of a view box: beyond it a plot's width ove
 # Okabe & Ito's colour-blind-safe palette, most distinct first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
 
+# Line styles, so runs differ without colour (a grey-scale print, a colour-blind eye)
+# and a path drawn over another still shows: the dash of the trail and loss curve,
+# the marker of the head and the iterates. Names, not Qt codes: the GUI maps them.
+DASHES = ("solid", "dash", "dot", "dashdot")
+MARKERS = ("circle", "square", "triangle", "diamond", "plus", "cross", "star", "pentagon", "hexagon")
+# What a preset may frame (display.tab, display.plots): the tab that opens (surface mode:
+# surface, sweep, basins, 3d; classification: decision, landscape, memory) and the plots
+# shown beside it, "/"-separated.
+TABS = ("surface", "sweep", "basins", "3d", "decision", "landscape", "memory")
+PLOTS = ("loss", "lr", "inspector")
+MAX_CUES = 32
+CUE_TEXT = 200
+
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _DISPLAY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -66,6 +79,8 @@ class RunConfig:
     # a branch: the settings it followed before its own (engine.branching.Segment, until increasing)
     history: tuple = ()
     branched: bool = False  # a branch was made from this run: drawn dimmed and dashed
+    dash: str = "solid"  # one of DASHES: the trail and the loss curve
+    marker: str = "circle"  # one of MARKERS: the head and the iterates
 
     @property
     def label(self) -> str:
@@ -83,7 +98,20 @@ class RunConfig:
             out["history"] = [segment.to_dict() for segment in self.history]
         if self.branched:
             out["branched"] = True
+        if (self.dash, self.marker) != ("solid", "circle"):  # a preset's line style; other files stay as they were
+            out["style"] = {"dash": self.dash, "marker": self.marker}
         return out
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A stop of a preset: playback pauses at ``step`` and shows ``text`` ("where will it go?")."""
+
+    step: int
+    text: str
+
+    def to_dict(self) -> dict:
+        return {"step": self.step, "text": self.text}
 
 
 @dataclass(frozen=True)
@@ -107,6 +135,7 @@ class Scene:
     step: int = 0  # where the animation stands
     selected: int = 0
     display: dict = field(default_factory=dict)  # GUI toggles: arrows, log loss, theme, ...
+    cues: tuple[Cue, ...] = ()  # stops in step order (presets)
     title: str = ""
     note: str = ""  # the lecturer's note (presets)
     # dataset "points": the user's points ((x1, x2, class), ...) and the classes' names
@@ -143,6 +172,7 @@ class Scene:
             "view": list(self.view) if self.view is not None else None,
             "speed": self.speed, "step": self.step, "selected": self.selected,
             "display": dict(self.display),
+            **({"cues": [c.to_dict() for c in self.cues]} if self.cues else {}),
             **({"rules": self.rules()} if self.rules() else {}),
             # only when there are points: every other session file stays as it was
             **({"points": [list(p) for p in self.points], "classes": list(self.classes)} if self.points else {}),
@@ -216,8 +246,8 @@ def _refuse_constant(name):
 
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
-           "selected", "display", "points", "classes", "rules"}
-_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history", "branched"}
+           "selected", "display", "cues", "points", "classes", "rules"}
+_RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history", "branched", "style"}
 
 
 def _need(cond, message):
@@ -334,11 +364,13 @@ def _validate(data) -> Scene:
         _need(isinstance(value, (bool, int, float, str)) and (not isinstance(value, str) or len(value) <= 200)
               and (isinstance(value, (bool, str)) or _finite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
+    _check_framing(display)
     try:
         check_display(display, mode)  # the signal plot's series and x axis (engine.signals)
     except ValueError as err:
         raise SessionError(str(err)) from None
     steps = _limited(data, STEPS)
+    cues = _validate_cues(data.get("cues", []), steps)
     points, classes = _validate_points(data)
     return Scene(
         mode=mode, surface=surface_spec, formula=formula,
@@ -350,7 +382,7 @@ def _validate(data) -> Scene:
         view=view, speed=float(_limited(data, SPEED)),
         step=min(_number(data, "step", 0, MAX_STEPS, 0, integer=True), steps),
         selected=_number(data, "selected", 0, max(len(runs) - 1, 0), 0, integer=True),
-        display=dict(display), title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
+        display=dict(display), cues=cues, title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
         points=points, classes=classes,
     )
 
@@ -417,10 +449,17 @@ def _validate_run(i, data) -> RunConfig:
     polyak = data.get("polyak", 0.0)
     _need(_finite(polyak) and 0.0 <= polyak < 1.0,
           f"field '{where}.polyak': expected a number from 0 (off) to below 1")
+    style = data.get("style", {})
+    _need(isinstance(style, dict) and set(style) <= {"dash", "marker"},
+          f"field '{where}.style': expected an object with 'dash' and/or 'marker'")
+    dash = style.get("dash", "solid")
+    _need(dash in DASHES, f"field '{where}.style.dash': expected one of {', '.join(DASHES)}, got {dash!r}")
+    marker = style.get("marker", "circle")
+    _need(marker in MARKERS, f"field '{where}.style.marker': expected one of {', '.join(MARKERS)}, got {marker!r}")
     branched = data.get("branched", False)
     _need(isinstance(branched, bool), f"field '{where}.branched': expected true or false")
     return RunConfig(optimizer, schedule, color, visible, name, float(polyak), _validate_history(where, data),
-                     branched)
+                     branched, dash=dash, marker=marker)
 
 
 MAX_SEGMENTS = 16
@@ -451,6 +490,41 @@ def _validate_history(where, data) -> tuple:
         out.append(Segment(optimizer, schedule, until))
         last = until
     return tuple(out)
+
+
+def _check_framing(display) -> None:
+    tab = display.get("tab")
+    _need(tab is None or tab in TABS, f"field 'display.tab': expected one of {', '.join(TABS)}, got {tab!r}")
+    plots = display.get("plots")
+    if plots is not None:
+        parts = plots.split("/") if isinstance(plots, str) else [None]
+        _need(all(p in PLOTS for p in parts),
+              f"field 'display.plots': expected some of {', '.join(PLOTS)} separated by '/', got {plots!r}")
+
+
+def _validate_cues(data, steps: int) -> tuple[Cue, ...]:
+    _need(isinstance(data, list) and len(data) <= MAX_CUES,
+          f"field 'cues': expected a list of at most {MAX_CUES} stops like {{\"step\": 20, \"text\": \"...\"}}")
+    cues = []
+    for i, item in enumerate(data):
+        where = f"cues[{i}]"
+        _need(isinstance(item, dict) and set(item) == {"step", "text"},
+              f"field '{where}': expected an object with 'step' and 'text'")
+        step = item["step"]
+        _need(_is_count(step) and 1 <= step <= steps,
+              f"field '{where}.step': expected a whole number from 1 to {steps} (the scene's steps), got {step!r}")
+        step = int(step)
+        text = item["text"]
+        _need(isinstance(text, str) and text.strip() and len(text) <= CUE_TEXT and "\n" not in text,
+              f"field '{where}.text': expected one line of at most {CUE_TEXT} characters")
+        _need(not cues or step > cues[-1].step, f"field '{where}.step': stops must come in increasing step order")
+        cues.append(Cue(step, text))
+    return tuple(cues)
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) \
+        and float(value).is_integer()
 
 
 def _check_classification_spec(key, text):

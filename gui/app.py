@@ -112,7 +112,10 @@ def build_window(scene=None):
     except SessionError as err:  # valid on paper, but its paths cannot be computed
         raise _usage_error(f"cannot open {scene.title or 'the scene'}: {err}") from None
     window = MainWindow(controller)
-    from gui import restyle
+    from gui import framing, restyle
+
+    if scene is not None and not classification:
+        framing.apply(window, scene)
     restyle.adopt(window)  # started in the remembered dark theme: no light-only colours
     if classification and not window.modes.load_scene(scene):
         raise _usage_error(f"cannot open {scene.title or 'the classification scene'}: "

@@ -142,6 +142,7 @@ class ModeController(QtCore.QObject):
     message = QtCore.Signal(str)
 
     DISPLAY_DEFAULTS: dict = {"same_lr": False}
+    LECTURE_LR = False  # True: a new run without an lr takes Hyper.lecture (Adam's 1e-3) where there is one
 
     def __init__(self, timeline: Timeline, speed: float, parent=None):
         super().__init__(parent)
@@ -262,6 +263,10 @@ class ModeController(QtCore.QObject):
                 if ("lr" not in values and lr and key in OPTIMIZERS and OPTIMIZERS[key].family == "gradient descent"
                         and "lr" in {h.name for h in hypers_for(key)}):
                     values["lr"] = lr
+                elif "lr" not in values and self.LECTURE_LR and key in OPTIMIZERS:
+                    lecture = next((h.lecture for h in hypers_for(key) if h.name == "lr"), None)
+                    if lecture is not None:
+                        values["lr"] = lecture
                 spec = OptimizerSpec.make(key, **values)
         except HyperError as err:
             self.message.emit(str(err))

@@ -515,7 +515,13 @@ class Animation:
 def write_animation(source: FrameSource, path: str, options: AnimationOptions, progress=None) -> str:
     """Every frame at once (the render command, benchmarks); ``progress(done, total)``."""
     anim = Animation(source, path, options)
-    while anim.step():
-        if progress is not None:
-            progress(anim.done, anim.total)
+    try:
+        while anim.step():
+            if progress is not None:
+                progress(anim.done, anim.total)
+    except BaseException:
+        # SIGTERM (render's Terminated) or Ctrl+C can land between two frames, outside
+        # step()'s own clean-up: the temp file must go then too
+        anim.cancel()
+        raise
     return path

@@ -16,6 +16,7 @@ import os
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.session import Scene
+from gui import framing
 from gui.controller_base import Mode
 
 MODES = (("surface", "Surface", "Ctrl+1"), ("classification", "Classification", "Ctrl+2"))
@@ -210,6 +211,7 @@ class ModeSwitch(QtCore.QObject):
             if not self.window.controller.set_scene(scene):
                 return False
             self.set_mode("surface")
+        framing.apply(self.window, scene)  # the tab and plots the scene asks for
         self.active.history.mark_clean()  # loaded: nothing unsaved yet (undo still goes back)
         self.update_title()
         return True

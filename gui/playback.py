@@ -37,3 +37,7 @@ class PathTimeline:
 
     def refusal(self) -> str:
         return ""
+
+    @property
+    def cues(self) -> tuple:
+        return self.c.scene.cues

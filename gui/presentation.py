@@ -90,7 +90,8 @@ class LecturerNotes(QtWidgets.QWidget):
     def refresh(self) -> None:
         presets = self.main.presets
         title, note = presets.scene_note()
-        self.view.setHtml(note_html(title, note, f"<p style='margin:0 0 6px 0'>{presets.position_text()}</p>"))
+        self.view.setHtml(note_html(title, note, f"<p style='margin:0 0 6px 0'>{presets.position_text()}</p>",
+                                    self.main.modes.scene().cues))
         keys = presets.keys()
         nxt = ""
         if presets.current in keys and keys.index(presets.current) + 1 < len(keys):

@@ -16,6 +16,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.presets import PLAYLIST_DIR, list_presets, load_preset
 from engine.session import SessionError
+from gui import cues
 from gui import settings as store
 
 DEFAULT_PLAYLIST = "lecture"
@@ -41,10 +42,13 @@ def load_playlists() -> dict[str, tuple[str, list[str]]]:
     return out
 
 
-def note_html(title: str, note: str, extra: str = "") -> str:
+def note_html(title: str, note: str, extra: str = "", cues=()) -> str:
     head = f"<h3 style='margin:0 0 6px 0'>{html.escape(title)}</h3>" if title else ""
     body = html.escape(note).replace("\n", "<br>") if note else "<i>No note for this scene.</i>"
-    return f"{head}{extra}<p style='margin:0'>{body}</p>"
+    stops = "".join(f"<li>step {c.step}: {html.escape(c.text)}</li>" for c in cues)
+    if stops:  # the lecturer sees the questions coming (PageDown plays to each in presentation)
+        stops = f"<p style='margin:6px 0 0 0'>Stops:</p><ul style='margin:0'>{stops}</ul>"
+    return f"{head}{extra}<p style='margin:0'>{body}</p>{stops}"
 
 
 class NoteView(QtWidgets.QTextBrowser):
@@ -175,6 +179,8 @@ class Presets(QtCore.QObject):
     def step(self, delta: int) -> bool:
         """PageDown / PageUp: the next / previous preset of the playlist (from the first
         one when the scene on screen is not in it)."""
+        if delta > 0 and self.window.presentation.active and cues.advance(self.window.modes.active):
+            return True  # the scene's next cue (or its end) before the next preset
         keys = self.keys()
         if not keys:
             return False
@@ -207,7 +213,7 @@ class Presets(QtCore.QObject):
         if self.current in keys:
             extra = (f"<p style='margin:0 0 6px 0; color:#888'>{html.escape(self.playlists[self.playlist][0])}: "
                      f"{keys.index(self.current) + 1} / {len(keys)}</p>")
-        self.note.setHtml(note_html(title, note, extra))
+        self.note.setHtml(note_html(title, note, extra, self.window.modes.scene().cues))
         presenting = getattr(self.window, "presentation", None) is not None and self.window.presentation.active
         if presenting:
             self.window.presentation.notes.refresh()
@@ -301,7 +307,7 @@ class PresetBrowser(QtWidgets.QDialog):
         what = (f"{scene.dataset} · {scene.model}" if scene.mode == "classification" else scene.surface)
         extra = (f"<p style='margin:0 0 6px 0; color:#888'>{html.escape(scene.mode)} · {html.escape(what)} · "
                  f"{len(scene.runs)} runs · {scene.steps} steps · <code>{html.escape(key)}</code></p>")
-        self.note.setHtml(note_html(scene.title, scene.note, extra))
+        self.note.setHtml(note_html(scene.title, scene.note, extra, scene.cues))
 
     def _load(self) -> None:
         key = self.selected()

@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 from PySide6 import QtCore
 
 from engine.limits import SPEED
+from gui.cues import stop_before
 
 SPEED_MIN, SPEED_MAX = SPEED.lo, SPEED.hi  # steps per second (engine.limits)
 TICK_MS = 16  # ~60 Hz
@@ -47,6 +48,9 @@ class Timeline(Protocol):
     def budget(self, wanted: int) -> int: ...  # how many of ``wanted`` steps this tick can afford
 
     def refusal(self) -> str: ...           # why playing cannot start now ('' when it can)
+
+    @property
+    def cues(self) -> tuple: ...            # a preset's stops (engine.session.Cue): playing pauses at each
 
 
 class Transport(QtCore.QObject):
@@ -178,6 +182,7 @@ class Transport(QtCore.QObject):
         tl = self.timeline
         stop = tl.end if self._target is None else min(self._target, tl.end)
         if self._target is None:
+            stop = stop_before(tl.cues, tl.step, stop)  # a preset's cue: the lecturer asks, then plays on
             self._credit += self.speed * dt
             wanted = int(self._credit)
         else:

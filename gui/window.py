@@ -11,7 +11,7 @@ import html
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gui import shell
+from gui import framing, shell
 from gui.actions import WindowActions, about_box
 from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
@@ -135,6 +135,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.commands = WindowActions(self)
         self.theory = TheoryOverlays(self)
         self.analysis.install_shortcuts(self)
+        self.cue_banner = framing.install_surface_banner(self)  # a preset's stops, over the map
         shell.install_actions(self)
         self.setFocusPolicy(QtCore.Qt.FocusPolicy.StrongFocus)
 

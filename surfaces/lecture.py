@@ -273,16 +273,20 @@ _SIGMA_NARROW = 0.15
 _SIGMA_WIDE = 0.8
 _K_NARROW = 1.0 / (_SIGMA_NARROW * _SIGMA_NARROW)
 _K_WIDE = 1.0 / (_SIGMA_WIDE * _SIGMA_WIDE)
+EQUAL_DEPTH = 1.0575927  # sharp_depth at which both minima are equally deep (tests/test_surfaces.py)
 
 
 class SharpFlat(Surface):
-    """Two Gaussian wells of depth 1 in a shallow bowl ``0.05 (x^2 + y^2)`` (for SAM).
+    """Two Gaussian wells in a shallow bowl ``0.05 (x^2 + y^2)`` (for SAM).
 
-    * the **narrow** (sharp) well is centred at (1.5, 0), width 0.15: curvature ~44,
-      its minimum near (1.497, 0) is *local* (value ~ -0.895, the bowl is higher there);
-    * the **wide** (flat) well is centred at (-1, 0), width 0.8: curvature ~1.7,
-      its minimum near (-0.936, 0) is the *global* one (value ~ -0.952).
+    * the **narrow** (sharp) well is centred at (1.5, 0), width 0.15, depth ``sharp_depth``
+      (1 by default): curvature ~44;
+    * the **wide** (flat) well is centred at (-1, 0), width 0.8, depth 1: curvature ~1.7.
 
+    With depth 1 the narrow well's minimum (value ~ -0.895) is *local*, the bowl being
+    higher there, and the wide one (~ -0.952) *global*. ``sharp_depth`` =
+    ``EQUAL_DEPTH`` (~1.057) makes the two minima equally deep, so which well a run
+    chooses says only "sharp or flat", not "local or global" (seed 002's question).
     Seed 002 asks which minimum generalizes: SAM's ``max_{||e|| <= rho} L(w + e)`` sees
     the narrow well as high and leaves it, plain SGD settles wherever it lands.
     """
@@ -290,23 +294,25 @@ class SharpFlat(Surface):
     key = "sharp-flat"
     title = "Sharp vs flat minimum"
     dim = 2
-    formula = ("0.05 (x^2 + y^2) - exp(-((x - 1.5)^2 + y^2) / (2 * 0.15^2))"
+    formula = ("0.05 (x^2 + y^2) - d exp(-((x - 1.5)^2 + y^2) / (2 * 0.15^2))"
                " - exp(-((x + 1)^2 + y^2) / (2 * 0.8^2))")
     reference = "seed 002 (CSCI1470): sharpness-aware minimization prefers the flat well"
+    hypers = (Hyper("sharp_depth", 1.0, lo=0.5, hi=2.0, symbol="d",
+                    doc="depth of the narrow well (the wide one has depth 1); ~1.057: equally deep minima"),)
     default_view = (-3.0, 3.0, -3.0, 3.0)
     # Upstream of the narrow well: SGD slides into it and stays (a sharp minimum);
     # SAM with rho_sam >= 0.1 on a momentum base is pushed out into the wide one.
     default_start = (2.2, 0.4)
     # Below 2 / 44 (the narrow well's curvature), so SGD can settle in the sharp well.
     default_lr = 0.02
-    _minima = None
+    _minima_by_depth: dict = {}
 
     def _wells(self, x, y):
         exp = ops_for(x).exp
         dn = x - 1.5
         dw = x + 1.0
         yy = y * y
-        narrow = exp(-0.5 * _K_NARROW * (dn * dn + yy))
+        narrow = self.sharp_depth * exp(-0.5 * _K_NARROW * (dn * dn + yy))
         wide = exp(-0.5 * _K_WIDE * (dw * dw + yy))
         return dn, dw, narrow, wide
 
@@ -331,8 +337,14 @@ class SharpFlat(Surface):
         return (hxx, hxy, hyy)
 
     def minima(self):
-        """The wide (flat, global) minimum first, then the narrow (sharp, local) one."""
-        if SharpFlat._minima is None:
-            SharpFlat._minima = (refine_stationary(self, (-0.94, 0.0), "global"),
-                                 refine_stationary(self, (1.5, 0.0), "local"))
-        return SharpFlat._minima
+        """The wide (flat) minimum first, then the narrow (sharp) one; the lower is global,
+        both are when they are equally deep (to 1e-6)."""
+        cached = SharpFlat._minima_by_depth.get(self.sharp_depth)
+        if cached is None:
+            wide = refine_stationary(self, (-0.94, 0.0), "global")
+            narrow = refine_stationary(self, (1.5, 0.0), "global")
+            low = min(wide.value, narrow.value)
+            cached = tuple(Minimum(m.point, m.value, "global" if m.value - low <= 1e-6 else "local")
+                           for m in (wide, narrow))
+            SharpFlat._minima_by_depth[self.sharp_depth] = cached
+        return cached

@@ -166,7 +166,7 @@ def test_nesterov_lookahead_form():
 
 def sutskever_momentum(t, mu_max):
     """The rules' own coefficient (momentum_coefficient) for update numbers t, vectorised."""
-    hp = SimpleNamespace(momentum_schedule="sutskever", mu_max=mu_max, momentum=0.0)
+    hp = SimpleNamespace(momentum_schedule="sutskever", mu_max=mu_max, mu_period=250, momentum=0.0)
     return momentum_coefficient(hp, np.asarray(t), ARRAY_OPS)
 
 

@@ -22,12 +22,12 @@ class MomentumState(NamedTuple):
 def momentum_coefficient(hp, t, ops):
     """rho for update t: the constant ``momentum`` or Sutskever's schedule (seed 004)
 
-        mu_t = min(1 - 2^(-1 - log2(floor(t / 250) + 1)), mu_max)
+        mu_t = min(1 - 2^(-1 - log2(floor(t / mu_period) + 1)), mu_max)    (mu_period = 250 in the paper)
 
     ``t`` may be an array of update numbers (with ``ARRAY_OPS``): the whole schedule at once.
     """
     if hp.momentum_schedule == "sutskever":
-        return ops.minimum(1.0 - 2.0 ** (-1.0 - ops.log2(t // 250 + 1)), hp.mu_max)
+        return ops.minimum(1.0 - 2.0 ** (-1.0 - ops.log2(t // hp.mu_period + 1)), hp.mu_max)
     return hp.momentum
 
 

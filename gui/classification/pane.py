@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from gui import theme
+from gui.framing import install_classification_banner
 from gui.panels.hypers import HyperControls
 from gui.panels.runs import RunsPanel
 
@@ -88,6 +89,7 @@ class ClassificationPane(QtWidgets.QWidget):
         self._clear.setSingleShot(True)
         self._clear.timeout.connect(lambda: self.show_message(""))
         c.message.connect(self.show_message)
+        self.cue_banner = install_classification_banner(self)  # a preset's stops, over the tabs
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)

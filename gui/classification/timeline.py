@@ -41,6 +41,10 @@ class TrainingTimeline:
             return 0
         return trainer.step if trainer.done else trainer.total_steps
 
+    @property
+    def cues(self) -> tuple:
+        return self.c.scene.cues
+
     def refusal(self) -> str:
         return "" if self.c.runs else "no runs to train: add one"
 

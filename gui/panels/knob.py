@@ -137,6 +137,7 @@ class MarkedSlider(QtWidgets.QSlider):
     def __init__(self, parent=None):
         super().__init__(QtCore.Qt.Orientation.Horizontal, parent)
         self.marks: list[tuple[int, str, bool, bool]] = []  # (slider position, colour, wall, above)
+        self.lecture: int | None = None  # slider position of the value the lectures quote
 
     def set_marks(self, marks) -> None:
         if marks != self.marks:
@@ -172,7 +173,8 @@ class MarkedSlider(QtWidgets.QSlider):
 
     def paintEvent(self, event):
         if not self.marks:
-            return super().paintEvent(event)
+            super().paintEvent(event)
+            return self._paint_lecture()
         m, h = self.MARK_H, self.height()
         painter = QtGui.QPainter(self)
         for pos, color, wall, _above in self.marks:  # shade beyond a wall, under the handle
@@ -197,6 +199,17 @@ class MarkedSlider(QtWidgets.QSlider):
             else:
                 painter.drawPolygon(QtGui.QPolygonF([QtCore.QPointF(x, h - m), QtCore.QPointF(x - 4, h - 0.5),
                                                      QtCore.QPointF(x + 4, h - 0.5)]))
+        painter.end()
+        self._paint_lecture()
+
+    def _paint_lecture(self) -> None:
+        """A short grey tick at the lecture's value, above the groove (theory marks go under it)."""
+        if self.lecture is None:
+            return
+        painter = QtGui.QPainter(self)
+        painter.setPen(QtGui.QPen(self.palette().color(QtGui.QPalette.ColorRole.PlaceholderText), 2))
+        x = self.mark_x(self.lecture)
+        painter.drawLine(QtCore.QPointF(x, 0), QtCore.QPointF(x, self.height() * 0.3))
         painter.end()
 
 
@@ -255,8 +268,26 @@ class Knob(QtWidgets.QWidget):
             self.edit.setFixedWidth(84 if self.slider is not None else 170)
             self.edit.editingFinished.connect(self._typed)
             row.addWidget(self.edit, 0 if self.slider is not None else 1)
+        self.lecture_link: QtWidgets.QLabel | None = None
+        if hyper.lecture is not None and self.slider is not None:
+            self._add_lecture_link(hyper.lecture)
         self._value = hyper.default
         self.set_value(hyper.default)
+
+    def _add_lecture_link(self, value: float) -> None:
+        """The lectures' value marked on the slider and one click away: the defaults move
+        visibly on a 2-D surface, seeds 001-003 quote what real networks use."""
+        self.slider.lecture = self._position(value)
+        self.lecture_link = QtWidgets.QLabel(f"<a href='lecture'>lecture: {format_value(value)}</a>")
+        self.lecture_link.setTextFormat(QtCore.Qt.TextFormat.RichText)
+        self.lecture_link.setToolTip(f"the value the lectures quote for {self.hyper.label}: click to use it")
+        self.lecture_link.setContentsMargins(96, 0, 0, 0)
+        self.lecture_link.linkActivated.connect(lambda _href: self._pick(value))
+        self._outer.addWidget(self.lecture_link)
+
+    def _pick(self, value: float) -> None:
+        self.set_value(value)
+        self.edited.emit(value)
 
     def value(self):
         return self._value

@@ -316,6 +316,8 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.overlays.set_color(i, run.color)
         for k in KINDS:
             self.overlays.enabled[k] = bool(c.display(k))
+        if not self.overlays.active:
+            self.overlays.clear()  # a scene without arrows must not keep the last scene's
         self.geometry.enabled = bool(c.display(GEOMETRY))
         self.overlays.choose_gain(c.traces, c.surface.view, c.surface.dim)
         self._traces_changed(list(range(n)))

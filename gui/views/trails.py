@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtGui
 
 from gui import theme
+from gui.views.line_style import styled_pen, symbol
 from gui.views.run_style import run_pen
 
 HEAD_SIZE = 13
@@ -44,7 +45,7 @@ class RunItems:
         self.polyak = pg.PlotCurveItem()
         self.dots = pg.ScatterPlotItem(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
-        self.polyak.setZValue(9)
+        self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
         self.dots.setZValue(11)
         for item in (self.trail, self.polyak, self.dots):
             plot.addItem(item)
@@ -105,15 +106,21 @@ class TrailLayer:
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
         items = self.items[i]
-        key = (run.color, run.visible, self.width, theme.LINE_SCALE, theme.MARKER_SCALE, run.branched)
+        key = (run.color, run.visible, run.dash, run.marker, self.width, theme.LINE_SCALE, theme.MARKER_SCALE,
+               run.branched)
         if getattr(items, "style", None) == key:
             return False
         items.style = key
         color = QtGui.QColor(run.color)
         items.thin = False
         items.trail.setPen(run_pen(run, self.width))
-        items.polyak.setPen(theme.pen(color, self.width, QtCore.Qt.PenStyle.DashLine))
+        # drawn as separate segments a dash pattern restarts at every iterate (looks solid
+        # where steps are short); stroke a dashed trail as one path
+        items.trail.setSegmentedLineMode("on" if run.dash == "solid" and not run.branched else "off")
+        # the average must differ from its own run's trail: a darker shade and another dash
+        items.polyak.setPen(styled_pen(color.darker(170), 1.5 * self.width, "dot" if run.dash == "dash" else "dash"))
         items.dots.setBrush(self._brush(run.color))
+        items.dots.setSymbol(symbol(run.marker))
         items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
         items.dots.setPen(None)
         if items.trail.isVisible() != run.visible:
@@ -149,7 +156,7 @@ class TrailLayer:
 
     def draw(self, step: int, runs, statuses) -> None:
         """Show every trail up to ``step`` (rows 0..step), heads and divergence marks."""
-        head_pos, head_brush, cross_pos, cross_pen = [], [], [], []
+        head_pos, head_brush, head_symbol, cross_pos, cross_pen = [], [], [], [], []
         slot = 0  # ending labels shown so far: each next one is stacked below the last
         for i, (items, pts, run) in enumerate(zip(self.items, self.points, runs)):
             if not len(pts):
@@ -177,6 +184,7 @@ class TrailLayer:
                     items.shown_polyak = n
                 head_pos.append(pts[n - 1])
                 head_brush.append(self._brush(run.color))
+                head_symbol.append(symbol(run.marker))
                 ending = self.endings[i]
                 if ending is not None and ending.kind in MARKED and self.directions[i] is None \
                         and step >= ending.step:
@@ -185,7 +193,7 @@ class TrailLayer:
                     cross_pen.append(self._cross_pen(run.color))
             slot = self._mark(i, step, run, slot)
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush,
-                           size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol="o")
+                           size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol=head_symbol)
         self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
                              size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
 
@@ -268,7 +276,7 @@ class TrailLayer:
         Rebuilt only when colours, visibility or the extras change; a new label (a
         slider moved the lr in "Adam (lr 0.01)") is set in place, which is ~50x cheaper.
         """
-        shown = [(r.color, lab) for r, lab in zip(runs, labels) if r.visible]
+        shown = [((r.color, r.dash, r.marker), lab) for r, lab in zip(runs, labels) if r.visible]
         structure = (tuple(c for c, _ in shown), tuple(t for _, t in extras))
         if structure == self._legend_key and len(self.legend.items) == len(shown) + len(extras):
             for (_sample, label_item), (_c, text) in zip(self.legend.items, shown):
@@ -277,8 +285,12 @@ class TrailLayer:
             return
         self._legend_key = structure
         self.legend.clear()
-        for color, label in shown:
-            # a thick stand-in: the legend must show the colour from the back of the room
-            self.legend.addItem(pg.PlotDataItem(pen=theme.pen(color, 4.0)), label)
+        for (color, dash, marker), label in shown:
+            # a thick stand-in: the legend must show the colour from the back of the room,
+            # and the dash and marker that tell the run apart without colour
+            sample = pg.PlotDataItem(pen=styled_pen(color, 4.0 if dash == "solid" else 3.0, dash),
+                                     symbol=symbol(marker), symbolBrush=self._brush(color),
+                                     symbolPen=theme.outline_pen(), symbolSize=10 * theme.MARKER_SCALE)
+            self.legend.addItem(sample, label)
         for sample, text in extras:
             self.legend.addItem(sample, text)
