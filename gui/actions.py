@@ -182,19 +182,6 @@ class WindowActions:
             action.blockSignals(False)
 
 
-def shortcut_help(actions: WindowActions) -> str:
-    lines = []
-    for name in ("play", "step", "back", "reset", "end", "faster", "slower", "select1", "screenshot", "quit",
-                 "mode_surface", "mode_classification", "open", "save", "browse_presets", "presentation",
-                 "next_preset", "previous_preset", "blank", "note", "toggle_theme"):
-        a = actions.by_name.get(name)
-        if a is None:
-            continue
-        keys = ", ".join(s.toString(QtGui.QKeySequence.SequenceFormat.NativeText) for s in a.shortcuts())
-        lines.append(f"{keys:>16}   {a.text()}")
-    return "\n".join(lines)
-
-
 def about_box(parent, text: str) -> None:
     QtWidgets.QMessageBox.about(parent, "Optimizer Playground", text)
 
