@@ -97,7 +97,9 @@ def test_a_link_to_the_process_stdout_prints(tmp_path):
 def _gif_render(out, *extra):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     return subprocess.Popen([sys.executable, str(ROOT / "main.py"), "render", *SCENES["quadratic"], "--steps",
-                             "2000", "--size", "640x400", "-o", str(out), *extra], cwd=ROOT, env=env,
+                             # long enough (~a minute if left alone) that the signal always
+                             # lands mid-render, even on a loaded machine; it is sent early
+                             "6000", "--size", "1280x800", "-o", str(out), *extra], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
