@@ -25,7 +25,10 @@ QT_XCB_PKGS := libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb
 	libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 \
 	libxcb-xfixes0 libxcb-xkb1 libxcb-glx0 libx11-xcb1 libxkbcommon-x11-0
 X_PKGS := xvfb xauth fonts-dejavu-core
-SYSTEM_PKGS := $(QT_OFFSCREEN_PKGS) $(QT_XCB_PKGS) $(X_PKGS)
+# desktop-file-validate, which tests/test_desktop.py runs on the menu entry; objdump
+# (binutils), without which PyInstaller refuses to build the bundle on Linux.
+TOOL_PKGS := desktop-file-utils binutils
+SYSTEM_PKGS := $(QT_OFFSCREEN_PKGS) $(QT_XCB_PKGS) $(X_PKGS) $(TOOL_PKGS)
 
 # Installs the given Debian packages that are not installed yet; nothing (not even
 # `apt-get update`) when all are present. Not root: prints the command and goes on.
@@ -46,7 +49,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: help setup system-deps run test bench screenshot clean
+.PHONY: help setup system-deps run test bench screenshot clean icons bundle
 
 help:
 	@echo "make run         set everything up and open the app (ARGS='--preset NAME' to pass options)"
@@ -54,6 +57,8 @@ help:
 	@echo "make bench       run every benchmarks/bench_*.py"
 	@echo "make screenshot  run the app under Xvfb ($(SCREEN)) and save OUT=$(OUT)"
 	@echo "make setup       Debian libraries Qt needs (as root) + .venv with '.[test]'"
+	@echo "make bundle      a one-folder app without Python in dist/optimizer-playground/ (PyInstaller)"
+	@echo "make icons       re-draw the app icon's PNG sizes from resources/icons/optimizer-playground.svg"
 	@echo "make clean       remove .venv and build leftovers"
 
 setup: system-deps $(STAMP)
@@ -68,7 +73,7 @@ $(PY):
 # make processes in the same tree from running pip into the same venv at once.
 $(STAMP): pyproject.toml | $(PY)
 	flock $(VENV)/.install.lock $(PY) -m pip install --disable-pip-version-check --progress-bar off \
-		-q -e '.[test]'
+		-q -e '.[test,bundle]'
 	@touch $@
 
 run: setup
@@ -78,6 +83,13 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The standalone app (tools/build_bundle.py prints its build time and size).
+bundle: setup
+	$(PY) tools/build_bundle.py
+
+icons: setup
+	QT_QPA_PLATFORM=offscreen $(PY) tools/render_icons.py
 
 # Benchmarks run under Xvfb so that ones timing a real (or OpenGL) window can; the
 # numerical ones do not care.

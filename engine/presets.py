@@ -15,9 +15,10 @@ from pathlib import Path
 from engine.session import Scene, SessionError
 
 # Found as package data, so an installed copy (a wheel, a bundle) has them wherever it is run.
-RESOURCE_DIR = Path(os.fspath(resources.files("resources")))
-PRESET_DIR = RESOURCE_DIR / "presets"
-PLAYLIST_DIR = RESOURCE_DIR / "playlists"
+# Each folder is looked up one level down: in a PyInstaller bundle files("resources") is a
+# MultiplexedPath, which has no file-system path of its own, but its children do.
+PRESET_DIR = Path(os.fspath(resources.files("resources") / "presets"))
+PLAYLIST_DIR = Path(os.fspath(resources.files("resources") / "playlists"))
 
 
 def preset_paths() -> list[Path]:

@@ -11,9 +11,24 @@ import os
 import sys
 
 APP_NAME = "OptimizerPlayground"
+DESKTOP_NAME = "optimizer-playground"  # the .desktop file's and the icon's name
 FIRST_PAINT_ENV = "OPTIMIZER_PLAYGROUND_EXIT_AFTER_FIRST_PAINT"  # benchmarks: print and quit
 BASE_FONT_PT = 10
 PIXMAP_CACHE_KB = 256 * 1024
+
+
+def app_icon():
+    """The app icon in every committed PNG size (package data, tools/render_icons.py draws them)."""
+    from importlib import resources
+
+    from PySide6 import QtGui
+
+    icon = QtGui.QIcon()
+    folder = resources.files("resources").joinpath("icons")
+    for png in sorted(folder.iterdir(), key=lambda p: p.name):
+        if png.name.startswith(f"{DESKTOP_NAME}-") and png.name.endswith(".png"):
+            icon.addFile(os.fspath(png))
+    return icon
 
 
 def _usage_error(text: str):
@@ -30,7 +45,12 @@ def make_application(argv=None):
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     # no applicationDisplayName: Qt appends it to every window title, which already
-    # names the app ("Optimizer Playground — <scene> — Optimizer Playground")
+    # names the app ("Optimizer Playground — <scene> — Optimizer Playground").
+    #
+    # The task bar and the window title use this icon; the desktop file name lets a
+    # Wayland shell match the window to the installed menu entry (--install-desktop).
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName(DESKTOP_NAME)
     font = app.font()
     font.setPointSize(BASE_FONT_PT)
     app.setFont(font)

@@ -10,7 +10,9 @@ Qt panels follow the application palette.
 
 from __future__ import annotations
 
+import os
 import re
+from importlib import resources
 from pathlib import Path
 
 import pyqtgraph as pg
@@ -63,7 +65,8 @@ def apply_palette() -> None:
     app.setStyleSheet(theme.APP_STYLE + theme.DARK_STYLE.replace("%CHECK%", CHECK_MARK))
 
 
-CHECK_MARK = (Path(__file__).resolve().parents[1] / "resources" / "icons" / "check.svg").as_posix()
+# Package data, not a path into a checkout: an installed copy or a bundle has it too.
+CHECK_MARK = Path(os.fspath(resources.files("resources") / "icons" / "check.svg")).as_posix()
 
 
 def adopt(root: QtWidgets.QWidget) -> None:

@@ -54,12 +54,28 @@ class _VersionAction(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from optimizer_playground import version
 
-        parser.exit(message=f"{parser.prog} {version()}\n")
+        sys.stdout.write(f"{parser.prog} {version()}\n")  # stdout, as argparse's own version action does
+        parser.exit()
+
+
+class _DesktopAction(argparse.Action):
+    """--install-desktop / --uninstall-desktop: act on the menu entry and exit, like --version."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help=kwargs.get("help"))
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from optimizer_playground import desktop
+
+        parser.exit(desktop.run("install" if option_string == "--install-desktop" else "uninstall"))
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=_program_name(), description="Optimizer Playground")
     parser.add_argument("--version", action=_VersionAction)
+    parser.add_argument("--install-desktop", action=_DesktopAction,
+                        help="add the app to your desktop's menu (entry + icon in the XDG data folder)")
+    parser.add_argument("--uninstall-desktop", action=_DesktopAction, help="remove what --install-desktop added")
     parser.add_argument("--preset", help="open the app on a preset (see: main.py list presets)")
     parser.add_argument("--session", help="open a saved session file ('-': read it from standard input)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
