@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
 from gui.views.run_style import run_pen
@@ -21,6 +21,8 @@ DOT_SIZE = 4
 CROSS_SIZE = 22
 LONG_TRAIL = 5000  # beyond this many rows a wide pen costs frames (NOTES.md): draw it thin
 MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
+CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
 
 
 def exit_row(points: np.ndarray, box) -> int:
@@ -60,6 +62,18 @@ class RunItems:
         self.shown = -1   # rows drawn so far (-1: nothing)
         self.shown_polyak = -1
         self.shown_dots = -1
+        self.cached = False
+
+    def cache_while_still(self, still: bool) -> None:
+        """A run that did not change this frame is drawn from a pixmap of itself: dragging
+        one run's slider then repaints one trail instead of eight (1000 segments and dots
+        each). A run that moves draws directly, or every frame would also render a pixmap."""
+        if still == self.cached:
+            return
+        self.cached = still
+        mode = CACHED if still else UNCACHED
+        for item in (self.trail, self.polyak, self.dots):
+            item.setCacheMode(mode)
 
     def remove(self, plot: pg.PlotItem) -> None:
         for item in (self.trail, self.polyak, self.dots):
@@ -138,6 +152,10 @@ class TrailLayer:
                 continue
             n = min(step, len(pts) - 1) + 1
             if run.visible:
+                want = n if self.show_dots and n <= MAX_DOTS else 0
+                poly = self.polyak[i]
+                items.cache_while_still(n == items.shown and want == items.shown_dots
+                                        and (poly is None or n == items.shown_polyak))
                 if n != items.shown:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
@@ -145,7 +163,6 @@ class TrailLayer:
                         items.trail.setPen(run_pen(run, 1.0 if thin else self.width))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
-                want = n if self.show_dots and n <= MAX_DOTS else 0
                 if want > items.shown_dots > 0 and want - items.shown_dots < items.shown_dots:
                     # playing forward: add only the new iterates (setData would rebuild all)
                     items.dots.addPoints(pos=pts[items.shown_dots:want])
@@ -153,7 +170,6 @@ class TrailLayer:
                 elif want != items.shown_dots:
                     items.dots.setData(pos=pts[:want])
                     items.shown_dots = want
-                poly = self.polyak[i]
                 if poly is not None and n != items.shown_polyak:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
                     items.shown_polyak = n
