@@ -65,14 +65,16 @@ class RunItems:
         self.cached = False
 
     def cache_while_still(self, still: bool) -> None:
-        """A run that did not change this frame is drawn from a pixmap of itself: dragging
-        one run's slider then repaints one trail instead of eight (1000 segments and dots
-        each). A run that moves draws directly, or every frame would also render a pixmap."""
+        """A run that did not change this frame draws its lines from a pixmap of themselves:
+        dragging one run's slider then strokes one trail instead of eight (up to 1000
+        segments each). A run that moves draws directly, or every frame would also render
+        a pixmap. The dots are not cached: the pixmap sits on whole pixels and the dots,
+        stamped at fractional positions, would move by a pixel here and there."""
         if still == self.cached:
             return
         self.cached = still
         mode = CACHED if still else UNCACHED
-        for item in (self.trail, self.polyak, self.dots):
+        for item in (self.trail, self.polyak):
             item.setCacheMode(mode)
 
     def remove(self, plot: pg.PlotItem) -> None:
