@@ -65,3 +65,50 @@ def test_runs_drawn_from_their_pixmap_follow_the_next_step(window, qtbot):
     assert not any(it.cached for it in window.contour.trails.items)
     moved = pixels(window.contour)
     assert np.array_equal(moved, drawn_directly(window))
+
+
+# -- exports: marker outlines scale like lines ---------------------------------------------
+
+
+def ink_run(image: QtGui.QImage, x: float, y: float, dx: int, dy: int, scale: int) -> int:
+    """Walking from (x, y) (view pixels) by (dx, dy): how many dark pixels in a row
+    after the first one, i.e. how thick the outline is that the walk crosses."""
+    px, py = int(x * scale), int(y * scale)
+    dark = lambda c: QtGui.QColor(c).lightness() < 90  # noqa: E731 - the ink, not a fill
+    steps = 0
+    while not dark(image.pixel(px, py)):
+        px, py, steps = px + dx, py + dy, steps + 1
+        assert steps < 60 * scale, "no outline found"
+    run = 0
+    while dark(image.pixel(px, py)):
+        px, py, run = px + dx, py + dy, run + 1
+    return run
+
+
+def marker_centres(window):
+    """View pixels of the global minimum's star and the start square."""
+    from PySide6 import QtCore
+
+    view = window.contour
+    c = window.controller
+    minimum = next(m for m in c.surface.minima() if m.kind == "global")
+    start = c.scene.start if c.scene.start is not None else c.surface.start
+    out = []
+    for x, y in (minimum.point[:2], start):
+        scene = view.plot.vb.mapViewToScene(QtCore.QPointF(float(x), float(y)))
+        p = view.mapFromScene(scene)
+        out.append((p.x(), p.y()))
+    return out
+
+
+def test_a_4x_export_draws_marker_outlines_4x_as_thick(window):
+    from gui import export
+
+    window.controller.seek(0)  # heads on the start: the star stands alone
+    star, start = marker_centres(window)
+    one, four = (export.plot_image(window.contour, s) for s in (1, 4))
+    for (x, y), direction in ((star, (1, 0)), (start, (-1, 0))):
+        thin = ink_run(one, x, y, *direction, scale=1)
+        thick = ink_run(four, x, y, *direction, scale=4)
+        assert 1 <= thin <= 4
+        assert thick >= 3 * thin, f"outline at ({x:.0f}, {y:.0f}): {thin} px at 1x, {thick} px at 4x"
