@@ -35,8 +35,32 @@ def _fminimum(a, b):
     return a if a <= b else b
 
 
+def _fexp(v):
+    try:
+        return math.exp(v)
+    except OverflowError:
+        return math.inf
+
+
+def _flog(v):
+    if v > 0.0:
+        return math.log(v)
+    return -math.inf if v == 0.0 else math.nan
+
+
+def _fpow(a, b):
+    # Python's a ** b is complex for a < 0 and fractional b, and raises on overflow
+    try:
+        return math.pow(a, b)
+    except ValueError:  # 0 ** -1 is a pole; (-8) ** 0.5 is not real
+        return math.inf if a == 0.0 else math.nan
+    except OverflowError:
+        return math.inf
+
+
 FLOAT_OPS = SimpleNamespace(sqrt=_fsqrt, sign=_fsign, maximum=_fmaximum, minimum=_fminimum,
                             abs=abs, log2=lambda v: math.log2(v) if v > 0 else -math.inf,
-                            floor=math.floor, name="float")
+                            floor=math.floor, exp=_fexp, log=_flog, pow=_fpow, name="float")
 ARRAY_OPS = SimpleNamespace(sqrt=np.sqrt, sign=np.sign, maximum=np.maximum, minimum=np.minimum,
-                            abs=np.abs, log2=np.log2, floor=np.floor, name="array")
+                            abs=np.abs, log2=np.log2, floor=np.floor, exp=np.exp, log=np.log,
+                            pow=np.power, name="array")

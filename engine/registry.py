@@ -17,7 +17,7 @@ from engine.optimizers import momentum as _momentum
 from engine.optimizers import sam as _sam
 from engine.optimizers import search as _search
 from engine.optimizers import second_order as _second
-from engine.optimizers.base import NoState, elementwise_init, per_weight, weights_size
+from engine.optimizers.base import NoState, diagonal_geometry, elementwise_init, per_weight, weights_size
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 
@@ -78,6 +78,8 @@ class OptimizerRecord:
     diagnostics: object = None
     stability: object = None
     wraps: str = ""  # a wrapper (SAM): the hyperparameter naming the rule it wraps
+    geometry: object = None  # geometry(u) -> Shapes of one update at x (engine.geometry, issue 14)
+    rule_text: str = ""  # a rule typed by the user (engine.custom_rule): its pseudo-code, saved in scenes
 
     def __post_init__(self):
         if self.init is None:
@@ -149,7 +151,8 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
               doc="torch: v <- rho v + g, x <- x - lr v;  velocity: v <- rho v - lr g, x <- x + v"),
         SCHEDULE_MU, MU_MAX, WD), _momentum.momentum,
         state=_momentum.MomentumState, diagnostics=_momentum.momentum_diagnostics,
-        stability=_momentum.momentum_stability, reference="seed 001, 002, 003, 004 (Polyak 1964)",
+        stability=_momentum.momentum_stability, geometry=_momentum.momentum_geometry,
+        reference="seed 001, 002, 003, 004 (Polyak 1964)",
         summary="a velocity that accumulates gradients"),
     OptimizerRecord("nesterov", "Nesterov momentum", "gradient descent", (
         LR(0.01), MOMENTUM,
@@ -162,6 +165,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         summary="momentum that looks ahead before it steps"),
     OptimizerRecord("adagrad", "AdaGrad", "adaptive", (LR(0.1), EPS[1e-7], WD), _adaptive.adagrad,
                     state=_adaptive.AdagradState, diagnostics=_adaptive.adagrad_diagnostics,
+                    geometry=diagonal_geometry(_adaptive.adagrad_diagnostics),
                     reference="seed 001, 003, 004 (Duchi et al. 2011)",
                     summary="divides by the root of all past squared gradients"),
     OptimizerRecord("rmsprop", "RMSProp", "adaptive", (
@@ -171,6 +175,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
                          doc="momentum on the scaled step (0: none)"),
         Hyper("nesterov", False, kind="bool", doc="RMSProp + Nesterov momentum (seed 004)"), WD),
         _adaptive.rmsprop, state=_adaptive.RmspropState, diagnostics=_adaptive.rmsprop_diagnostics,
+        geometry=diagonal_geometry(_adaptive.rmsprop_diagnostics),
         memory=_slots_unless("momentum", 1),
         reference="seed 001, 003, 004 (Tieleman & Hinton 2012)",
         summary="AdaGrad with a leaky average"),
@@ -179,6 +184,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         Hyper("bias_correction", True, kind="bool", doc="false: the lecture's 'Adam (almost)'"),
         Hyper("amsgrad", False, kind="bool", doc="use the running maximum of v (Reddi et al. 2018)"), WD),
         _adam.adam, state=_adam.AdamState, diagnostics=_adam.adam_diagnostics,
+        geometry=diagonal_geometry(_adam.adam_diagnostics),
         memory=_slots_unless("amsgrad", 2),
         reference="seed 001, 003, 004 (Kingma & Ba 2015)", summary="momentum + RMSProp + bias correction"),
     OptimizerRecord("adamw", "AdamW", "adaptive", (
@@ -188,6 +194,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         Hyper("weight_decay", 0.01, 0.0, 1.0, symbol="wd", torch="weight_decay",
               doc="decoupled: x <- x - lr wd x before the Adam step")),
         _adam.adamw, state=_adam.AdamState, diagnostics=_adam.adam_diagnostics,
+        geometry=diagonal_geometry(_adam.adam_diagnostics),
         memory=_slots_unless("amsgrad", 2),
         decoupled_weight_decay=True, reference="seed 001 (Loshchilov & Hutter 2019)",
         summary="Adam with decoupled weight decay"),
@@ -195,18 +202,22 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         LR(1.0), Hyper("rho", 0.9, 0.0, 0.9999, symbol="rho", torch="rho",
                        doc="decay of both running averages"), EPS[1e-6], WD),
         _adaptive.adadelta, state=_adaptive.AdadeltaState, diagnostics=_adaptive.adadelta_diagnostics,
+        geometry=diagonal_geometry(_adaptive.adadelta_diagnostics),
         reference="seed 003 (Zeiler 2012)", summary="RMSProp with units fixed by past steps"),
     OptimizerRecord("adamax", "AdaMax", "adaptive", (LR(0.01), BETA1, BETA2, EPS[1e-8], WD),
                     _adam.adamax, state=_adam.AdamaxState, diagnostics=_adam.adamax_diagnostics,
+                    geometry=diagonal_geometry(_adam.adamax_diagnostics),
                     reference="seed 003 (Kingma & Ba 2015, section 7)", summary="Adam with the infinity norm"),
     OptimizerRecord("nadam", "NAdam", "adaptive", (
         LR(0.01), BETA1, BETA2, EPS[1e-8],
         Hyper("momentum_decay", 0.004, 0.0, 1.0, torch="momentum_decay", doc="psi of the mu_t schedule"),
         WD), _adam.nadam, state=_adam.NadamState, diagnostics=_adam.nadam_diagnostics,
+        geometry=diagonal_geometry(_adam.nadam_diagnostics),
         memory=per_weight(2),  # P is one number per run, not per weight
         reference="Dozat 2016 (Nesterov + Adam)", summary="Adam with Nesterov's look-ahead"),
     OptimizerRecord("radam", "RAdam", "adaptive", (LR(0.01), BETA1, BETA2, EPS[1e-8], WD),
                     _adam.radam, state=_adam.RadamState, diagnostics=_adam.adam_diagnostics,
+                    geometry=diagonal_geometry(_adam.adam_diagnostics),
                     reference="Liu et al. 2020 (beyond the seeds: a warmup built into Adam)",
                     summary="Adam that starts as momentum until v is trustworthy"),
     OptimizerRecord("adafactor", "Adafactor", "adaptive", (LR(0.01), BETA2, EPS[1e-8]),
@@ -219,27 +230,31 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         LR(0.001), BETA1, Hyper("beta2", 0.99, 0.0, 0.9999, symbol="beta2", doc="decay of the momentum"),
         Hyper("weight_decay", 0.0, 0.0, 1.0, symbol="wd", doc="decoupled weight decay")),
         _lion.lion, state=_lion.LionState, diagnostics=_lion.lion_diagnostics, decoupled_weight_decay=True,
+        geometry=_lion.lion_geometry,
         reference="Chen et al. 2023", summary="the sign of a momentum: every coordinate moves by lr"),
     OptimizerRecord("sam", "SAM", "sharpness-aware", (
         Hyper("rho_sam", 0.05, 0.0, 10.0, symbol="rho", doc="radius of the adversarial perturbation"),
         Hyper("base", "sgd", kind="choice", choices=_ELEMENTWISE_BASES, doc="the optimizer that takes g_sam")),
-        _sam.sam, wraps="base", reference="seed 002 (Foret et al. 2021)",
+        _sam.sam, wraps="base", geometry=_sam.sam_geometry, reference="seed 002 (Foret et al. 2021)",
         summary="gradient at the worst nearby point: prefers wide minima"),
     OptimizerRecord("newton", "Newton", "second order", (
         Hyper("lr", 1.0, 1e-6, 100.0, log=True, symbol="lr", doc="step multiplier (1: the full Newton step)"),
         Hyper("damping", 0.0, 0.0, 1000.0, symbol="lambda", doc="adds lambda I to the Hessian")),
         _second.newton, kind="vector", init=lambda X, ctx=None, hp=None: NoState(),
+        geometry=_second.newton_geometry,
         memory=lambda layout, params: weights_size(layout) ** 2, memory_formula="D² (the Hessian)",
         reference="seed 001, 003", summary="x <- x - H^-1 g"),
     OptimizerRecord("bfgs", "BFGS", "second order", (
         Hyper("lr", 1.0, 1e-6, 100.0, log=True, symbol="lr", doc="initial step of the line search"), C1),
         _second.bfgs, kind="vector", state=_second.BfgsState, init=_second.bfgs_init,
+        geometry=_second.bfgs_geometry,
         memory=lambda layout, params: weights_size(layout) ** 2 + 2 * weights_size(layout), memory_formula="D² + 2D",
         reference="seed 001", summary="inverse Hessian from gradient differences + line search"),
     OptimizerRecord("lbfgs", "L-BFGS", "second order", (
         Hyper("lr", 1.0, 1e-6, 100.0, log=True, symbol="lr", doc="initial step of the line search"),
         Hyper("history", 10, 1, 100, kind="int", symbol="m", doc="pairs (s, y) kept"), C1),
         _second.lbfgs, kind="vector", state=_second.LbfgsState, init=_second.lbfgs_init,
+        geometry=_second.lbfgs_geometry,
         memory=lambda layout, params: (2 * params.get("history", 10) + 2) * weights_size(layout),
         reference="seed 001", summary="BFGS with the last m steps only"),
     OptimizerRecord("random-search", "Random search", "search", (

@@ -271,7 +271,10 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
         n = int(ends[r])
         state_arr = None
         if states is not None and record.kind == "elementwise" and not matrix:
-            state_arr = np.stack([np.stack([slot[r] for slot in st]) for st in states[:n]])
+            if record.state_names:
+                state_arr = np.stack([np.stack([slot[r] for slot in st]) for st in states[:n]])
+            else:  # SGD, sign descent: no slots, as the float path gives them
+                state_arr = np.empty((n, 0, D))
         traces.append(Trace(xs=xs[r, :n], loss=loss[r, :n], lr=lr_r[r, :n], grads=gs[r, :n],
                             diverged_at=int(first_bad[r]) if any_bad[r] else None,
                             states=state_arr, state_names=record.state_names))

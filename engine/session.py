@@ -17,6 +17,7 @@ import re
 import sys
 from dataclasses import dataclass, field, replace
 
+from engine.custom_rule import MAX_RULE_LENGTH, RuleError, install_rule, is_custom_key
 from engine.files import ReadError, read_limited, read_stream_limited, write_text
 from engine.hyper import HyperError
 from engine.limits import (
@@ -141,9 +142,17 @@ class Scene:
             "view": list(self.view) if self.view is not None else None,
             "speed": self.speed, "step": self.step, "selected": self.selected,
             "display": dict(self.display),
+            **({"rules": self.rules()} if self.rules() else {}),
             # only when there are points: every other session file stays as it was
             **({"points": [list(p) for p in self.points], "classes": list(self.classes)} if self.points else {}),
         }
+
+    def rules(self) -> dict[str, str]:
+        """{key: text} of the rules typed by the user that the runs use (saved with them)."""
+        from engine.registry import OPTIMIZERS
+
+        keys = [r.optimizer.key for r in self.runs if is_custom_key(r.optimizer.key)]
+        return {k: OPTIMIZERS[k].rule_text for k in dict.fromkeys(keys) if k in OPTIMIZERS}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2) + "\n"
@@ -206,7 +215,7 @@ def _refuse_constant(name):
 
 _FIELDS = {"version", "title", "note", "mode", "surface", "formula", "dataset", "model", "reg", "batch_size",
            "label_smoothing", "mixup", "runs", "start", "steps", "seed", "noise", "view", "speed", "step",
-           "selected", "display", "points", "classes"}
+           "selected", "display", "points", "classes", "rules"}
 _RUN_FIELDS = {"optimizer", "schedule", "color", "visible", "name", "polyak", "history", "branched"}
 
 
@@ -291,6 +300,7 @@ def _validate(data) -> Scene:
         except (HyperError, ValueError) as err:
             raise SessionError(f"field {key!r}: {err}") from None
 
+    _install_rules(data.get("rules", {}))
     runs_data = data.get("runs", [])
     _need(isinstance(runs_data, list), "field 'runs': expected a list of runs")
     _need(len(runs_data) <= MAX_RUNS, f"field 'runs': at most {MAX_RUNS} runs, got {len(runs_data)}")
@@ -338,6 +348,21 @@ def _validate(data) -> Scene:
         display=dict(display), title=_text(data, "title", ""), note=_text(data, "note", "", 8000),
         points=points, classes=classes,
     )
+
+
+def _install_rules(rules) -> None:
+    """The rules typed by the user, made optimizers before the runs name them; each text
+    goes through the safe rule parser (engine.custom_rule), never eval."""
+    _need(isinstance(rules, dict) and len(rules) <= 8, "field 'rules': expected an object of at most 8 rules")
+    for key, text in rules.items():
+        _need(isinstance(key, str) and len(key) <= 40 and is_custom_key(key),
+              f"field 'rules': bad key {key!r} (expected 'custom' or 'custom-NAME')")
+        _need(isinstance(text, str) and len(text) <= MAX_RULE_LENGTH,
+              f"field 'rules.{key}': expected text of at most {MAX_RULE_LENGTH} characters")
+        try:
+            install_rule(text, key)
+        except (RuleError, HyperError) as err:
+            raise SessionError(f"field 'rules.{key}': {err}") from None
 
 
 def _validate_points(data) -> tuple[tuple, tuple]:

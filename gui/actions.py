@@ -17,6 +17,7 @@ DISPLAY_TOGGLES = (
     ("step_arrows", "Update arrow (next step)", "U"),
     ("velocity_arrows", "Velocity / first-moment arrow", "V"),
     ("adaptive_boxes", "Adaptive step box (lr/√v̂)", "A"),
+    ("update_geometry", "Geometry of the update (selected run)", "Shift+U"),
     ("polyak", "Polyak-averaged trail (dashed)", "P"),
     ("iterate_dots", "Iterates as dots", "D"),
     ("contours", "Contour lines", "C"),
@@ -75,6 +76,7 @@ class WindowActions:
                   lambda: act().runs and act().set_run_visible(act().selected, not act().runs[act().selected].visible))
         self._add(runs, "polyak_momentum", "Polyak-optimal momentum (quadratics)", None,
                   lambda: apply_polyak(c))
+        self._add(runs, "rule_editor", "Write your own rule…", "Ctrl+R", self.open_rule_editor)
         runs.addSeparator()
         for k in range(1, 10):
             self._add(runs, f"select{k}", f"Select run {k}", str(k), lambda _=False, i=k - 1: act().select_run(i))
@@ -90,6 +92,7 @@ class WindowActions:
         self._add(view, "zoom", "Reset zoom", "Ctrl+0", window.contour.reset_zoom)  # Home: back to step 0
         self._add(view, "fit", "Zoom to the paths", "F", window.contour.fit_paths)
         self._add(view, "inspector", "Inspector", "I", window.set_inspector_visible, checkable=True).setChecked(True)
+        self._add(view, "arithmetic", "Step arithmetic", "Ctrl+Shift+A", self.show_arithmetic, checkable=True)
         view.addAction(window.controls_dock.toggleViewAction())
         window.controls_dock.toggleViewAction().setText("Controls panel")
 
@@ -99,6 +102,28 @@ class WindowActions:
 
         c.displayChanged.connect(self._display_changed)
         c.sceneChanged.connect(self.sync)
+
+    def show_arithmetic(self, on: bool = True):
+        """The step-arithmetic dock (gui.panels.arithmetic), made the first time it is asked for."""
+        from gui.panels.arithmetic import arithmetic_dock
+
+        dock = getattr(self, "arithmetic_dock", None)
+        if dock is None and on:
+            dock = self.arithmetic_dock = arithmetic_dock(self.window)
+            dock.visibilityChanged.connect(lambda v: self._set_checked("arithmetic", v))
+        if dock is not None:
+            dock.setVisible(on)
+        return dock
+
+    def open_rule_editor(self):
+        from gui.panels.rule_editor import RuleEditor
+
+        if getattr(self, "rule_editor", None) is None:
+            self.rule_editor = RuleEditor(self.active, self.window)
+        self.rule_editor.show()
+        self.rule_editor.raise_()
+        self.rule_editor.activateWindow()
+        return self.rule_editor
 
     def active(self):
         """The visible mode's controller (gui.modes)."""

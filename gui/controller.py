@@ -48,7 +48,7 @@ DEFAULT_POLYAK = 0.95  # the averaging used when the Polyak toggle is on and a r
 DISPLAY_DEFAULTS = {
     "gradient_arrows": False, "step_arrows": False, "velocity_arrows": False, "adaptive_boxes": False,
     "polyak": False, "log_loss": True, "loss_minus_min": True, "log_lr": False, "same_lr": False,
-    "contours": True, "trail_width": 2.0, "iterate_dots": True,
+    "contours": True, "trail_width": 2.0, "iterate_dots": True, "update_geometry": False,
 }
 
 

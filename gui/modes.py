@@ -18,7 +18,8 @@ from gui.controller_base import Mode
 
 MODES = (("surface", "Surface", "Ctrl+1"), ("classification", "Classification", "Ctrl+2"))
 # commands that only mean something on a loss surface: greyed out in classification mode
-SURFACE_ONLY = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes", "polyak", "iterate_dots",
+SURFACE_ONLY = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes", "update_geometry", "polyak",
+                "iterate_dots",
                 "contours", "theory", "log_loss", "loss_minus_min", "log_lr", "thick", "zoom", "fit", "inspector",
                 "export_surface", "export_loss", "export_lr", "polyak_momentum")
 

@@ -18,6 +18,7 @@ from engine.cli_args import UsageError, parse_start, parse_value, write_output  
 from engine.limits import NOISE, RUN_STEPS, SEED  # noqa: E402
 
 LIST_KINDS = ("surfaces", "optimizers", "schedules", "datasets", "presets")
+_RULE_HELP = "a file holding your own rule in pseudo-code, run as --optimizer custom[:lr=...,NAME=...]"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--noise", default="0")
     p.add_argument("--seed", default="0")
     p.add_argument("--formula")
+    p.add_argument("--rule", help=_RULE_HELP)
     p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
     p.add_argument("-o", "--output")
 
@@ -104,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size")
     p.add_argument("--reg", default="none")
     p.add_argument("--seed", default="0")
+    p.add_argument("--rule", help=_RULE_HELP)
     p.add_argument("--format", choices=("csv", "json", "table"), default="csv")
     p.add_argument("-o", "--output")
 
@@ -118,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default="0")
     p.add_argument("--tol", default="1e-6")
     p.add_argument("--formula")
+    p.add_argument("--rule", help=_RULE_HELP)
     p.add_argument("--format", choices=("csv", "json"), default="csv")
     p.add_argument("-o", "--output")
 
@@ -132,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", default="0")
     p.add_argument("--formula")
     p.add_argument("--steps")
+    p.add_argument("--rule", help=_RULE_HELP)
     p.add_argument("--view", choices=("window", "surface", "loss", "lr"), default="window")
     p.add_argument("--size", default="1600x900")
     p.add_argument("--caption", action="store_true", help="add a caption with the settings")
@@ -227,6 +232,23 @@ def cmd_gui(args) -> int:
     return gui_main(preset=args.preset, session=args.session)
 
 
+def _install_rule(args) -> None:
+    """--rule FILE makes the optimizer 'custom' before any spec names it."""
+    from engine.custom_rule import CUSTOM_KEY, RuleError, install_rule, read_rule_file
+
+    path = getattr(args, "rule", None)
+    specs = getattr(args, "optimizer", None) or []
+    specs = [specs] if isinstance(specs, str) else specs
+    if path is None:
+        if any(s.split(":", 1)[0].strip() == CUSTOM_KEY for s in specs):
+            raise UsageError("--optimizer custom needs --rule FILE (a file holding your rule's pseudo-code)")
+        return
+    try:
+        install_rule(read_rule_file(path))
+    except RuleError as err:
+        raise UsageError(f"--rule {path}: {err}") from None
+
+
 COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "sweep": cmd_sweep,
             "render": cmd_render}
 
@@ -238,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
+        _install_rule(args)
         return COMMANDS.get(args.command, cmd_gui)(args)
     except (UsageError, HyperError, SessionError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -121,6 +121,21 @@ def _describe_char(c: str) -> str:
 # -- tokens ----------------------------------------------------------------------------
 
 
+class Vocabulary:
+    """The names a text may use: the formula grammar's (x, y, pi, e and the functions
+    above) by default; engine.custom_rule passes its own (g, x, t, lr, states, hypers)
+    to the same tokenizer and parser."""
+
+    __slots__ = ("variables", "functions", "constants", "aliases", "allowed", "operand")
+
+    def __init__(self, variables, functions, constants, aliases, allowed, operand):
+        self.variables, self.functions, self.constants = frozenset(variables), functions, constants
+        self.aliases, self.allowed, self.operand = aliases, allowed, operand
+
+
+FORMULA = Vocabulary(VARIABLES, FUNCTIONS, CONSTANTS, ALIASES, _ALLOWED, _OPERAND)
+
+
 class Token:
     __slots__ = ("kind", "text", "pos", "value")
 
@@ -128,7 +143,7 @@ class Token:
         self.kind, self.text, self.pos, self.value = kind, text, pos, value
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, vocabulary: Vocabulary = FORMULA) -> list[Token]:
     """Tokens of ``text``; refuses any character outside the grammar and unknown names."""
     tokens, i, n = [], 0, len(text)
     while i < n:
@@ -149,7 +164,7 @@ def tokenize(text: str) -> list[Token]:
             j = i
             while j < n and text[j] in _NAME_CHARS:
                 j += 1
-            tokens.append(Token("name", _known_name(text, i, j), i))
+            tokens.append(Token("name", _known_name(text, i, j, vocabulary), i))
             i = j
         elif text.startswith("**", i):
             tokens.append(Token("op", "**", i))
@@ -158,7 +173,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", c, i))
             i += 1
         else:
-            hint = _CHAR_HINTS.get(c) or (_ALLOWED if c.isascii() else
+            hint = _CHAR_HINTS.get(c) or (vocabulary.allowed if c.isascii() else
                                           "only plain ASCII letters and symbols are allowed")
             raise FormulaError(f"unexpected character {_describe_char(c)}", i, hint, text)
     tokens.append(Token("end", "", n))
@@ -184,18 +199,20 @@ def _number_end(text, i):
     return j
 
 
-def _known_name(text, i, j):
+def _known_name(text, i, j, vocabulary=FORMULA):
+    v = vocabulary
     name = text[i:j]
-    name = ALIASES.get(name, name)
-    if name in FUNCTIONS or name in CONSTANTS or name in VARIABLES:
+    name = v.aliases.get(name, name)
+    if name in v.functions or name in v.constants or name in v.variables:
         return name
     lower = name.lower()
-    if lower in FUNCTIONS or lower in CONSTANTS or lower in VARIABLES or lower in ALIASES:
+    if lower in v.functions or lower in v.constants or lower in v.variables or lower in v.aliases:
         hint = f"names are lower case: {lower}"
-    elif set(name) <= set("xy"):
+    elif v is FORMULA and set(name) <= set("xy"):
         hint = "write " + "*".join(name) + " to multiply"
     else:
-        hint = "use x, y, pi, e or one of the functions " + ", ".join(sorted(FUNCTIONS))
+        hint = ("use " + ", ".join(sorted(v.variables) + sorted(v.constants))
+                + " or one of the functions " + ", ".join(sorted(v.functions)))
     raise FormulaError(f"unknown name {_quote(name)}", i, hint, text)
 
 
@@ -222,8 +239,9 @@ _BINARY = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
 
 
 class _Parser:
-    def __init__(self, text):
-        self.text, self.tokens = text, tokenize(text)
+    def __init__(self, text, vocabulary: Vocabulary = FORMULA):
+        self.text, self.vocabulary = text, vocabulary
+        self.tokens = tokenize(text, vocabulary)
         self.i = self.depth = self.nodes = self.open = 0  # open: unclosed '(' so far
 
     def fail(self, problem, pos, hint=""):
@@ -317,10 +335,10 @@ class _Parser:
             return Node("num", tok.pos, value=tok.value)
         if tok.kind == "name":
             self.count(tok.pos)
-            if tok.text in VARIABLES:
+            if tok.text in self.vocabulary.variables:
                 return Node("var", tok.pos, name=tok.text)
-            if tok.text in CONSTANTS:
-                return Node("num", tok.pos, value=CONSTANTS[tok.text])
+            if tok.text in self.vocabulary.constants:
+                return Node("num", tok.pos, value=self.vocabulary.constants[tok.text])
             return self.call(tok)
         if tok.kind == "op" and tok.text == "(":
             self.open += 1
@@ -329,13 +347,13 @@ class _Parser:
             self.open -= 1
             return node
         if tok.kind == "end":
-            self.fail("the formula is incomplete", tok.pos, _OPERAND)
+            self.fail("the formula is incomplete", tok.pos, self.vocabulary.operand)
         if tok.text == ")" and not self.open:
             self.fail("unexpected ')'", tok.pos, "there is no '(' to close")
-        self.fail(f"unexpected {_quote(tok.text)}", tok.pos, _OPERAND)
+        self.fail(f"unexpected {_quote(tok.text)}", tok.pos, self.vocabulary.operand)
 
     def call(self, name):
-        arity = FUNCTIONS[name.text]
+        arity = self.vocabulary.functions[name.text]
         needs = "one argument" if arity == 1 else "two arguments"
         opening = self.take()
         if not (opening.kind == "op" and opening.text == "("):

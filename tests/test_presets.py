@@ -220,6 +220,48 @@ def _(r):
     assert brake < 0.5 * coast, "the torch form brakes at the milestone, the velocity form coasts"
 
 
+@claim("write-momentum-yourself")
+def _(r):
+    from engine.arithmetic import explain
+    from engine.custom_rule import parse_rule
+    from engine.rule_compare import compare, matching_spec
+    from engine.spec import OptimizerSpec, ScheduleSpec
+
+    torch_typed, velocity_typed, builtin = r.traces
+    assert np.abs(torch_typed.xs - builtin.xs).max() < 1e-12, "the torch form typed by hand is the built-in"
+    assert np.abs(velocity_typed.xs - builtin.xs).max() < 1e-12, "so is the velocity form, at constant lr"
+    mine = r.scene.runs[0].optimizer
+    result = compare(r.surface, mine, matching_spec(mine, "momentum"), ScheduleSpec(), r.start, r.scene.steps)
+    assert result.equal and result.sentence().startswith("your rule equals SGD + momentum")
+    assert f"over {r.scene.steps} steps" in result.sentence()
+    # the step arithmetic at t = 1: v is g (torch form) or -lr g (velocity form); x moves by -lr g
+    g = builtin.grads[0]
+    for k, v_expected in ((0, g), (1, -0.02 * g)):
+        run = r.scene.runs[k]
+        tr = run_scene(r.surface, [(run.optimizer, run.schedule, tuple(r.start))], 3, record_states=True)[0]
+        e = explain(run.optimizer, tr, 1)
+        np.testing.assert_allclose(e.values["v"], v_expected, rtol=1e-15)
+        np.testing.assert_allclose(e.values["x"], r.start - 0.02 * g, rtol=1e-15)
+    # "Live": a step schedule parts the two typed forms; the averaged form is lr x (1 - rho)
+    step = ScheduleSpec.parse("step:milestones=15")
+    a, b = run_scene(r.surface, [(r.scene.runs[0].optimizer, step, tuple(r.start)),
+                                 (r.scene.runs[1].optimizer, step, tuple(r.start))], r.scene.steps)
+    assert np.abs(a.xs - b.xs).max() > 0.1, "they part under a schedule"
+    from engine.custom_rule import install_rule
+    ema = r.scene.rules()["custom"].replace("v = rho * v + g", "v = rho * v + (1 - rho) * g")
+    assert parse_rule(ema).assignments[0].source == "rho * v + (1 - rho) * g"
+    install_rule(ema, "custom-ema")
+    try:
+        slow, ref = run_scene(r.surface, [(OptimizerSpec.make("custom-ema", lr=0.02), ScheduleSpec(), tuple(r.start)),
+                                          (OptimizerSpec.make("momentum", lr=0.002), ScheduleSpec(), tuple(r.start))],
+                              r.scene.steps)
+        np.testing.assert_allclose(slow.xs, ref.xs, rtol=1e-9, atol=1e-12)
+        assert slow.loss[-1] > 10 * builtin.loss[-1], "ten-fold slower"
+    finally:
+        from engine.registry import unregister_optimizer
+        unregister_optimizer("custom-ema")
+
+
 @claim("nesterov-sutskever")
 def _(r):
     mom, nest, mom_s, nest_s = r.traces

@@ -66,3 +66,62 @@ class Diagnostics(NamedTuple):
     velocity: object = None
     scale: object = None
     hide: tuple = ()
+
+
+class Shape(NamedTuple):
+    """One piece of an update's geometry (issue 14), in the coordinates of the weights,
+    drawn by the GUI at the run's current point. ``kind``:
+
+    * ``ellipse``: {p : (p - center)^T A (p - center) = 1} with ``A`` (D, D) positive
+      definite (a ball of radius r is A = I / r^2);
+    * ``box``: |p_i - center_i| <= half_i, ``half`` (D,);
+    * ``point``: ``center`` itself; ``arrow``: from ``center`` to ``to``.
+
+    ``role``: "model" (what the rule believes: the run's colour) or "true" (the problem's
+    exact quantity, for comparison: dark and dashed); ``label`` says what it is.
+    ``anchor``: set for a set of *steps* (an arrow, Lion's box, a preconditioner's
+    ellipse), which the GUI may magnify about that point as it does the step arrows;
+    None for a place (a minimiser, SAM's ball), always drawn true to size."""
+
+    kind: str
+    center: object
+    A: object = None
+    half: object = None
+    to: object = None
+    label: str = ""
+    role: str = "model"
+    anchor: object = None
+
+
+def ellipse_through(center, A, point):
+    """The ellipse of matrix A about ``center`` scaled to pass through ``point`` (a
+    quadratic model's level set through the current point); None if it cannot."""
+    d = np.asarray(point, dtype=float) - np.asarray(center, dtype=float)
+    level = float(d @ A @ d)
+    if not (np.isfinite(level) and level > 0):
+        return None
+    return np.asarray(A, dtype=float) / level
+
+
+def diagonal_geometry(diagnostics):
+    """Geometry of a diagonal preconditioner (AdaGrad, RMSProp, Adam, ...): the ellipse of
+    steps -P u it allows for gradients u as long as g, P = diag(lr_eff) of this update,
+    beside the circle plain SGD allows (radius lr |g|). Its axes are the coordinate axes
+    whatever the valley's direction: why adaptive rules love axis-aligned valleys."""
+
+    def geometry(u):
+        d = diagnostics(u.new_state, u.state, u.hp, u.t, u.lr)
+        if d.scale is None:
+            return ()
+        scale = np.asarray(d.scale, dtype=float).reshape(-1)[: len(u.x)]
+        norm = float(np.sqrt(u.g @ u.g))
+        if not (norm > 0 and np.all(np.isfinite(scale)) and np.all(scale > 0)):
+            return ()
+        shapes = [Shape("ellipse", u.x, A=np.diag(1.0 / (scale * norm) ** 2),
+                        label="steps the diagonal preconditioner allows", anchor=u.x)]
+        if u.lr > 0:
+            shapes.append(Shape("ellipse", u.x, A=np.eye(len(u.x)) / (u.lr * norm) ** 2,
+                                label="plain SGD's circle, radius lr |g|", role="true", anchor=u.x))
+        return tuple(shapes)
+
+    return geometry

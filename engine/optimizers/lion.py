@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from engine.optimizers.base import Diagnostics
+import numpy as np
+
+from engine.optimizers.base import Diagnostics, Shape
 
 
 class LionState(NamedTuple):
@@ -33,3 +35,12 @@ def lion(g, x, state, hp, t, lr, ops):
 def lion_diagnostics(state, prev, hp, t, lr):
     """The momentum m as a step of size lr_t."""
     return Diagnostics(velocity=-lr * state.m)
+
+
+def lion_geometry(u):
+    """The L-infinity ball of radius lr_t: a sign step lands on one of its corners,
+    whatever the size of the gradient (weight decay moves it a little further)."""
+    x, lr = u.x, u.lr
+    half = np.full(np.shape(x), float(lr))
+    return (Shape("box", x, half=half, label="sign step: a corner of the L∞ box of radius lr",
+                  anchor=x),)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from engine.optimizers.base import Diagnostics
+import numpy as np
+
+from engine.optimizers.base import Diagnostics, Shape
 
 
 class MomentumState(NamedTuple):
@@ -115,3 +117,19 @@ def nesterov_stability(hp, l_max):
     """Nesterov: x+ = (1 - h) ((1 + rho) x - rho x-): stable iff h < 2 (1 + rho) / (1 + 2 rho)."""
     rho = _largest_rho(hp)
     return 2.0 * (1.0 + rho) / ((1.0 + 2.0 * rho) * l_max), "2(1+ρ)/((1+2ρ)λmax)"
+
+
+def momentum_geometry(u):
+    """The step as two arrows put end to end: the momentum part (rho v as a step) then
+    the gradient part (-lr_t g); they add up to the step to x_{t+1}."""
+    from engine.ops import ARRAY_OPS
+
+    (v,) = u.state
+    v = np.asarray(v, dtype=float).reshape(-1)
+    rho = float(np.reshape(momentum_coefficient(u.hp, u.t, ARRAY_OPS), -1)[0])
+    carried = rho * v if u.hp.form == "velocity" else -u.lr * rho * v
+    pushed = -u.lr * u.g
+    mid = u.x + carried
+    return (Shape("arrow", u.x, to=mid, label="momentum: ρ v carried over", anchor=u.x),
+            Shape("arrow", mid, to=mid + pushed, label="gradient: −lr g", anchor=u.x),
+            Shape("arrow", u.x, to=u.x_next, label="the step they add up to", role="true", anchor=u.x))

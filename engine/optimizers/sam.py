@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from engine.optimizers.base import Shape
+
 
 def sam(g, x, state, hp, t, lr, ops):
     """SAM (Foret et al. 2021; seed 002): the gradient at the worst point of a ball.
@@ -45,3 +47,22 @@ def sam_gradient_floats(grad, p, g, rho, noise=0.0, noise_row=None):
     if noise_row is not None:
         g = [g[i] + noise * noise_row[i] for i in range(D)]
     return g
+
+
+def sam_geometry(u):
+    """The rho-ball about x, its worst point x + rho g / |g| (g: the plain gradient at x)
+    and the gradient taken there, drawn as the step -lr g_sam it makes from x."""
+    ctx, x, hp, t, lr = u.ctx, u.x, u.hp, u.t, u.lr
+    rho = float(hp.rho_sam)
+    g0 = ctx.objective.grad(np.asarray(x, dtype=float)[None, :], max(int(t) - 1, 0))[0]
+    norm = float(np.sqrt(g0 @ g0))
+    D = len(x)
+    shapes = [Shape("ellipse", x, A=np.eye(D) / rho ** 2, label=f"ρ-ball, ρ = {rho:g}")] if rho > 0 else []
+    if norm > 0 and rho > 0:
+        ascent = x + rho * g0 / norm
+        g_sam = ctx.objective.grad(ascent[None, :], max(int(t) - 1, 0))[0]
+        shapes.append(Shape("point", ascent, label="ascent point x + ρ g/|g|"))
+        shapes.append(Shape("arrow", ascent, to=ascent - float(lr) * g_sam, label="−lr ∇f there", anchor=ascent))
+        shapes.append(Shape("arrow", x, to=x - float(lr) * g0, label="−lr ∇f at x", role="true",
+                            anchor=x))
+    return tuple(shapes)

@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from engine.optimizers.base import Shape, ellipse_through
+
 
 class BfgsState(NamedTuple):
     """H: the inverse-Hessian estimate (R, D, D); x_prev, g_prev: the last point and
@@ -80,6 +82,17 @@ def _curvature_ok(s, y) -> bool:
             and ys > _TINY and float(y @ y) > _TINY)
 
 
+def bfgs_inverse_update(H, x, g, x_prev, g_prev):
+    """H after the pair (s, y) = (x - x_prev, g - g_prev), as the rule makes it before a step."""
+    if np.all(np.isfinite(x_prev)):
+        s, y = x - x_prev, g - g_prev
+        if _curvature_ok(s, y):
+            eye = np.eye(len(x))
+            rho = 1.0 / float(y @ s)
+            H = (eye - rho * np.outer(s, y)) @ H @ (eye - rho * np.outer(y, s)) + rho * np.outer(s, s)
+    return H
+
+
 def bfgs_init(X, ctx=None, hp=None):
     R, D = X.shape
     return BfgsState(np.broadcast_to(np.eye(D), (R, D, D)).copy(), np.full((R, D), np.nan), np.full((R, D), np.nan))
@@ -107,11 +120,7 @@ def bfgs(ctx, g, X, state, hp, t, lr):
         if not np.all(np.isfinite(x)) or not np.all(np.isfinite(gr)):
             X_new[r] = np.nan
             continue
-        if np.all(np.isfinite(x_prev[r])):
-            s, y = x - x_prev[r], gr - g_prev[r]
-            if _curvature_ok(s, y):
-                rho = 1.0 / float(y @ s)
-                H = (eye - rho * np.outer(s, y)) @ H @ (eye - rho * np.outer(y, s)) + rho * np.outer(s, s)
+        H = bfgs_inverse_update(H, x, gr, x_prev[r], g_prev[r])
         p = -H @ gr
         if float(gr @ p) >= 0.0:  # not a descent direction (H lost curvature): restart
             H, p = eye.copy(), -gr
@@ -119,6 +128,18 @@ def bfgs(ctx, g, X, state, hp, t, lr):
         H_all[r], x_prev[r], g_prev[r] = H, x, gr
         X_new[r] = x + alpha * p
     return X_new, BfgsState(H_all, x_prev, g_prev)
+
+
+def lbfgs_push(S, Y, count, x, g, x_prev, g_prev):
+    """The pairs after (s, y) = (x - x_prev, g - g_prev) joins them (oldest dropped), as
+    the rule keeps them before a step."""
+    if np.all(np.isfinite(x_prev)):
+        s, y = x - x_prev, g - g_prev
+        if _curvature_ok(s, y):
+            S, Y = np.roll(S, -1, axis=0), np.roll(Y, -1, axis=0)
+            S[-1], Y[-1] = s, y
+            count = min(int(count) + 1, S.shape[0])
+    return S, Y, count
 
 
 def lbfgs_init(X, ctx=None, hp=None):
@@ -149,13 +170,7 @@ def lbfgs(ctx, g, X, state, hp, t, lr):
         if not np.all(np.isfinite(x)) or not np.all(np.isfinite(gr)):
             X_new[r] = np.nan
             continue
-        if np.all(np.isfinite(x_prev[r])):
-            s, y = x - x_prev[r], gr - g_prev[r]
-            if _curvature_ok(s, y):
-                S[r] = np.roll(S[r], -1, axis=0)
-                Y[r] = np.roll(Y[r], -1, axis=0)
-                S[r, -1], Y[r, -1] = s, y
-                count[r] = min(count[r] + 1, m)
+        S[r], Y[r], count[r] = lbfgs_push(S[r], Y[r], count[r], x, gr, x_prev[r], g_prev[r])
         q = gr.copy()
         k = int(count[r])
         alphas = []
@@ -176,3 +191,81 @@ def lbfgs(ctx, g, X, state, hp, t, lr):
         x_prev[r], g_prev[r] = x, gr
         X_new[r] = x + alpha * p
     return X_new, LbfgsState(S, Y, count, x_prev, g_prev)
+
+
+# -- geometry of one update (issue 14): the quadratic models the rules step to ---------------
+
+
+def _model_shapes(x, g, B, label, role):
+    """The model f + g.d + d^T B d / 2: its minimiser x - B^-1 g and its level set
+    through x (an ellipse when B is positive definite; a saddle model has none)."""
+    try:
+        centre = x - np.linalg.solve(B, g)
+    except np.linalg.LinAlgError:
+        return ()
+    if not np.all(np.isfinite(centre)):
+        return ()
+    shapes = [Shape("point", centre, label=f"{label}: its minimiser" if role == "model" else label, role=role)]
+    if np.all(np.linalg.eigvalsh(0.5 * (B + B.T)) > 0):
+        A = ellipse_through(centre, B, x)
+        if A is not None:
+            for level in (1.0, 0.25):  # the level through x and one inside
+                shapes.append(Shape("ellipse", centre, A=A / level, label=label, role=role))
+    return tuple(shapes)
+
+
+def _true_hessian(ctx, x):
+    return ctx.hessian(np.asarray(x, dtype=float)[None, :])[0]
+
+
+def newton_geometry(u):
+    """Contours of the quadratic model Newton jumps to (H + damping I); its minimiser is
+    the next point at lr = 1. A saddle's model has no minimum: only its stationary point."""
+    ctx, x, g, hp = u.ctx, u.x, u.g, u.hp
+    H = _true_hessian(ctx, x) + float(hp.damping) * np.eye(len(x))
+    return _model_shapes(x, g, H, "Newton's quadratic model", "model")
+
+
+def bfgs_geometry(u):
+    """The model of the inverse-Hessian estimate (its ellipse through x and its minimiser,
+    the direction before the line search) beside the true Hessian's."""
+    ctx, x, g, state = u.ctx, u.x, u.g, u.state
+    H = bfgs_inverse_update(np.asarray(state.H)[0], x, g, np.asarray(state.x_prev)[0], np.asarray(state.g_prev)[0])
+    B = np.linalg.inv(H)
+    return (_model_shapes(x, g, B, "BFGS's estimate", "model")
+            + _model_shapes(x, g, _true_hessian(ctx, x), "true Hessian", "true"))
+
+
+def lbfgs_inverse(S, Y, count):
+    """The inverse-Hessian estimate the two-loop recursion applies, as a D x D matrix
+    (its action on each unit vector): the same recursion as ``lbfgs``."""
+    m, D = S.shape
+    k = int(count)
+    out = np.empty((D, D))
+    for j in range(D):
+        q = np.zeros(D)
+        q[j] = 1.0
+        alphas = []
+        for i in range(m - 1, m - 1 - k, -1):
+            rho = 1.0 / float(Y[i] @ S[i])
+            a = rho * float(S[i] @ q)
+            q -= a * Y[i]
+            alphas.append((i, rho, a))
+        if k:
+            q *= float(S[-1] @ Y[-1]) / float(Y[-1] @ Y[-1])
+        for i, rho, a in reversed(alphas):
+            b = rho * float(Y[i] @ q)
+            q += (a - b) * S[i]
+        out[:, j] = q
+    return out
+
+
+def lbfgs_geometry(u):
+    """As BFGS's, with the estimate the last m pairs (s, y) make."""
+    ctx, x, g, state = u.ctx, u.x, u.g, u.state
+    S, Y, count = lbfgs_push(np.asarray(state.S)[0].copy(), np.asarray(state.Y)[0].copy(),
+                             np.asarray(state.count)[0], x, g, np.asarray(state.x_prev)[0],
+                             np.asarray(state.g_prev)[0])
+    B = np.linalg.inv(lbfgs_inverse(S, Y, count))  # no pairs yet: I, the direction -g
+    return (_model_shapes(x, g, B, "L-BFGS's estimate", "model")
+            + _model_shapes(x, g, _true_hessian(ctx, x), "true Hessian", "true"))

@@ -100,7 +100,7 @@ class HyperControls(QtWidgets.QWidget):
             return
         opt, sched = run.optimizer, run.schedule
         hypers = hypers_for(opt.key, opt.params)
-        self._show("optimizer", self._page(("optimizer", opt.key, tuple(h.name for h in hypers)),
+        self._show("optimizer", self._page(("optimizer", opt.key, tuple(hypers)),  # a retyped rule: new ranges
                                            hypers, self._hyper_edited, self.form))
         self._show("schedule", self._page(("schedule", sched.key), SCHEDULES[sched.key].hypers,
                                           self._schedule_edited, self.schedule_form))

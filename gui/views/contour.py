@@ -20,6 +20,8 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
+from gui.views.geometry import KEY as GEOMETRY
+from gui.views.geometry import GeometryOverlay
 from gui.views.isolines import ColorScale, isolines, levels_for
 from gui.views.overlays import KINDS, HeadOverlays
 from gui.views.trails import TrailLayer, display_points, exit_row
@@ -138,6 +140,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.plot.addItem(self.start_marker)
         self.trails = TrailLayer(self.plot, self.legend)
         self.overlays = HeadOverlays(self.plot)
+        self.geometry = GeometryOverlay(self.plot)
         self._legend_extras: list = []
         self._placing = False
         self._view = (0.0, 1.0, 0.0, 1.0)
@@ -158,6 +161,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         c.runChanged.connect(self._run_changed)
         c.tracesChanged.connect(self._traces_changed)
         c.stepChanged.connect(self._step_changed)
+        c.selectionChanged.connect(lambda _i: self.geometry.draw(self.controller, self._view, self.overlays.gain))
         c.settingsChanged.connect(self._place_start)
         c.displayChanged.connect(self._display_changed)
         self.rebuild()
@@ -305,6 +309,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.overlays.set_color(i, run.color)
         for k in KINDS:
             self.overlays.enabled[k] = bool(c.display(k))
+        self.geometry.enabled = bool(c.display(GEOMETRY))
         self.overlays.choose_gain(c.traces, c.surface.view, c.surface.dim)
         self._traces_changed(list(range(n)))
         self._place_start()
@@ -401,9 +406,13 @@ class ContourView(pg.GraphicsLayoutWidget):
         statuses = [c.status(i) for i in range(len(c.runs))]
         self.trails.draw(step, c.runs, statuses)
         self.overlays.draw(c, self.trails.points, self._view)
+        self.geometry.draw(c, self._view, self.overlays.gain)
 
     def _display_changed(self, key: str, value) -> None:
-        if key in KINDS:
+        if key == GEOMETRY:
+            self.geometry.enabled = bool(value)
+            self._step_changed(self.controller.step)
+        elif key in KINDS:
             self.overlays.enabled[key] = bool(value)
             if not self.overlays.active:
                 self.overlays.clear()
