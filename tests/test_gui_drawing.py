@@ -112,3 +112,23 @@ def test_a_4x_export_draws_marker_outlines_4x_as_thick(window):
         thick = ink_run(four, x, y, *direction, scale=4)
         assert 1 <= thin <= 4
         assert thick >= 3 * thin, f"outline at ({x:.0f}, {y:.0f}): {thin} px at 1x, {thick} px at 4x"
+
+
+def test_the_loss_plot_caches_the_still_curves_and_looks_the_same(window, qtbot):
+    from gui.views.trails import UNCACHED
+
+    c = window.controller
+    c.seek(120)
+    c.select_run(2)
+    slider = window.hyper_controls.knobs["lr"].slider
+    for delta in (-30, -60):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(10)
+    loss = window.views["loss"]
+    modes = [curve.cacheMode() for curve in loss.curves]
+    assert modes[2] == UNCACHED
+    assert sum(mode != UNCACHED for mode in modes) == len(modes) - 1
+    cached = pixels(loss)
+    for curve in loss.curves:
+        curve.setCacheMode(UNCACHED)
+    assert np.array_equal(cached, pixels(loss))

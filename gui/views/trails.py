@@ -25,6 +25,16 @@ CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
 
 
+def cache_when_still(item, still: bool) -> None:
+    """A line that did not change this frame is drawn from a pixmap of itself: dragging
+    one run's slider then strokes one run's line instead of eight (up to 1000 segments
+    each). A line that moves draws directly, or every frame would also render a pixmap.
+    (Lines only: scatter dots, stamped at fractional positions, would move by a pixel.)"""
+    mode = CACHED if still else UNCACHED
+    if item.cacheMode() != mode:
+        item.setCacheMode(mode)
+
+
 def exit_row(points: np.ndarray, box) -> int:
     """The last row before the path first leaves ``box`` (x0, x1, y0, y1): where a
     diverged run's X goes, so it is on screen rather than at 1e20."""
@@ -65,17 +75,14 @@ class RunItems:
         self.cached = False
 
     def cache_while_still(self, still: bool) -> None:
-        """A run that did not change this frame draws its lines from a pixmap of themselves:
-        dragging one run's slider then strokes one trail instead of eight (up to 1000
-        segments each). A run that moves draws directly, or every frame would also render
-        a pixmap. The dots are not cached: the pixmap sits on whole pixels and the dots,
-        stamped at fractional positions, would move by a pixel here and there."""
+        """The trail and Polyak lines from a pixmap while the run stands still
+        (:func:`cache_when_still`); the dots are not cached: the pixmap sits on whole
+        pixels and the dots would move by a pixel here and there."""
         if still == self.cached:
             return
         self.cached = still
-        mode = CACHED if still else UNCACHED
         for item in (self.trail, self.polyak):
-            item.setCacheMode(mode)
+            cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
         for item in (self.trail, self.polyak, self.dots):
@@ -183,8 +190,10 @@ class TrailLayer:
                     cross_pen.append(self._cross_pen(run.color))
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush,
                            size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol="o")
-        self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
-                             size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
+        if cross_pos or len(self.crosses.data):  # most scenes have none: no work, no paint
+            self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
+                                 size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
+        self.crosses.setVisible(bool(cross_pos))
 
     def _brush(self, color: str) -> QtGui.QBrush:
         if color not in self._brushes:
