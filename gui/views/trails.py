@@ -179,6 +179,8 @@ class TrailLayer:
                 elif want != items.shown_dots:
                     items.dots.setData(pos=pts[:want])
                     items.shown_dots = want
+                if items.dots.isVisible() != (want > 0):  # an empty scatter still costs a paint
+                    items.dots.setVisible(want > 0)
                 if poly is not None and n != items.shown_polyak:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
                     items.shown_polyak = n
