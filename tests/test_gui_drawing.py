@@ -132,3 +132,18 @@ def test_the_loss_plot_caches_the_still_curves_and_looks_the_same(window, qtbot)
     for curve in loss.curves:
         curve.setCacheMode(UNCACHED)
     assert np.array_equal(cached, pixels(loss))
+
+
+@pytest.mark.parametrize("step", [0, 30, 200])
+def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step):
+    from gui.views.trails import Dots
+
+    window.controller.seek(step)
+    qtbot.wait(10)
+    assert any(len(items.dots.data) for items in window.contour.trails.items)
+    lean = pixels(window.contour)
+    Dots.lean = False
+    try:
+        assert np.array_equal(lean, pixels(window.contour))
+    finally:
+        Dots.lean = True
