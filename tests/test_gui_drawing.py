@@ -134,12 +134,18 @@ def test_the_loss_plot_caches_the_still_curves_and_looks_the_same(window, qtbot)
     assert np.array_equal(cached, pixels(loss))
 
 
-@pytest.mark.parametrize("step", [0, 30, 200])
-def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step):
+@pytest.mark.parametrize("step, size", [(0, None), (30, None), (200, (1920, 1080)), (200, (900, 700))])
+def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
     from gui.views.trails import Dots
 
     window.controller.seek(step)
     qtbot.wait(10)
+    if size is not None:  # the view's transform changes: the remembered bounds must follow
+        window.resize(*size)
+        qtbot.wait(50)
+        window.controller.seek(step - 100)
+        window.contour.plot.vb.scaleBy((0.7, 0.7))
+        qtbot.wait(20)
     assert any(len(items.dots.data) for items in window.contour.trails.items)
     lean = pixels(window.contour)
     Dots.lean = False
@@ -147,3 +153,19 @@ def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step):
         assert np.array_equal(lean, pixels(window.contour))
     finally:
         Dots.lean = True
+
+
+def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
+    import pyqtgraph as pg
+
+    window.controller.seek(100)
+    qtbot.wait(10)
+    dots = [items.dots for items in window.contour.trails.items if len(items.dots.data)]
+    assert dots
+    for change in (lambda: window.contour.plot.vb.scaleBy((0.5, 0.5)), lambda: window.resize(1600, 1000)):
+        before = [d.boundingRect() for d in dots]
+        change()
+        qtbot.wait(30)
+        for d, old in zip(dots, before):
+            assert d.boundingRect() == pg.ScatterPlotItem.boundingRect(d)
+            assert d.boundingRect() != old  # the padding of a few pixels is another span of data

@@ -60,7 +60,23 @@ class Dots(pg.ScatterPlotItem):
     style lookups): eight of them cost a third of the map's paint on every slider move.
     Exports, hover, a new device pixel ratio or a composition mode take pyqtgraph's path."""
 
-    lean = True  # False: pyqtgraph's own paint (tests compare the two pictures)
+    lean = True  # False: pyqtgraph's own paint and bounds (tests compare the two pictures)
+    _rect_key = _rect = None
+
+    def boundingRect(self):
+        """pyqtgraph's, remembered: Qt asks several times a paint and each answer maps
+        pixel vectors through the view; it changes only with the data, the dot size or
+        the view's transform (which pyqtgraph announces through viewTransformChanged)."""
+        if not self.lean:
+            return super().boundingRect()
+        key = (self.dataBounds(ax=0), self.dataBounds(ax=1), self._maxSpotPxWidth)
+        if key != self._rect_key or self._rect is None:
+            self._rect_key, self._rect = key, super().boundingRect()
+        return QtCore.QRectF(self._rect)
+
+    def viewTransformChanged(self):
+        self._rect = None
+        super().viewTransformChanged()
 
     def paint(self, p, option, widget):
         atlas = self.fragmentAtlas
