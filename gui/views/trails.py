@@ -55,7 +55,7 @@ def display_points(trace, dim: int) -> np.ndarray:
 
 
 class Dots(pg.ScatterPlotItem):
-    """A run's iterates: pyqtgraph's scatter, painted without the work its dots do not
+    """A run's iterates (and the runs' heads): pyqtgraph's scatter, painted without the work its dots do not
     need on screen (culling to the view, which Qt's clip does anyway, and per-point
     style lookups): eight of them cost a third of the map's paint on every slider move.
     Exports, hover, a new device pixel ratio or a composition mode take pyqtgraph's path."""
@@ -145,7 +145,7 @@ class TrailLayer:
         self.points: list[np.ndarray] = []
         self.polyak: list[np.ndarray | None] = []
         self.exits: list[int | None] = []  # diverged runs: the row where the X goes
-        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.heads = Dots(pxMode=True)  # the same lean paint: the heads move on every frame
         self.heads.setZValue(20)
         self.crosses = pg.ScatterPlotItem(pxMode=True)
         self.crosses.setZValue(21)
