@@ -150,6 +150,18 @@ def ms(values) -> str:
     return pair(values) + (f"  cpu {pair(cpu)}" if cpu else "")
 
 
+def scrub_times(app, controller, window, frames: int) -> list[float]:
+    """The time slider dragged: every view (the signal plot too) follows the step."""
+    times = []
+    n = controller.scene.steps
+    for k in range(frames):
+        t0 = time.perf_counter()
+        controller.seek((k * 37) % (n + 1))
+        app.processEvents()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -187,6 +199,15 @@ def main() -> int:
     print(f"  all head overlays on    {ms(slider_times(app, controller, window, moves))}")
     for key in HEAD_OVERLAYS:
         controller.set_display(key, False)
+    # the signal plot adds one series per changed run; effective_lr also records every
+    # run's optimizer state (the most it can cost)
+    for key in ("step_length", "effective_lr"):
+        controller.set_display("signal", key)
+        app.processEvents()
+        print(f"  with signal {key:<13s}{ms(slider_times(app, controller, window, moves))}")
+        print(f"  time scrub, that signal {ms(scrub_times(app, controller, window, frames))}")
+        controller.set_display("signal", "none")
+        app.processEvents()
     window.close()
     return 0
 

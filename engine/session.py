@@ -34,6 +34,7 @@ from engine.limits import (
     check,
     check_point,
 )
+from engine.signals import check_display
 from engine.spec import CONSTANT, OptimizerSpec, ScheduleSpec, SpecError, parse_surface, split_spec
 from engine.training import check_spec
 
@@ -333,6 +334,10 @@ def _validate(data) -> Scene:
         _need(isinstance(value, (bool, int, float, str)) and (not isinstance(value, str) or len(value) <= 200)
               and (isinstance(value, (bool, str)) or _finite(value)),
               f"field 'display.{key}': expected true/false, a number or a short text")
+    try:
+        check_display(display, mode)  # the signal plot's series and x axis (engine.signals)
+    except ValueError as err:
+        raise SessionError(str(err)) from None
     steps = _limited(data, STEPS)
     points, classes = _validate_points(data)
     return Scene(

@@ -10,6 +10,7 @@ from PySide6 import QtGui, QtWidgets
 
 from gui.export import add_export_entries
 from gui.panels.runs import optimizer_menu
+from gui.views.signal import signal_menu
 from gui.views.theory import apply_polyak
 
 DISPLAY_TOGGLES = (
@@ -88,6 +89,7 @@ class WindowActions:
             action.setChecked(bool(c.display(key)))
         self._add(view, "thick", "Thick trails (for projectors)", "W",
                   lambda on: c.set_display("trail_width", 2.0 if on else 1.0), checkable=True)
+        self.signal_menu = signal_menu(view, self.active)
         view.addSeparator()
         self._add(view, "zoom", "Reset zoom", "Ctrl+0", window.contour.reset_zoom)  # Home: back to step 0
         self._add(view, "fit", "Zoom to the paths", "F", window.contour.fit_paths)

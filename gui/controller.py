@@ -26,10 +26,12 @@ from PySide6 import QtWidgets
 
 from engine import run_edits as edits
 from engine.branching import check_branchable, run_branched
+from engine.endings import ending_of
 from engine.hyper import HyperError
 from engine.limits import NOISE, SEED, STEPS, check
 from engine.runner import run
 from engine.session import PALETTE, RunConfig, Scene, SessionError
+from engine.signals import needs_states
 from engine.spec import OptimizerSpec, split_spec
 from engine.stepper import rule_record
 from engine.trace import polyak_average
@@ -81,6 +83,7 @@ class PlaygroundController(ModeController):
         self.step = 0
         self._states: dict[int, object] = {}   # index -> trace with record_states (inspector)
         self._polyak: dict[int, object] = {}
+        self._endings: dict[int, tuple] = {}  # index -> (trace, surface, engine.endings.Ending)
         # A scene that cannot be shown is refused here, never swapped for the default one:
         # a window on the wrong scene would let Ctrl+S write it over the user's file.
         said: list[str] = []
@@ -132,17 +135,22 @@ class PlaygroundController(ModeController):
         return float(tr.loss[t])
 
     def status(self, i: int) -> str:
-        """'' while running, 'diverged' or 'stopped' once a run ended before the last step."""
-        tr = self.traces[i]
-        if tr.diverged_at is None:
+        """'' while running; once a run ended before its last step or left the view for
+        good: 'diverged', 'escaped' (off a surface with no minimum: the saddle's success),
+        'left' (out of the view, still finite) or 'stopped' (converged early)."""
+        ending = self.ending(i)
+        if ending is None:
             return ""
-        # The engine also stops a run whose loss underflows to exactly 0 (L-BFGS on a
-        # quadratic): ending at the minimum is convergence, not divergence.
-        fmin = self.surface.min_value
-        last = float(tr.loss[-1])
-        if fmin is not None and math.isfinite(last) and abs(last - fmin) <= 1e-12 * (1.0 + abs(float(tr.loss[0]))):
-            return "stopped"
-        return "diverged"
+        return "stopped" if ending.kind == "converged" else ending.kind
+
+    def ending(self, i: int):
+        """How run ``i`` ends (engine.endings.Ending) or None; cached per path."""
+        tr = self.traces[i]
+        cached = self._endings.get(i)
+        if cached is None or cached[0] is not tr or cached[1] is not self.surface:
+            cached = (tr, self.surface, ending_of(tr, self.surface))
+            self._endings[i] = cached
+        return cached[2]
 
     def states_trace(self, i: int):
         """Run ``i`` recomputed with its optimizer state at every row (cached)."""
@@ -185,7 +193,7 @@ class PlaygroundController(ModeController):
         if record_states is None:
             # the head overlays read every run's moments: then record them all at once
             record_states = i == scene.selected or any(
-                scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS)
+                scene.display.get(k, DISPLAY_DEFAULTS[k]) for k in STATE_DISPLAYS) or needs_states(scene.display)
         start = scene.start if scene.start is not None else surface.start
         if cfg.history:  # a branch (element-wise rules, the float path): its past settings up to step k
             return run_branched(surface, cfg.history, cfg.optimizer, cfg.schedule, start, scene.steps,
@@ -257,11 +265,11 @@ class PlaygroundController(ModeController):
 
     def _commit(self, scene: Scene, indices, traces) -> None:
         self.scene = scene
-        before = {i: self.traces[i].diverged_at if self.traces[i] is not None else None for i in indices}
+        before = {i: self.status(i) if self.traces[i] is not None else "" for i in indices}
         for i, tr in zip(indices, traces):
             self._store(i, tr)
         # say it once when a run starts diverging, not on every slider move after that
-        self._report_divergence([i for i in indices if self.traces[i].diverged_at != before[i]])
+        self._report_divergence([i for i in indices if self.status(i) != before[i]])
 
     def _report_divergence(self, indices) -> None:
         if any(self.status(i) == "diverged" and self.traces[i].diverged_at == 0 for i in indices):
@@ -273,8 +281,7 @@ class PlaygroundController(ModeController):
                 return
         for i in indices:
             if self.status(i) == "diverged":
-                self.message.emit(f"{self.runs[i].label} diverged at step {self.traces[i].diverged_at}: "
-                                  "try a smaller learning rate")
+                self.message.emit(f"{self.runs[i].label} {self.ending(i).text}: try a smaller learning rate")
 
     def _apply(self, scene: Scene, indices) -> bool:
         """Recompute ``indices`` under ``scene``; commit and announce, or keep the old scene."""

@@ -147,7 +147,7 @@ class Presentation(QtCore.QObject):
         w = self.window
         self._saved = {
             "state": w.saveState(), "geometry": w.saveGeometry(), "window_state": w.windowState(),
-            "menubar": w.menuBar().isVisible(), "inspector": w.side.widget(2).isVisible(),
+            "menubar": w.menuBar().isVisible(), "inspector": w.inspector_box.isVisible(),
             "status_sheet": w.statusBar().styleSheet(),
         }
         w.modes.remember_controls()

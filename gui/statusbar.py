@@ -85,7 +85,10 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
             if not run.visible or i >= len(c.traces):
                 continue
             loss = c.run_loss(i)
-            if loss is None:
+            ending = c.ending(i)
+            if ending is not None and ending.kind in ("diverged", "escaped") and c.step >= ending.step:
+                value = ending.kind  # once the playback got there, as the map and the legend
+            elif loss is None:
                 value = "diverged" if c.status(i) == "diverged" else "–"
             else:
                 value = fmt(loss)

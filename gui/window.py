@@ -29,6 +29,7 @@ from gui.transport_bar import TransportBar
 from gui.views.contour import ContourView
 from gui.views.loss import LossCurvePlot
 from gui.views.schedule import ScheduleView
+from gui.views.signal import SurfaceSignalPlot
 from gui.views.theory import TheoryOverlays
 
 CONTROLS_WIDTH = 330
@@ -70,16 +71,21 @@ class MainWindow(QtWidgets.QMainWindow):
         self.contour = ContourView(c)
         self.loss = LossCurvePlot(c)
         self.schedule = ScheduleView(c)
+        self.signal = SurfaceSignalPlot(c)  # hidden unless the scene names a signal
         self.inspector = InspectorPanel(c)
         self.views = {"surface": self.contour, "loss": self.loss, "lr": self.schedule}
 
         self.side = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         self.side.addWidget(self.loss)
         self.side.addWidget(self.schedule)
-        self.side.addWidget(_group("Inspector", self.inspector))
-        self.side.setStretchFactor(0, 4)
-        self.side.setStretchFactor(1, 3)
-        self.side.setStretchFactor(2, 5)
+        self.side.addWidget(self.signal)
+        self.inspector_box = _group("Inspector", self.inspector)
+        self.side.addWidget(self.inspector_box)
+        for i, stretch in enumerate((4, 3, 4, 5)):
+            self.side.setStretchFactor(i, stretch)
+        self.side.setChildrenCollapsible(False)
+        c.displayChanged.connect(lambda key, _v: key == "signal" and QtCore.QTimer.singleShot(0, self.balance))
+        c.sceneChanged.connect(lambda: QtCore.QTimer.singleShot(0, self.balance))
         self.central = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         # the surface shares the centre with the analysis tabs (LR sweep, basins, 3-D)
         self.analysis = AnalysisTabs(c, self.contour)
@@ -148,14 +154,16 @@ class MainWindow(QtWidgets.QMainWindow):
         side = max(min(300, width // 3), min(480, int(width * 0.36)))
         self.central.setSizes([width - side, side])
         height = self.side.height() or self.height()
-        self.side.setSizes([int(height * 0.34), int(height * 0.24), int(height * 0.42)])
+        # with a signal plot the three plots share the column and the inspector gets less
+        shares = (0.27, 0.17, 0.29, 0.27) if self.signal.isVisibleTo(self) else (0.34, 0.24, 0.0, 0.42)
+        self.side.setSizes([int(height * s) for s in shares])
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
         QtCore.QTimer.singleShot(0, self.balance)
 
     def set_inspector_visible(self, on: bool) -> None:
-        self.side.widget(2).setVisible(bool(on))
+        self.inspector_box.setVisible(bool(on))
 
     # -- sessions -----------------------------------------------------------------------------
 

@@ -203,14 +203,16 @@ def test_diverging_run_is_marked_and_the_others_go_on(qtbot):
     assert c.traces[0].diverged_at is not None and c.traces[0].diverged_at < 10
     assert len(c.traces[1].xs) == 301 and c.status(1) == ""
     labels = [label.text for _, label in win.contour.legend.items]
-    assert any("diverged at step" in t for t in labels)
+    assert not any("diverged" in t for t in labels)  # step 0: the legend does not tell the end
     assert "diverged" in win.runs_panel.list.item(0).text()
     c.set_speed(2000)
     c.play()
     qtbot.waitUntil(lambda: c.step > 50, timeout=3000)
     c.pause()
-    crosses = win.contour.trails.crosses.getData()
-    assert len(crosses[0]) == 1  # the X where it left
+    labels = [label.text for _, label in win.contour.legend.items]
+    assert any("diverged at step" in t for t in labels)
+    mark = win.contour.trails.items[0]
+    assert mark.arrow.isVisible() and "diverged at step" in mark.label.toPlainText()  # where it left
     assert win.contour.trails.items[1].shown == c.step + 1  # Adam still moving
 
 

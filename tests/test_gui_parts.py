@@ -20,7 +20,6 @@ from gui.panels.inspector import equations_only  # noqa: E402
 from gui.panels.knob import Scale  # noqa: E402
 from gui.views.contour import GRID  # noqa: E402
 from gui.views.isolines import ColorScale, isolines, levels_for  # noqa: E402
-from gui.views.trails import exit_row  # noqa: E402
 from surfaces import make_surface  # noqa: E402
 
 
@@ -102,12 +101,6 @@ def test_slider_scales_round_trip(hyper, values):
         assert math.isclose(back, v, rel_tol=0.02, abs_tol=1e-9) or (v and abs(1 - back) / abs(1 - v) < 1.05)
     positions = [scale.to_pos(v) for v in values]
     assert positions == sorted(positions)
-
-
-def test_exit_row_is_the_last_point_inside_the_box():
-    pts = np.array([[0.0, 0.0], [0.5, 0.5], [3.0, 0.0], [0.1, 0.1]])
-    assert exit_row(pts, (-1, 1, -1, 1)) == 1
-    assert exit_row(pts[:2], (-1, 1, -1, 1)) == 1
 
 
 def test_pseudo_code_keeps_equations_and_drops_side_remarks():

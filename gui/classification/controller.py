@@ -23,6 +23,7 @@ import math
 
 from PySide6 import QtCore
 
+from engine.endings import Ending
 from engine.hyper import HyperError
 from engine.limits import BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED, STEPS, check
 from engine.session import PALETTE, RunConfig, Scene
@@ -90,6 +91,11 @@ class ClassificationController(ModeController):
         """'' while training, 'diverged' once run ``i`` stopped on a non-finite loss."""
         run = self.trainer.runs[i] if self.trainer is not None and i < len(self.trainer.runs) else None
         return "diverged" if run is not None and run.diverged_at is not None else ""
+
+    def ending(self, i: int) -> Ending | None:
+        """How run ``i`` ended (the runs list reads it as in surface mode), or None."""
+        step = self.diverged_at(i) if i < len(self.runs) else None
+        return None if step is None else Ending("diverged", step, None, f"diverged at step {step}")
 
     def run_loss(self, i: int) -> float | None:
         """Run ``i``'s latest training loss; None once it diverged."""

@@ -17,6 +17,7 @@ from .memory_view import MemoryView
 from .metrics_view import MetricsView
 from .panel import ProblemPanel
 from .point_editor import PointEditor
+from .signal_view import ClassificationSignalPlot
 
 MESSAGE_MS = 10_000
 
@@ -64,7 +65,14 @@ class ClassificationPane(QtWidgets.QWidget):
         self.tabs.addTab(self.memory_view, "Optimizer memory")
         split.addWidget(self.tabs)
         self.metrics_view = MetricsView(c)
-        split.addWidget(self.metrics_view)
+        self.signal = ClassificationSignalPlot(c)  # hidden unless the scene names a signal
+        curves = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        curves.addWidget(self.metrics_view)
+        curves.addWidget(self.signal)
+        curves.setStretchFactor(0, 3)
+        curves.setStretchFactor(1, 2)
+        curves.setChildrenCollapsible(False)
+        split.addWidget(curves)
         self.point_editor = PointEditor(c, self.problem_panel, self.decision_view)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 5)

@@ -187,8 +187,9 @@ class InspectorPanel(QtWidgets.QWidget):
         step = np.abs(tr.xs[t] - tr.xs[t - 1]) if t >= 1 else np.zeros(dim)
         rows.append(("|Δx|", step))
         rows.append(("f(x)", [tr.loss[t]] + [None] * (dim - 1)))
-        if c.status(i) == "diverged" and t >= len(tr.xs) - 1:
-            rows.append(("status", [f"diverged at {tr.diverged_at}"] + [None] * (dim - 1)))
+        ending = c.ending(i)
+        if ending is not None and ending.kind != "converged" and c.step >= ending.step:
+            rows.append(("status", [ending.text] + [None] * (dim - 1)))
         headers = ["x", "y"][:dim] if dim <= 2 else [str(k) for k in range(dim)]
         if self.table.columnCount() != dim:
             self.table.setColumnCount(dim)

@@ -96,10 +96,11 @@ class RunsPanel(QtWidgets.QWidget):
             return
         c = self.controller
         run = c.runs[i]
-        status = c.status(i)
+        ending = c.ending(i)
         text = f"{i + 1}  {run.label}"
-        if status == "diverged":
-            text += f"  ✗ diverged at {c.traces[i].diverged_at}"
+        if ending is not None and ending.kind != "converged":
+            # the same words as the map (escaping a saddle is no failure: no red, no X)
+            text += f"  {ending.symbol} {ending.text}"
         with QtCore.QSignalBlocker(self.list):
             if item.text() != text:
                 item.setText(text)
@@ -112,7 +113,7 @@ class RunsPanel(QtWidgets.QWidget):
             check = QtCore.Qt.CheckState.Checked if run.visible else QtCore.Qt.CheckState.Unchecked
             if item.checkState() != check:
                 item.setCheckState(check)
-            ink = QtGui.QColor("#B00020" if status == "diverged" else theme.INK)
+            ink = QtGui.QColor("#B00020" if ending is not None and ending.failed else theme.INK)
             if item.foreground().color() != ink:
                 item.setForeground(ink)
             tip = f"{run.optimizer.spec()}  schedule {run.schedule.spec()}"

@@ -24,7 +24,7 @@ from gui.views.geometry import KEY as GEOMETRY
 from gui.views.geometry import GeometryOverlay
 from gui.views.isolines import ColorScale, isolines, levels_for
 from gui.views.overlays import KINDS, HeadOverlays
-from gui.views.trails import TrailLayer, display_points, exit_row
+from gui.views.trails import TrailLayer, display_points
 
 GRID = 200
 GRID_1D = 800
@@ -129,9 +129,14 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.curve = pg.PlotCurveItem(pen=theme.pen("#444444", 2.0))  # 1-D: f(x)
         self.curve.setZValue(-40)
         self.plot.addItem(self.curve)
+        # every minimum stays visible: filled stars over the trails, and their outline over
+        # the heads too (a run sitting on a minimum must not hide its star)
         self.minima = pg.ScatterPlotItem(pxMode=True)
-        self.minima.setZValue(5)
+        self.minima.setZValue(15)
         self.plot.addItem(self.minima)
+        self.minima_outline = pg.ScatterPlotItem(pxMode=True)
+        self.minima_outline.setZValue(21)
+        self.plot.addItem(self.minima_outline)
         self.start_marker = pg.TargetItem(size=18, symbol="s", movable=True, pen=pg.mkPen(theme.INK, width=2),
                                           brush=pg.mkBrush(255, 255, 255, 200),
                                           hoverBrush=pg.mkBrush(255, 255, 255, 255),
@@ -222,6 +227,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         if key == self._grid_range:
             return
         self._grid_range = key
+        self.trails.refresh_marks(self.controller.step, self.controller.runs)  # angles follow the aspect
         if s.dim == 1:
             xs = np.linspace(x0, x1, GRID_1D)
             with np.errstate(all="ignore"):
@@ -260,6 +266,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             kinds.add(m.kind)
             spots.append({"pos": (x, y), **styles.get(m.kind, styles["saddle"])})
         self.minima.setData(spots)
+        self.minima_outline.setData([{**spot, "brush": None} for spot in spots])
         self._legend_extras = []
         for kind, text, symbol, brush in (("global", "global min", "star", "#FFD23F"),
                                           ("local", "local min", "star", "#FFFFFF"),
@@ -330,29 +337,25 @@ class ContourView(pg.GraphicsLayoutWidget):
                 poly = c.polyak_path(i)
                 if poly is not None and dim == 1:
                     poly = np.column_stack([poly[:, 0], c.surface.value_at(poly[:, :1])])
-                pts = display_points(c.traces[i], dim)
-                exit_at = None
-                if c.status(i) == "diverged":
-                    # keep the one segment that leaves the map: the rest of a blow-up
-                    # bounces around at 1e20 and would only draw lines across the map
-                    exit_at = exit_row(pts, self._view)
-                    pts = pts[: exit_at + 2]
-                self.trails.set_points(i, pts, poly, exit_at)
-        self._update_legend()
+                # a run that leaves the view for good ends at its last point in it, with an
+                # arrow: the rest of a blow-up bounces around at 1e20, and even its first
+                # segment out can cross the whole map (a wall through the minimum)
+                self.trails.set_points(i, display_points(c.traces[i], dim), poly, c.ending(i))
         self._step_changed(c.step)
 
     def _update_legend(self) -> None:
+        """Each run's label, and its ending (diverged, escaped, converged) only once the
+        playback has reached it: at step 0 the legend must not give the race away."""
         c = self.controller
         labels = []
         for i, run in enumerate(c.runs):
-            status = c.status(i)
+            ending = c.ending(i)
             label = run.label
-            if status == "diverged" and c.traces[i].diverged_at == 0 and not np.isfinite(c.traces[i].loss[:1]).all():
-                label += " — f not defined at the start"
-            elif status == "diverged":
-                label += f" — diverged at step {c.traces[i].diverged_at}"
-            elif status == "stopped":
-                label += f" — converged at step {len(c.traces[i].xs) - 1}"
+            if ending is not None and ending.kind == "diverged" and c.traces[i].diverged_at == 0 \
+                    and not np.isfinite(c.traces[i].loss[:1]).all():
+                label += " — f not defined at the start"  # nothing to give away: it never moved
+            elif ending is not None and c.step >= ending.step:
+                label += f" — {ending.text}"
             labels.append(label)
         extras = list(self._legend_extras)
         gain = self.overlays.legend_text()
@@ -405,6 +408,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         c = self.controller
         statuses = [c.status(i) for i in range(len(c.runs))]
         self.trails.draw(step, c.runs, statuses)
+        self._update_legend()  # set in place, and only when a text changed
         self.overlays.draw(c, self.trails.points, self._view)
         self.geometry.draw(c, self._view, self.overlays.gain)
 

@@ -96,7 +96,8 @@ class LossCurvePlot(pg.PlotWidget):
             raw.append(y - fmin if minus else y)
         # The axes follow what the runs that did not blow up did: a diverged run's 1e20
         # would flatten every other curve onto the floor. It leaves through the top.
-        self.ranged = [v[: _sane_rows(v)] if c.status(i) == "diverged" else v for i, v in enumerate(raw)]
+        self.ranged = [v[: _sane_rows(v)] if c.status(i) in ("diverged", "escaped") else v
+                       for i, v in enumerate(raw)]
         if log:
             tops = [float(np.max(v[np.isfinite(v)])) for v in self.ranged if np.isfinite(v).any()]
             floor = max(max(tops, default=1.0) * 10.0 ** -DECADES, 1e-300)

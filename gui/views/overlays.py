@@ -204,8 +204,8 @@ class HeadOverlays:
         for i, (run, tr) in enumerate(zip(controller.runs, controller.traces)):
             items = self.per_run[i]
             t = controller.row(i)
-            # a diverged run's drawn path stops where it left the map: no arrows after that
-            gone = i < len(points) and t >= len(points[i]) - 1 and controller.status(i) == "diverged"
+            # a run's drawn path stops where it left the map for good: no arrows after that
+            gone = i < len(points) and t > len(points[i]) - 1
             if not run.visible or i >= len(points) or not len(points[i]) or gone:
                 for item in items.values():
                     item.setData([], [])

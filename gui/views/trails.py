@@ -1,5 +1,7 @@
 """Trajectories: one trail per visible run in its colour, a head marker, the iterates
-as dots, an X where a diverged run left, the dashed Polyak average, and the legend.
+as dots, the dashed Polyak average, and the legend. A run that leaves the view for
+good (diverged, escaped) ends at the view's edge with an arrow the way it went and
+its ending written there ("diverged at step 88"), once the playback gets that far.
 
 Items are created once per run and only get new arrays (``setData``) on each frame;
 a trail whose row did not move (finished or diverged) is not touched at all.
@@ -22,6 +24,7 @@ DOT_SIZE = 4
 CROSS_SIZE = 22
 LONG_TRAIL = 5000  # beyond this many rows a wide pen costs frames (NOTES.md): draw it thin
 MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
+MARKED = ("diverged", "escaped", "left")  # endings written on the map where the run left it
 CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
 
@@ -35,17 +38,6 @@ def cache_when_still(item, still: bool) -> None:
     if item.cacheMode() != mode:
         item.setCacheMode(mode)
 
-
-def exit_row(points: np.ndarray, box) -> int:
-    """The last row before the path first leaves ``box`` (x0, x1, y0, y1): where a
-    diverged run's X goes, so it is on screen rather than at 1e20."""
-    x0, x1, y0, y1 = box
-    with np.errstate(invalid="ignore"):
-        inside = (points[:, 0] >= x0) & (points[:, 0] <= x1) & (points[:, 1] >= y0) & (points[:, 1] <= y1)
-    if inside.all():
-        return len(points) - 1
-    first_out = int(np.argmin(inside))
-    return max(first_out - 1, 0)
 
 
 def display_points(trace, dim: int) -> np.ndarray:
@@ -117,6 +109,14 @@ class RunItems:
         self.dots.setZValue(11)
         for item in (self.trail, self.polyak, self.dots):
             plot.addItem(item)
+        # the ending mark: an arrow head at the last point in view and the ending's text
+        self.arrow = pg.ArrowItem(pxMode=True, tipAngle=40, tailLen=0)
+        self.label = pg.TextItem(anchor=(0, 1))
+        for item in (self.arrow, self.label):
+            item.setZValue(22)
+            item.setVisible(False)
+            plot.addItem(item, ignoreBounds=True)
+        self.mark_key = None
         self.shown = -1   # rows drawn so far (-1: nothing)
         self.shown_polyak = -1
         self.shown_dots = -1
@@ -133,7 +133,7 @@ class RunItems:
             cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.trail, self.polyak, self.dots):
+        for item in (self.trail, self.polyak, self.dots, self.arrow, self.label):
             plot.removeItem(item)
 
 
@@ -144,7 +144,9 @@ class TrailLayer:
         self.items: list[RunItems] = []
         self.points: list[np.ndarray] = []
         self.polyak: list[np.ndarray | None] = []
-        self.exits: list[int | None] = []  # diverged runs: the row where the X goes
+        self.exits: list[int | None] = []  # runs that left the view: their last row in it
+        self.endings: list = []  # engine.endings.Ending or None, per run
+        self.directions: list = []  # where a run went when it left: (dx, dy) in data units
         self.heads = Dots(pxMode=True)  # the same lean paint: the heads move on every frame
         self.heads.setZValue(20)
         self.crosses = pg.ScatterPlotItem(pxMode=True)
@@ -169,6 +171,8 @@ class TrailLayer:
         self.points = (self.points + [np.empty((0, 2))] * n)[:n]
         self.polyak = (self.polyak + [None] * n)[:n]
         self.exits = (self.exits + [None] * n)[:n]
+        self.endings = (self.endings + [None] * n)[:n]
+        self.directions = (self.directions + [None] * n)[:n]
 
     def set_style(self, i: int, run) -> bool:
         """Pens and visibility of run ``i``; True if anything changed."""
@@ -190,10 +194,24 @@ class TrailLayer:
             items.shown = items.shown_polyak = items.shown_dots = -1
         return True
 
-    def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None, exit_at: int | None = None) -> None:
+    def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None, ending=None) -> None:
+        """``points``: every row of the run; with an ``ending`` that left the view the trail
+        keeps the rows up to its last one in the view and remembers the way it went."""
+        direction = None
+        exit_at = ending.exit_row if ending is not None else None
+        if exit_at is not None and exit_at < len(points) - 1:
+            with np.errstate(all="ignore"):
+                direction = points[exit_at + 1] - points[exit_at]
+            if not np.all(np.isfinite(direction)) or not np.any(direction):
+                direction = None
+            points = points[: exit_at + 1]
+            if polyak is not None:
+                polyak = polyak[: exit_at + 1]
         self.points[i] = points
         self.polyak[i] = polyak
         self.exits[i] = exit_at
+        self.endings[i] = ending
+        self.directions[i] = direction
         items = self.items[i]
         items.shown = items.shown_polyak = items.shown_dots = -1
         if polyak is None:
@@ -204,6 +222,7 @@ class TrailLayer:
     def draw(self, step: int, runs, statuses) -> None:
         """Show every trail up to ``step`` (rows 0..step), heads and divergence marks."""
         head_pos, head_brush, cross_pos, cross_pen = [], [], [], []
+        slot = 0  # ending labels shown so far: each next one is stacked below the last
         for i, (items, pts, run) in enumerate(zip(self.items, self.points, runs)):
             if not len(pts):
                 continue
@@ -234,16 +253,80 @@ class TrailLayer:
                     items.shown_polyak = n
                 head_pos.append(pts[n - 1])
                 head_brush.append(self._brush(run.color))
-                leaves = self.exits[i] if self.exits[i] is not None else len(pts) - 1
-                if statuses[i] == "diverged" and (n == len(pts) or n - 1 > leaves):
-                    cross_pos.append(pts[min(leaves, n - 1)])
+                ending = self.endings[i]
+                if ending is not None and ending.kind in MARKED and self.directions[i] is None \
+                        and step >= ending.step:
+                    # it ended inside the view (non-finite there): an X where it stopped
+                    cross_pos.append(pts[-1])
                     cross_pen.append(self._cross_pen(run.color))
+            slot = self._mark(i, step, run, slot)
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush,
                            size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol="o")
         if cross_pos or len(self.crosses.data):  # most scenes have none: no work, no paint
             self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
                                  size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
         self.crosses.setVisible(bool(cross_pos))
+
+    def refresh_marks(self, step: int, runs) -> None:
+        """Place the ending marks again (the view's range or aspect changed)."""
+        slot = 0
+        for i, run in enumerate(runs[: len(self.items)]):
+            self.items[i].mark_key = None
+            slot = self._mark(i, step, run, slot)
+
+    def _mark(self, i: int, step: int, run, slot: int) -> int:
+        """The ending's arrow and text at the last point in view, from the step the
+        playback reaches it; nothing before (the legend and the map do not tell the end).
+        Returns the next free label slot."""
+        items, ending, pts = self.items[i], self.endings[i], self.points[i]
+        show = (run.visible and ending is not None and ending.kind in MARKED and step >= ending.step
+                and len(pts) > 0)
+        key = None
+        if show:
+            x, y = float(pts[-1][0]), float(pts[-1][1])
+            (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+            outward = np.array([x - (x0 + x1) / 2, y - (y0 + y1) / 2])
+            direction = self.directions[i]
+            if direction is None or float(np.dot(direction, outward)) <= 0:
+                # a run that blows up oscillating jumps across the map: show it heading
+                # off the map from where it left, not back across it
+                direction = outward if np.any(outward) else None
+            angle = None if direction is None else self._screen_angle(direction)
+            key = (ending.text, x, y, run.color, theme.INK, theme.MARKER_SCALE, angle, slot)
+        if key != items.mark_key:
+            items.mark_key = key
+            items.arrow.setVisible(show and key[6] is not None)
+            items.label.setVisible(show)
+            if show:
+                self._place_mark(items, ending, run, x, y, angle, slot)
+        return slot + 1 if show else slot
+
+    def _place_mark(self, items, ending, run, x, y, angle, slot) -> None:
+        if angle is not None:
+            items.arrow.setStyle(angle=angle, headLen=18 * theme.MARKER_SCALE, headWidth=14 * theme.MARKER_SCALE,
+                                 brush=self._brush(run.color), pen=theme.outline_pen())
+            items.arrow.setPos(x, y)
+        # the text behind the arrow (away from where it points), inside the map; the k-th
+        # label one line further in, so runs leaving at the same place stay readable
+        rad = np.radians(angle if angle is not None else 0.0)
+        points_right, points_up = -np.cos(rad) > 0.3, -np.sin(rad) < 0
+        ax = 1.0 if points_right else 0.0
+        ay = (-0.25 - 1.1 * slot) if points_up else (1.25 + 1.1 * slot)
+        items.label.setAnchor((ax, ay))
+        items.label.setHtml(f"<span style='color:{theme.INK}; font-size:{theme.LABEL_PT}pt;'>"
+                            f"<b style='color:{run.color}'>{ending.symbol}</b> "
+                            f"{ending.text}</span>")
+        items.label.fill = pg.mkBrush(QtGui.QColor(theme.BACKGROUND))
+        items.label.border = pg.mkPen(run.color, width=1.5)
+        items.label.setPos(x, y)
+        items.label.update()
+
+    def _screen_angle(self, direction) -> float:
+        """ArrowItem's angle (0 points left, screen y down) for a data-space direction."""
+        px, py = self.plot.vb.viewPixelSize()  # data units per pixel
+        sx = float(direction[0]) / (px or 1.0)
+        sy = -float(direction[1]) / (py or 1.0)
+        return round(float(np.degrees(np.arctan2(-sy, -sx))), 1)
 
     def _brush(self, color: str) -> QtGui.QBrush:
         if color not in self._brushes:

@@ -278,6 +278,20 @@ class ClassificationProblem:
             out["objective"] += self.reg.value(W, self._mask)
         return {k: _out(v, one) for k, v in out.items()}
 
+    def confidence(self, W: np.ndarray) -> np.ndarray:
+        """Mean over validation points (training points when there are none) of the largest
+        softmax probability, ``(R,)``: how sure the model is, right or wrong (label smoothing
+        caps it). The SVM's scores go through the same softmax."""
+        W, one = _runs(W)
+        d = self.dataset
+        XaT = self._XaT_val if d.n_val else self._XaT_train
+        out = np.full(len(W), np.nan)
+        with np.errstate(all="ignore"):
+            for rows in self._chunks(len(W), max(d.n_val, d.n_train)):
+                sT, _ = self.model.forward(W[rows], XaT, self._work)
+                out[rows] = softmax_probabilities(sT).max(axis=1).mean(axis=-1)
+        return _out(out, one)
+
     def decision_grid(self, w: np.ndarray, nx: int = 200, ny: int = 200, box=None) -> DecisionGrid:
         """Class probabilities of one run ``w (D,)`` on an ``nx`` x ``ny`` grid over ``box``
         ``(xmin, xmax, ymin, ymax)`` (default: the dataset's view box), for drawing the
