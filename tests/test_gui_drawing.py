@@ -169,3 +169,30 @@ def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
         for d, old in zip(dots, before):
             assert d.boundingRect() == pg.ScatterPlotItem.boundingRect(d)
             assert d.boundingRect() != old  # the padding of a few pixels is another span of data
+
+
+def test_the_signal_plot_redraws_only_the_moved_run_and_looks_the_same(window, qtbot):
+    from gui.views.trails import UNCACHED
+
+    c = window.controller
+    c.set_display("signal", "step_length")
+    qtbot.wait(30)
+    c.seek(150)
+    c.select_run(2)
+    slider = window.hyper_controls.knobs["lr"].slider
+    for delta in (-30, -60):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(10)
+    plot = window.signal
+    modes = [curve.cacheMode() for curve in plot.curves]
+    assert modes[2] == UNCACHED
+    assert sum(mode != UNCACHED for mode in modes) == len(modes) - 1
+    cached = pixels(plot)
+    for curve in plot.curves:
+        curve.setCacheMode(UNCACHED)
+    assert np.array_equal(cached, pixels(plot))
+    c.seek(60)  # every curve is cut at the new step: nothing may keep its old length
+    qtbot.wait(10)
+    assert all(curve.cacheMode() == UNCACHED for curve in plot.curves)
+    assert [len(curve.xData) for curve in plot.curves] == [
+        int(np.searchsorted(rows, 60, side="right")) for _x, _y, rows in plot.series]
