@@ -21,6 +21,7 @@ import os
 import time
 from contextlib import contextmanager, nullcontext
 
+import numpy as np
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.files import write_bytes
@@ -50,7 +51,7 @@ def drawn_for_export(widget: QtWidgets.QWidget, scale: float = 1.0):
     not stamped from pyqtgraph's 1x symbol atlas; curves antialiased. Lines are drawn
     with cosmetic pens (a width in device pixels, whatever the zoom): at ``scale`` 2 or
     4 they are made that much wider, or trails and contours stayed hairlines while text
-    and markers grew."""
+    and markers grew; so are the outlines of markers (heads, minima, the start square)."""
     views = widget.findChildren(QtWidgets.QGraphicsView)
     if isinstance(widget, QtWidgets.QGraphicsView):
         views.append(widget)
@@ -90,7 +91,15 @@ def _widen(item, scale: float) -> list:
         old_scale = item.export_scale
         set_scale(scale)
         return [(set_scale, old_scale)]
-    if isinstance(item, pg.PlotCurveItem):
+    if isinstance(item, pg.ScatterPlotItem):
+        return _widen_markers(item, scale)
+    if isinstance(item, pg.TargetItem):  # the start square
+        def set_pen(p, item=item):
+            item.pen = item.currentPen = p
+            item.update()
+
+        pen = item.pen
+    elif isinstance(item, pg.PlotCurveItem):
         pen, set_pen = item.opts.get("pen"), item.setPen
     elif isinstance(item, pg.InfiniteLine):
         pen, set_pen = item.pen, item.setPen
@@ -103,15 +112,42 @@ def _widen(item, scale: float) -> list:
         pen = sample.opts.get("pen")
     else:
         return []
-    if pen is None:
+    wide = _wider(pen, scale)
+    if wide is None:
         return []
-    old = pg.mkPen(pen)
-    if not old.isCosmetic() or old.style() == QtCore.Qt.PenStyle.NoPen:
-        return []
-    wide = QtGui.QPen(old)
-    wide.setWidthF(max(old.widthF(), 1.0) * scale)
     set_pen(wide)
     return [(set_pen, pen)]
+
+
+def _wider(pen, scale: float):
+    """``pen`` ``scale`` times as wide, or None if it draws nothing or is not cosmetic."""
+    import pyqtgraph as pg
+
+    if pen is None:
+        return None
+    old = pg.mkPen(pen)
+    if not old.isCosmetic() or old.style() == QtCore.Qt.PenStyle.NoPen:
+        return None
+    wide = QtGui.QPen(old)
+    wide.setWidthF(max(old.widthF(), 1.0) * scale)
+    return wide
+
+
+def _widen_markers(item, scale: float) -> list:
+    """The outlines of a scatter's symbols (run heads, minima, iterate dots): the default
+    pen and each point's own. Swapped in place, not through setPen, which would re-render
+    the on-screen symbol atlas twice for an image that does not use it."""
+    old_default, old_column = item.opts["pen"], item.data["pen"].copy()
+    wide_default = _wider(old_default, scale)
+    column = np.empty(len(old_column), dtype=object)
+    column[:] = [p if p is None else (_wider(p, scale) or p) for p in old_column]
+
+    def set_pens(pens, item=item):
+        item.opts["pen"], item.data["pen"] = pens
+        item.update()
+
+    set_pens((wide_default or old_default, column))
+    return [(set_pens, (old_default, old_column))]
 
 
 def render_widget(widget: QtWidgets.QWidget, scale: float = 1.0) -> QtGui.QImage:

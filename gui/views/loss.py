@@ -13,6 +13,7 @@ from PySide6 import QtCore
 
 from gui import theme
 from gui.views.run_style import run_pen
+from gui.views.trails import cache_when_still
 
 DECADES = 16  # below ~1e-16 of the start a double has nothing left to say
 
@@ -145,6 +146,7 @@ class LossCurvePlot(pg.PlotWidget):
     def draw(self, step: int) -> None:
         for i, (curve, v) in enumerate(zip(self.curves, self.values)):
             n = min(step, len(v) - 1) + 1
+            cache_when_still(curve, n == self.shown[i])
             if n != self.shown[i] and len(v):
                 curve.setData(self.steps_axis[:n], v[:n])
                 self.shown[i] = n

@@ -22,6 +22,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine import signals as S
 from gui import theme
 from gui.views.run_style import run_pen
+from gui.views.trails import cache_when_still
 
 NONE_TEXT = "(no signal plot)"
 
@@ -124,10 +125,12 @@ class SignalPlot(QtWidgets.QWidget):
     # -- drawing ------------------------------------------------------------------------------
 
     def _ensure_curves(self, n: int) -> None:
+        had = len(self.curves)
         while len(self.curves) < n:
             curve = pg.PlotCurveItem()
             self.plot.addItem(curve)
             self.curves.append(curve)
+        self.shown = [k if j < had else -1 for j, k in enumerate(self.shown)]  # a new curve drew nothing
         while len(self.curves) > n:
             self.plot.removeItem(self.curves.pop())
 
@@ -168,6 +171,7 @@ class SignalPlot(QtWidgets.QWidget):
         """Each run's points up to ``step``: a slice, nothing computed."""
         for i, (curve, (x, y, rows)) in enumerate(zip(self.curves, self.series)):
             n = int(np.searchsorted(rows, step, side="right"))
+            cache_when_still(curve, n == self.shown[i])
             if n != self.shown[i]:
                 curve.setData(x[:n], y[:n])
                 self.shown[i] = n
@@ -176,7 +180,7 @@ class SignalPlot(QtWidgets.QWidget):
         """Finite points only (row 0 of a step length is NaN; validation rows are sparse),
         in plot coordinates (log10 once here, not per frame). ``raw_rows``: the row of each
         value when it is not its position (thinned weight paths)."""
-        self.series = []
+        old, self.series = self.series, []
         for j, (x, y) in enumerate(zip(raw_x, raw_y)):
             y = np.asarray(y, dtype=float)
             if floor is not None:
@@ -185,7 +189,13 @@ class SignalPlot(QtWidgets.QWidget):
             keep = np.isfinite(y) & np.isfinite(x)
             rows = np.flatnonzero(keep) if raw_rows is None else np.asarray(raw_rows[j])[keep]
             self.series.append((np.asarray(x, dtype=float)[keep], y[keep], rows))
-        self.shown = [-1] * len(self.series)
+        # a slider moves one run: the others keep the points they drew (and their pixmap)
+        self.shown = [self.shown[j] if j < len(old) and j < len(self.shown) and _same(old[j], new) else -1
+                      for j, new in enumerate(self.series)]
+
+
+def _same(a, b) -> bool:
+    return all(u.shape == v.shape and np.array_equal(u, v) for u, v in zip(a, b))
 
 
 DECADES = 16  # as the loss plot: below ~1e-16 of the largest value a double has nothing to say

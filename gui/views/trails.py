@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtGui
+from pyqtgraph import functions as fn
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
 from gui.views.line_style import styled_pen, symbol
@@ -25,12 +26,72 @@ CROSS_SIZE = 22
 LONG_TRAIL = 5000  # beyond this many rows a wide pen costs frames (NOTES.md): draw it thin
 MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
 MARKED = ("diverged", "escaped", "left")  # endings written on the map where the run left it
+CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
+
+
+def cache_when_still(item, still: bool) -> None:
+    """A line that did not change this frame is drawn from a pixmap of itself: dragging
+    one run's slider then strokes one run's line instead of eight (up to 1000 segments
+    each). A line that moves draws directly, or every frame would also render a pixmap.
+    (Lines only: scatter dots, stamped at fractional positions, would move by a pixel.)"""
+    mode = CACHED if still else UNCACHED
+    if item.cacheMode() != mode:
+        item.setCacheMode(mode)
+
 
 
 def display_points(trace, dim: int) -> np.ndarray:
     if dim == 1:
         return np.column_stack([trace.xs[:, 0], trace.loss])
     return trace.xs[:, :2]
+
+
+class Dots(pg.ScatterPlotItem):
+    """A run's iterates (and the runs' heads): pyqtgraph's scatter, painted without the work its dots do not
+    need on screen (culling to the view, which Qt's clip does anyway, and per-point
+    style lookups): eight of them cost a third of the map's paint on every slider move.
+    Exports, hover, a new device pixel ratio or a composition mode take pyqtgraph's path."""
+
+    lean = True  # False: pyqtgraph's own paint and bounds (tests compare the two pictures)
+    _rect_key = _rect = None
+
+    def boundingRect(self):
+        """pyqtgraph's, remembered: Qt asks several times a paint and each answer maps
+        pixel vectors through the view; it changes only with the data, the dot size or
+        the view's transform (which pyqtgraph announces through viewTransformChanged)."""
+        if not self.lean:
+            return super().boundingRect()
+        key = (self.dataBounds(ax=0), self.dataBounds(ax=1), self._maxSpotPxWidth)
+        if key != self._rect_key or self._rect is None:
+            self._rect_key, self._rect = key, super().boundingRect()
+        return QtCore.QRectF(self._rect)
+
+    def viewTransformChanged(self):
+        self._rect = None
+        super().viewTransformChanged()
+
+    def paint(self, p, option, widget):
+        atlas = self.fragmentAtlas
+        if (not self.lean or self._exportOpts is not False or not self.opts["pxMode"]
+                or not self.opts["useCache"] or self.opts["hoverable"]
+                or self.opts.get("compositionMode") is not None
+                or (widget is not None and widget.devicePixelRatioF() != atlas.devicePixelRatio())):
+            super().paint(p, option, widget)
+            return
+        n = len(self.data)
+        if not n:
+            return
+        pts = fn.transformCoordinates(p.transform(), np.vstack([self.data["x"], self.data["y"]]))
+        pts = fn.clip_array(pts, -2 ** 30, 2 ** 30)  # as pyqtgraph: Qt crashes beyond
+        p.resetTransform()
+        dpr = atlas.devicePixelRatio()
+        self._pixmapFragments.resize(n)
+        frags = self._pixmapFragments.ndarray()
+        frags[:, 0:2] = pts.T
+        frags[:, 2:6] = np.frombuffer(self.data["sourceRect"].copy(), dtype=int).reshape((-1, 4))
+        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]
+        p.drawPixmapFragments(*self._pixmapFragments.drawargs(), atlas.pixmap)
 
 
 class RunItems:
@@ -43,7 +104,7 @@ class RunItems:
         # antialiased 20-40x (benchmarks/bench_presentation.py)
         self.trail.setSegmentedLineMode("on")
         self.polyak = pg.PlotCurveItem()
-        self.dots = pg.ScatterPlotItem(size=DOT_SIZE, pxMode=True)
+        self.dots = Dots(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
         self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
         self.dots.setZValue(11)
@@ -60,6 +121,17 @@ class RunItems:
         self.shown = -1   # rows drawn so far (-1: nothing)
         self.shown_polyak = -1
         self.shown_dots = -1
+        self.cached = False
+
+    def cache_while_still(self, still: bool) -> None:
+        """The trail and Polyak lines from a pixmap while the run stands still
+        (:func:`cache_when_still`); the dots are not cached: the pixmap sits on whole
+        pixels and the dots would move by a pixel here and there."""
+        if still == self.cached:
+            return
+        self.cached = still
+        for item in (self.trail, self.polyak):
+            cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
         for item in (self.trail, self.polyak, self.dots, self.arrow, self.label):
@@ -76,7 +148,7 @@ class TrailLayer:
         self.exits: list[int | None] = []  # runs that left the view: their last row in it
         self.endings: list = []  # engine.endings.Ending or None, per run
         self.directions: list = []  # where a run went when it left: (dx, dy) in data units
-        self.heads = pg.ScatterPlotItem(pxMode=True)
+        self.heads = Dots(pxMode=True)  # the same lean paint: the heads move on every frame
         self.heads.setZValue(20)
         self.crosses = pg.ScatterPlotItem(pxMode=True)
         self.crosses.setZValue(21)
@@ -163,6 +235,10 @@ class TrailLayer:
                 continue
             n = min(step, len(pts) - 1) + 1
             if run.visible:
+                want = n if self.show_dots and n <= MAX_DOTS else 0
+                poly = self.polyak[i]
+                items.cache_while_still(n == items.shown and want == items.shown_dots
+                                        and (poly is None or n == items.shown_polyak))
                 if n != items.shown:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
@@ -170,7 +246,6 @@ class TrailLayer:
                         items.trail.setPen(run_pen(run, 1.0 if thin else self.width))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
-                want = n if self.show_dots and n <= MAX_DOTS else 0
                 if want > items.shown_dots > 0 and want - items.shown_dots < items.shown_dots:
                     # playing forward: add only the new iterates (setData would rebuild all)
                     items.dots.addPoints(pos=pts[items.shown_dots:want])
@@ -178,7 +253,8 @@ class TrailLayer:
                 elif want != items.shown_dots:
                     items.dots.setData(pos=pts[:want])
                     items.shown_dots = want
-                poly = self.polyak[i]
+                if items.dots.isVisible() != (want > 0):  # an empty scatter still costs a paint
+                    items.dots.setVisible(want > 0)
                 if poly is not None and n != items.shown_polyak:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
                     items.shown_polyak = n
@@ -194,8 +270,10 @@ class TrailLayer:
             slot = self._mark(i, step, run, slot)
         self.heads.setData(pos=np.array(head_pos).reshape(-1, 2), brush=head_brush,
                            size=HEAD_SIZE * theme.MARKER_SCALE, pen=theme.outline_pen(), symbol=head_symbol)
-        self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
-                             size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
+        if cross_pos or len(self.crosses.data):  # most scenes have none: no work, no paint
+            self.crosses.setData(pos=np.array(cross_pos).reshape(-1, 2), pen=cross_pen, brush=None,
+                                 size=CROSS_SIZE * theme.MARKER_SCALE, symbol="x")
+        self.crosses.setVisible(bool(cross_pos))
 
     def refresh_marks(self, step: int, runs) -> None:
         """Place the ending marks again (the view's range or aspect changed)."""

@@ -1,0 +1,198 @@
+"""Drawing internals that must not change the picture: runs that stand still while one
+run's slider is dragged are drawn from a pixmap of themselves (gui.views.trails), and
+exports at 2x/4x widen marker outlines as they do lines (gui.export)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("PySide6")
+pytest.importorskip("pyqtgraph")
+
+from PySide6 import QtGui  # noqa: E402
+
+from gui.controller import PlaygroundController, default_scene  # noqa: E402
+from gui.window import MainWindow  # noqa: E402
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(PlaygroundController(default_scene()))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def pixels(widget) -> np.ndarray:
+    image = widget.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
+
+
+def drawn_directly(window) -> np.ndarray:
+    for items in window.contour.trails.items:
+        items.cache_while_still(False)
+    return pixels(window.contour)
+
+
+def test_a_slider_drag_caches_the_runs_that_stand_still_and_the_picture_is_unchanged(window, qtbot):
+    c = window.controller
+    c.seek(60)
+    c.select_run(1)
+    slider = window.hyper_controls.knobs["lr"].slider
+    for delta in (-30, -60):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(10)
+    items = window.contour.trails.items
+    assert not items[1].cached
+    assert all(it.cached for k, it in enumerate(items) if k != 1 and c.runs[k].visible)
+    cached = pixels(window.contour)
+    assert np.array_equal(cached, drawn_directly(window))
+
+
+def test_runs_drawn_from_their_pixmap_follow_the_next_step(window, qtbot):
+    c = window.controller
+    c.seek(40)
+    c.select_run(0)
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() - 40)
+    slider.setValue(slider.value() - 40)
+    qtbot.wait(10)
+    c.seek(80)  # every trail grows: a stale pixmap would still end at step 40
+    qtbot.wait(10)
+    assert not any(it.cached for it in window.contour.trails.items)
+    moved = pixels(window.contour)
+    assert np.array_equal(moved, drawn_directly(window))
+
+
+# -- exports: marker outlines scale like lines ---------------------------------------------
+
+
+def ink_run(image: QtGui.QImage, x: float, y: float, dx: int, dy: int, scale: int) -> int:
+    """Walking from (x, y) (view pixels) by (dx, dy): how many dark pixels in a row
+    after the first one, i.e. how thick the outline is that the walk crosses."""
+    px, py = int(x * scale), int(y * scale)
+    dark = lambda c: QtGui.QColor(c).lightness() < 90  # noqa: E731 - the ink, not a fill
+    steps = 0
+    while not dark(image.pixel(px, py)):
+        px, py, steps = px + dx, py + dy, steps + 1
+        assert steps < 60 * scale, "no outline found"
+    run = 0
+    while dark(image.pixel(px, py)):
+        px, py, run = px + dx, py + dy, run + 1
+    return run
+
+
+def marker_centres(window):
+    """View pixels of the global minimum's star and the start square."""
+    from PySide6 import QtCore
+
+    view = window.contour
+    c = window.controller
+    minimum = next(m for m in c.surface.minima() if m.kind == "global")
+    start = c.scene.start if c.scene.start is not None else c.surface.start
+    out = []
+    for x, y in (minimum.point[:2], start):
+        scene = view.plot.vb.mapViewToScene(QtCore.QPointF(float(x), float(y)))
+        p = view.mapFromScene(scene)
+        out.append((p.x(), p.y()))
+    return out
+
+
+def test_a_4x_export_draws_marker_outlines_4x_as_thick(window):
+    from gui import export
+
+    window.controller.seek(0)  # heads on the start: the star stands alone
+    star, start = marker_centres(window)
+    one, four = (export.plot_image(window.contour, s) for s in (1, 4))
+    for (x, y), direction in ((star, (1, 0)), (start, (-1, 0))):
+        thin = ink_run(one, x, y, *direction, scale=1)
+        thick = ink_run(four, x, y, *direction, scale=4)
+        assert 1 <= thin <= 4
+        assert thick >= 3 * thin, f"outline at ({x:.0f}, {y:.0f}): {thin} px at 1x, {thick} px at 4x"
+
+
+def test_the_loss_plot_caches_the_still_curves_and_looks_the_same(window, qtbot):
+    from gui.views.trails import UNCACHED
+
+    c = window.controller
+    c.seek(120)
+    c.select_run(2)
+    slider = window.hyper_controls.knobs["lr"].slider
+    for delta in (-30, -60):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(10)
+    loss = window.views["loss"]
+    modes = [curve.cacheMode() for curve in loss.curves]
+    assert modes[2] == UNCACHED
+    assert sum(mode != UNCACHED for mode in modes) == len(modes) - 1
+    cached = pixels(loss)
+    for curve in loss.curves:
+        curve.setCacheMode(UNCACHED)
+    assert np.array_equal(cached, pixels(loss))
+
+
+@pytest.mark.parametrize("step, size", [(0, None), (30, None), (200, (1920, 1080)), (200, (900, 700))])
+def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
+    from gui.views.trails import Dots
+
+    window.controller.seek(step)
+    qtbot.wait(10)
+    if size is not None:  # the view's transform changes: the remembered bounds must follow
+        window.resize(*size)
+        qtbot.wait(50)
+        window.controller.seek(step - 100)
+        window.contour.plot.vb.scaleBy((0.7, 0.7))
+        qtbot.wait(20)
+    assert any(len(items.dots.data) for items in window.contour.trails.items)
+    lean = pixels(window.contour)
+    Dots.lean = False
+    try:
+        assert np.array_equal(lean, pixels(window.contour))
+    finally:
+        Dots.lean = True
+
+
+def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
+    import pyqtgraph as pg
+
+    window.controller.seek(100)
+    qtbot.wait(10)
+    dots = [items.dots for items in window.contour.trails.items if len(items.dots.data)]
+    assert dots
+    for change in (lambda: window.contour.plot.vb.scaleBy((0.5, 0.5)), lambda: window.resize(1600, 1000)):
+        before = [d.boundingRect() for d in dots]
+        change()
+        qtbot.wait(30)
+        for d, old in zip(dots, before):
+            assert d.boundingRect() == pg.ScatterPlotItem.boundingRect(d)
+            assert d.boundingRect() != old  # the padding of a few pixels is another span of data
+
+
+def test_the_signal_plot_redraws_only_the_moved_run_and_looks_the_same(window, qtbot):
+    from gui.views.trails import UNCACHED
+
+    c = window.controller
+    c.set_display("signal", "step_length")
+    qtbot.wait(30)
+    c.seek(150)
+    c.select_run(2)
+    slider = window.hyper_controls.knobs["lr"].slider
+    for delta in (-30, -60):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(10)
+    plot = window.signal
+    modes = [curve.cacheMode() for curve in plot.curves]
+    assert modes[2] == UNCACHED
+    assert sum(mode != UNCACHED for mode in modes) == len(modes) - 1
+    cached = pixels(plot)
+    for curve in plot.curves:
+        curve.setCacheMode(UNCACHED)
+    assert np.array_equal(cached, pixels(plot))
+    c.seek(60)  # every curve is cut at the new step: nothing may keep its old length
+    qtbot.wait(10)
+    assert all(curve.cacheMode() == UNCACHED for curve in plot.curves)
+    assert [len(curve.xData) for curve in plot.curves] == [
+        int(np.searchsorted(rows, 60, side="right")) for _x, _y, rows in plot.series]
