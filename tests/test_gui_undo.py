@@ -37,6 +37,7 @@ SURFACE_EDITS = {
     "run removed": lambda c: c.remove_run(0),
     "surface": lambda c: c.set_surface("rosenbrock"),
     "steps": lambda c: c.set_steps(120),
+    "branch (issue 13: undo removes a branch)": lambda c: c.branch_run(0, 40),
     "scene loaded": lambda c: c.set_scene(default_scene().replace(surface="himmelblau", start=None, runs=())),
 }
 
