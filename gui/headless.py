@@ -41,18 +41,43 @@ def quiet_qt_log():
         QtCore.qInstallMessageHandler(previous)
 
 
-class Terminated(SystemExit):
+class Terminated(BaseException):
     """SIGTERM or SIGHUP while writing: unwinds like an exception, so half-written
-    temporary files are removed on the way out (exit status 128 + signal)."""
+    temporary files are removed on the way out; ``render`` then exits 128 + signal.
+
+    Not a SystemExit: raised inside a Qt slot, PySide hands the exception to
+    PyErr_Print, which ends the process on the spot for a SystemExit, before any
+    ``finally`` has removed the temporary file. Any other exception is printed there
+    and the render raises it again between frames (:func:`exit_if_signalled`)."""
+
+    @property
+    def code(self) -> int:
+        return self.args[0]
+
+
+# The status of a signal already received. pyqtgraph catches and prints exceptions in
+# some of its callbacks (debug.printExc), so a Terminated raised while one of them runs
+# is swallowed; the render checks this between frames and raises it again.
+_received: int | None = None
 
 
 def _raise_exit(signum, frame):
-    raise Terminated(128 + signum)
+    global _received
+    _received = 128 + signum
+    raise Terminated(_received)
+
+
+def exit_if_signalled() -> None:
+    """Raise :class:`Terminated` if SIGTERM/SIGHUP arrived, even if it was swallowed."""
+    if _received is not None:
+        raise Terminated(_received)
 
 
 @contextmanager
 def clean_exit_on_signals():
     """SIGTERM/SIGHUP raise :class:`Terminated` in the main thread while this lasts."""
+    global _received
+    _received = None
     previous = {}
     for name in CLEAN_EXIT_SIGNALS:
         sig = getattr(signal, name, None)

@@ -98,21 +98,24 @@ def render_command(args) -> int:
     options = animation_options(args, view, width, height) if fmt in (".gif", ".mp4") else None
     scene = scene_from_args(args)
     from gui.app import make_application
-    from gui.headless import clean_exit_on_signals, quiet_qt_log, tear_down
+    from gui.headless import Terminated, clean_exit_on_signals, quiet_qt_log, tear_down
 
-    with quiet_qt_log(), clean_exit_on_signals():
-        app = make_application()
-        held: list = []  # every window and controller made, torn down in order (gui.headless)
-        try:
-            if scene.mode == "classification":  # decision regions + curves, trained headless
-                from gui.render_classification import render_classification
-                return render_classification(args, scene, fmt, width, height, view, held)
-            return _render_surface(app, args, scene, fmt, width, height, view, options, held)
-        finally:
-            objects = tuple(held)
-            held.clear()
-            tear_down(app, *objects)
-            del objects
+    try:
+        with quiet_qt_log(), clean_exit_on_signals():
+            app = make_application()
+            held: list = []  # every window and controller made, torn down in order (gui.headless)
+            try:
+                if scene.mode == "classification":  # decision regions + curves, trained headless
+                    from gui.render_classification import render_classification
+                    return render_classification(args, scene, fmt, width, height, view, held)
+                return _render_surface(app, args, scene, fmt, width, height, view, options, held)
+            finally:
+                objects = tuple(held)
+                held.clear()
+                tear_down(app, *objects)
+                del objects
+    except Terminated as signalled:  # the temporary files are gone by now
+        return signalled.code
 
 
 def _render_surface(app, args, scene, fmt, width, height, view, options, held) -> int:
@@ -120,6 +123,7 @@ def _render_surface(app, args, scene, fmt, width, height, view, options, held) -
     from gui.caption import band_height, caption_for
     from gui.export import export_plot_svg, export_widget_svg, save_image
     from gui.export_anim import FrameSource, write_animation
+    from gui.headless import exit_if_signalled
 
     controller, window = build_window(scene.replace(step=scene.steps))
     held += [window, controller]
@@ -147,7 +151,8 @@ def _render_surface(app, args, scene, fmt, width, height, view, options, held) -
                          counter=options is not None and view != "window")
     try:
         if options is not None:
-            write_animation(source, args.output, options)
+            # between frames: a SIGTERM that pyqtgraph swallowed mid-frame still ends the render
+            write_animation(source, args.output, options, progress=lambda done, total: exit_if_signalled())
         elif fmt == ".svg":
             if view != "window":
                 export_plot_svg(target, args.output, caption)
@@ -155,6 +160,7 @@ def _render_surface(app, args, scene, fmt, width, height, view, options, held) -
                 export_widget_svg(target, args.output, caption=caption)
         else:
             save_image(source.frame(controller.step), args.output)
+        exit_if_signalled()
     except WriteError as err:
         raise _usage(str(err)) from None
     except (OSError, ValueError) as err:
