@@ -28,7 +28,7 @@ from engine import run_edits as edits
 from engine.branching import check_branchable, run_branched
 from engine.endings import ending_of
 from engine.hyper import HyperError
-from engine.limits import NOISE, SEED, STEPS, check
+from engine.limits import NOISE, SEED, STEPS
 from engine.runner import run
 from engine.session import PALETTE, RunConfig, Scene, SessionError
 from engine.signals import needs_states
@@ -391,14 +391,6 @@ class PlaygroundController(ModeController):
             self.message.emit(f"start {point!r}: expected {self.surface.dim} finite number(s)")
             return False
         return self._set_all(start=point)
-
-    def _limited(self, hyper, value):
-        """``value`` within its record in engine.limits, or None after saying why."""
-        try:
-            return check(hyper, value, strict=False)
-        except HyperError as err:
-            self.message.emit(str(err))
-            return None
 
     def set_noise(self, v) -> bool:
         v = self._limited(NOISE, v)

@@ -23,6 +23,7 @@ from PySide6 import QtCore
 
 from engine import run_edits as edits
 from engine.hyper import HyperError
+from engine.limits import check
 from engine.registry import OPTIMIZERS, hypers_for
 from engine.session import MAX_RUNS, RunConfig, Scene
 from engine.spec import OptimizerSpec
@@ -173,6 +174,15 @@ class ModeController(QtCore.QObject):
     @property
     def playing(self) -> bool:
         return self.transport.playing
+
+    def _limited(self, hyper, value):
+        """``value`` within its record in engine.limits (both modes' scalar knobs), or None
+        after saying why."""
+        try:
+            return check(hyper, value, strict=False)
+        except HyperError as err:
+            self.message.emit(str(err))
+            return None
 
     def notify(self, text: str) -> None:
         """A status message from elsewhere in the app (an export saved, a file refused)."""

@@ -25,7 +25,7 @@ from PySide6 import QtCore
 
 from engine.endings import Ending
 from engine.hyper import HyperError
-from engine.limits import BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED, STEPS, check
+from engine.limits import BATCH_SIZE, LABEL_SMOOTHING, MIXUP, SEED, STEPS
 from engine.session import PALETTE, RunConfig, Scene
 from engine.spec import OptimizerSpec, split_spec
 from engine.training import check_optimizer_fits, problem_from_scene, state_memory
@@ -197,14 +197,6 @@ class ClassificationController(ModeController):
 
     def set_reg(self, spec: str) -> bool:
         return self._set_spec("reg", spec)
-
-    def _limited(self, hyper, value):
-        """``value`` within its record in engine.limits, or None after saying why."""
-        try:
-            return check(hyper, value, strict=False)
-        except HyperError as err:
-            self.message.emit(str(err))
-            return None
 
     def set_batch_size(self, b) -> bool:
         """Points per update: 1 = pure SGD, 0 (or the training-set size) = full batch."""
