@@ -133,3 +133,19 @@ def test_a_rule_with_one_number_says_why_there_is_no_diagram(qtbot):
     win, view = open_phase(qtbot, specs=("random-search", "sgd:lr=0.1"), selected=0, surface="rosenbrock",
                            wait=False)
     assert view.grid is None and "needs two" in view.status.text()
+
+
+def test_a_branched_runs_diagram_says_it_is_the_rule_after_the_branch(qtbot):
+    # every cell runs one rule from step 0; the branch's earlier settings are not in it
+    win, view = open_phase(qtbot, selected=0, wait=False)
+    c = win.controller
+    assert c.branch_run(0, 40)
+    c.select_run(1)
+    view.compute()
+    wait_done(qtbot, view)
+    assert view.grid.spec == c.runs[1].optimizer
+    assert "after the branch" in view.status.text() and "t=40" in view.status.text()
+    c.select_run(0)
+    view.compute()
+    wait_done(qtbot, view)
+    assert "after the branch" not in view.status.text()

@@ -250,7 +250,8 @@ class PhaseView(QtWidgets.QWidget):
         except HyperError as err:
             return self._fail(str(err))
         self.theory = phase_theory(c.surface, run.optimizer, [a.name for a in axes], run.schedule)
-        self.note = ""
+        # a grid cell is one rule over the whole run: a branch's earlier settings have no place in it
+        self.note = f"{run.label}: its rule after the branch, from step 0" if run.history else ""
         self._t0 = time.perf_counter()
         self._ticker.start()
 
