@@ -77,3 +77,37 @@ def test_fair_tuning_applies_fair_lr_and_undoes(qtbot):
     assert "lr" in view.results[0].label and f"{want[0]:g}" in view.results[0].label
     view.untune()
     assert [r.optimizer for r in c.runs] == before and not view.untune_button.isEnabled()
+
+
+# -- classification: the same table, each run trained alone --------------------------------------
+
+
+def test_classification_results_tab_is_train_format_table(qtbot):
+    from engine.results import training_result
+    from gui.classification.controller import ClassificationController, default_scene
+    from gui.classification.pane import ClassificationPane
+
+    scene = default_scene().replace(dataset="spiral:n=60,noise=0.2", model="mlp:hidden=8", steps=60)
+    c = ClassificationController(scene)
+    pane = ClassificationPane(c)
+    qtbot.addWidget(pane)
+    pane.resize(1280, 800)
+    pane.show()
+    qtbot.waitExposed(pane)
+    view = pane.results_view
+    assert not view.tune_button.isVisible() and not view.tol.isVisible()  # no f*, no fair tuning here
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        pane.tabs.setCurrentWidget(view)
+    assert view.table.rowCount() == len(c.runs) == 4
+    for got, r in zip(view.results, c.runs):
+        exp = training_result(c.problem, r.optimizer, r.schedule, 60, init_seed=c.scene.seed, label=r.label)
+        assert (got.label, got.final_loss, got.best_loss, got.grad_evals, got.state_floats) == \
+               (exp.label, exp.final_loss, exp.best_loss, exp.grad_evals, exp.state_floats)
+    assert view.results[3].state_floats == 2 * view.results[1].state_floats > 0  # adam: m and v; momentum: v
+    # a knob change makes the rows stale; shown again, they follow it
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        assert c.set_hyper(0, "lr", 0.5)
+    assert c.runs[0].optimizer.params["lr"] == 0.5
+    assert view.results[0].final_loss == training_result(c.problem, c.runs[0].optimizer, c.runs[0].schedule, 60,
+                                                         init_seed=c.scene.seed).final_loss
+    c.pause()

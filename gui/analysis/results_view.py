@@ -20,7 +20,16 @@ import math
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.hyper import HyperError
-from engine.results import COLUMNS, TUNING_CRITERION, TUNING_LRS, fair_lr, surface_results, to_csv, to_markdown
+from engine.results import (
+    COLUMNS,
+    TUNING_CRITERION,
+    TUNING_LRS,
+    fair_lr,
+    surface_results,
+    to_csv,
+    to_markdown,
+    training_result,
+)
 from gui.analysis.common import NumberEdit, busy, estimate_seconds, muted_label, swatch
 
 SLOW_SECONDS = 3.0  # a run whose tuning sweep is estimated slower than this is left as it is
@@ -39,6 +48,8 @@ class SortItem(QtWidgets.QTableWidgetItem):
 
 class ResultsView(QtWidgets.QWidget):
     computed = QtCore.Signal()
+    # surface scenes know f* (steps to a tolerance) and sweep fast enough for fair tuning
+    SURFACE = True
 
     def __init__(self, controller, parent=None):
         super().__init__(parent)
@@ -50,7 +61,8 @@ class ResultsView(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         bar = QtWidgets.QHBoxLayout()  # two short rows: the tab must not widen the window
-        bar.addWidget(QtWidgets.QLabel("tolerance"))
+        tol_label = QtWidgets.QLabel("tolerance")
+        bar.addWidget(tol_label)
         self.tol = NumberEdit(1e-6, 0.0, 1e12)
         self.tol.setToolTip("steps to tol: the first step with f − f* ≤ tol")
         bar.addWidget(self.tol)
@@ -76,6 +88,9 @@ class ResultsView(QtWidgets.QWidget):
         layout.addLayout(bar)
         self.criterion = muted_label("Fair tuning: " + TUNING_CRITERION + ".")
         layout.addWidget(self.criterion)
+        if not self.SURFACE:
+            for widget in (tol_label, self.tol, self.tune_button, self.untune_button, self.criterion):
+                widget.hide()
 
         self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
         # two-line headings ("grad / evals"): the columns stay as narrow as their numbers
@@ -106,7 +121,8 @@ class ResultsView(QtWidgets.QWidget):
         c.runChanged.connect(lambda _i: self.mark_dirty())
         for signal in (c.sceneChanged, c.runsChanged):  # run indices moved: nothing to undo safely
             signal.connect(self._forget_tuning)
-        c.tracesChanged.connect(lambda _idx: self.mark_dirty())
+        if self.SURFACE:  # classification's traces grow every tick; its rows depend on the scene only
+            c.tracesChanged.connect(lambda _idx: self.mark_dirty())
 
     # -- computing --------------------------------------------------------------------------------
 
@@ -124,12 +140,15 @@ class ResultsView(QtWidgets.QWidget):
         if self.isVisible() and self._dirty:
             self.compute()
 
-    def compute(self) -> None:
+    def rows(self) -> list:
         c = self.controller
         runs = [(r.label, r.optimizer, r.schedule, r.history) for r in c.runs]
+        return surface_results(c.surface, runs, c.start, c.scene.steps, c.scene.noise, c.scene.seed,
+                               self.tol.value())
+
+    def compute(self) -> None:
         with busy():
-            self.results = surface_results(c.surface, runs, c.start, c.scene.steps, c.scene.noise, c.scene.seed,
-                                           self.tol.value())
+            self.results = self.rows()
         self._dirty = False
         self._fill()
         self.computed.emit()
@@ -224,3 +243,20 @@ class ResultsView(QtWidgets.QWidget):
         self._undo = None
         self.untune_button.setEnabled(False)
         self.status.setText("learning rates as before the tuning")
+
+
+class TrainingResultsView(ResultsView):
+    """Classification's Results tab: each run trained alone over the scene's steps, the
+    rows ``main.py train --format table`` prints (engine.results.training_result):
+    final and best training loss, evaluations, state memory, time per step. No f*, so
+    no steps to a tolerance; fair tuning stays with surfaces (a sweep of 32 trainings
+    per run is not a click's wait)."""
+
+    SURFACE = False
+
+    def rows(self) -> list:
+        c = self.controller
+        if c.problem is None:  # the scene was refused: its message is on screen already
+            return []
+        return [training_result(c.problem, r.optimizer, r.schedule, c.scene.steps, init_seed=c.scene.seed,
+                                label=r.label) for r in c.runs]

@@ -1,5 +1,5 @@
 """Classification mode assembled: problem and run controls on the left,
-decision regions / loss landscape / optimizer memory in the middle, the curves on the
+decision regions / loss landscape / optimizer memory / results in the middle, the curves on the
 right. Given a ClassificationController; the main window only has to show it (its
 transport bar, gui.transport_bar, serves both modes)."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtWidgets
 
 from gui import theme
+from gui.analysis.results_view import TrainingResultsView
 from gui.framing import install_classification_banner
 from gui.panels.hypers import HyperControls
 from gui.panels.runs import RunsPanel
@@ -64,6 +65,8 @@ class ClassificationPane(QtWidgets.QWidget):
         self.tabs.addTab(self.decision_view, "Decision regions")
         self.tabs.addTab(self.landscape_view, "Loss landscape")
         self.tabs.addTab(self.memory_view, "Optimizer memory")
+        self.results_view = TrainingResultsView(c)
+        self.tabs.addTab(self.results_view, "Results")
         split.addWidget(self.tabs)
         self.metrics_view = MetricsView(c)
         self.signal = ClassificationSignalPlot(c)  # hidden unless the scene names a signal
