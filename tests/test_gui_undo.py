@@ -158,3 +158,33 @@ def test_milestones_accept_commas_spaces_and_slashes(qtbot, typed):
     assert c.set_schedule(0, "step")
     assert c.set_schedule_param(0, "milestones", typed)
     assert c.runs[0].schedule.params["milestones"] == (100, 200)
+
+
+@pytest.mark.parametrize("bad", ["100,abc", "-5", "1e3/x"])
+def test_a_refused_milestones_entry_keeps_its_reason_beside_the_field(qtbot, bad):
+    # a status message passes in seconds; the field keeps a red border and says what
+    # it accepts until a good value replaces it
+    from PySide6 import QtCore
+
+    from gui.window import MainWindow
+
+    c = PlaygroundController(default_scene())
+    win = MainWindow(c)
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    assert c.set_schedule(0, "step")
+    knob = win.hyper_controls.schedule_knobs["milestones"]
+    knob.edit.setText(bad)
+    knob.edit.editingFinished.emit()
+    assert knob.edit.property("invalid") and knob.error.isVisible()
+    assert "milestones" in knob.error.text() and "e.g. 300/600" in knob.error.text()
+    c.seek(10)  # playback and other messages go on; the reason stays
+    c.notify("something else happened")
+    QtCore.QCoreApplication.processEvents()
+    assert knob.error.isVisible() and knob.edit.property("invalid")
+    knob.edit.setText("100, 200")
+    knob.edit.editingFinished.emit()
+    assert c.runs[0].schedule.params["milestones"] == (100, 200)
+    assert not knob.edit.property("invalid") and not knob.error.isVisible()

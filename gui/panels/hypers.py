@@ -18,7 +18,7 @@ from PySide6 import QtCore, QtWidgets
 from engine.hyper import Hyper
 from engine.registry import hypers_for
 from engine.schedules import SCHEDULES
-from gui.panels.knob import Knob
+from gui.panels.knob import Knob, refused_because
 
 POLYAK = Hyper("polyak", 0.0, 0.0, 0.999, doc="Polyak averaging xbar <- a xbar + (1 - a) x, drawn dashed "
                                               "(0: off; seed 004)", symbol="a")
@@ -146,12 +146,16 @@ class HyperControls(QtWidgets.QWidget):
     # -- input -> controller ------------------------------------------------------------------
 
     def _hyper_edited(self, name, value, knob) -> None:
-        if not self.controller.set_hyper(self.controller.selected, name, value):
-            knob.set_invalid(True)
+        c = self.controller
+        why = refused_because(c, lambda: c.set_hyper(c.selected, name, value))
+        if why is not None:
+            knob.set_invalid(True, why)
 
     def _schedule_edited(self, name, value, knob) -> None:
-        if not self.controller.set_schedule_param(self.controller.selected, name, value):
-            knob.set_invalid(True)
+        c = self.controller
+        why = refused_because(c, lambda: c.set_schedule_param(c.selected, name, value))
+        if why is not None:
+            knob.set_invalid(True, why)
 
     def _schedule_picked(self, index: int) -> None:
         key = self.schedule.itemData(index)

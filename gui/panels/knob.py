@@ -226,6 +226,7 @@ class Knob(QtWidgets.QWidget):
         self.scale = None
         self.marks: list[SliderMark] = []
         self.legend: QtWidgets.QLabel | None = None  # made by the first set_marks
+        self.error: QtWidgets.QLabel | None = None  # why a typed value was refused (set_invalid)
         self._outer = QtWidgets.QVBoxLayout(self)
         self._outer.setContentsMargins(0, 0, 0, 0)
         self._outer.setSpacing(1)
@@ -355,11 +356,27 @@ class Knob(QtWidgets.QWidget):
             return 0
         return int(v) if self.scale is None else self.scale.to_pos(v)
 
-    def set_invalid(self, on: bool) -> None:
+    def set_invalid(self, on: bool, why: str = "") -> None:
+        """Mark the typed value refused (a red border) and say ``why`` under the row. The
+        reason stays until a good value replaces it: the status line's message passes in
+        seconds, too soon to read what milestones or a step count accept."""
         if self.edit is not None and bool(self.edit.property("invalid")) != on:
             self.edit.setProperty("invalid", on)
             self.edit.style().unpolish(self.edit)
             self.edit.style().polish(self.edit)
+        if on and why:
+            if self.error is None:
+                self.error = QtWidgets.QLabel()
+                self.error.setWordWrap(True)
+                self.error.setContentsMargins(4, 0, 0, 2)
+                self._outer.addWidget(self.error)
+            from gui import theme
+
+            self.error.setStyleSheet(f"color: {theme.readable(INVALID_COLOR)};")
+            self.error.setText(why)
+            self.error.show()
+        elif not on and self.error is not None and self.error.isVisible():
+            self.error.hide()
 
     def _slid(self, pos: int) -> None:
         v = pos if self.scale is None else self.scale.to_value(pos)
@@ -375,3 +392,22 @@ class Knob(QtWidgets.QWidget):
         if text == format_value(self._value):
             return
         self.edited.emit(text)
+
+
+INVALID_COLOR = "#D55E00"  # the refused field's border (gui.theme.APP_STYLE)
+
+
+def refused_because(controller, call) -> str | None:
+    """Run ``call()`` (a controller setter); None if it took the value, else what the
+    controller said about it (its ``message``), for the knob to keep beside the field."""
+    said: list[str] = []
+
+    def hear(text: str) -> None:
+        said.append(text)
+
+    controller.message.connect(hear)
+    try:
+        ok = call()
+    finally:
+        controller.message.disconnect(hear)
+    return None if ok else (said[-1] if said else "not accepted")

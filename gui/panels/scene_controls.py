@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtWidgets
 
 from engine import limits
 from gui.panels.formula_editor import FormulaEditor
-from gui.panels.knob import Knob
+from gui.panels.knob import Knob, refused_because
 from gui.panels.start_fields import StartFields
 
 # Ranges from engine.limits (the ones session files and the command line accept); the
@@ -71,10 +71,10 @@ class SceneControls(QtWidgets.QWidget):
         c.settingsChanged.connect(self.sync)
         self.sync()
 
-    @staticmethod
-    def _apply(knob, setter, value) -> None:
-        if not setter(value):
-            knob.set_invalid(True)
+    def _apply(self, knob, setter, value) -> None:
+        why = refused_because(self.controller, lambda: setter(value))
+        if why is not None:
+            knob.set_invalid(True, why)
 
     def sync(self) -> None:
         c = self.controller
