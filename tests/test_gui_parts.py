@@ -109,3 +109,32 @@ def test_pseudo_code_keeps_equations_and_drops_side_remarks():
     assert "amsgrad=true" not in text and "Adam (almost)" not in text
     text = equations_only(OPTIMIZERS["rmsprop"].pseudo_code)
     assert "nesterov=true" in text  # tells its two x updates apart
+
+
+def test_the_lr_slider_covers_its_decades_finely_with_readable_values():
+    # issue 10: "the lr slider covers its range with a usable resolution and rounds to
+    # readable values"; every rule's lr, the real records
+    from engine.registry import OPTIMIZERS, hypers_for
+    from gui.panels.knob import STEPS
+
+    for key in OPTIMIZERS:
+        lr = [h for h in hypers_for(key, {}) if h.name == "lr"]
+        if not lr:
+            continue
+        scale = Scale(lr[0])
+        assert scale.kind == "log", key
+        values = [scale.to_value(p) for p in range(STEPS + 1)]
+        decades = math.log10(values[-1] / values[0])
+        assert values[0] == pytest.approx(lr[0].lo) and values[-1] == pytest.approx(lr[0].hi)
+        assert STEPS / decades >= 50, f"{key}: {STEPS / decades:.0f} positions a decade"
+        assert all(b > a for a, b in zip(values, values[1:])), f"{key}: two positions give one value"
+        # each neighbour within 5 %: no jump a lecturer would notice
+        assert max(b / a for a, b in zip(values, values[1:])) < 1.05
+        # at most three significant digits: 0.00316, never 0.0031622776
+        assert all(float(f"{v:.3g}") == v for v in values)
+        # the values lectures and presets type are positions of their own, shown as typed
+        for v in (1e-3, 3e-3, 0.01, 0.05, 0.1, 0.18, 0.5, 1.0):
+            if lr[0].lo <= v <= lr[0].hi:
+                assert scale.to_value(scale.to_pos(v)) == v, (key, v)
+        # and most positions read with two significant digits (0.091, not 0.0912)
+        assert sum(float(f"{v:.2g}") == v for v in values) > 0.6 * len(values)

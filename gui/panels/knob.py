@@ -75,7 +75,9 @@ class Scale:
     def to_value(self, pos: int) -> float:
         u = pos / STEPS
         if self.kind == "log":
-            return _round(10 ** (self.a + u * (self.b - self.a)))
+            half = 0.5 / STEPS * (self.b - self.a)  # this position's share of the decades
+            e = self.a + u * (self.b - self.a)
+            return _readable(10 ** e, 10 ** max(e - half, self.a), 10 ** min(e + half, self.b))
         if self.kind == "one_minus":
             return _round(1 - 10 ** -(self.a + u * (self.b - self.a)), one_minus=True)
         if self.kind == "zero_log":
@@ -83,6 +85,19 @@ class Scale:
                 return 0.0
             return _round(10 ** (self.a + max(u - 0.01, 0.0) / 0.99 * (self.b - self.a)))
         return _round(self.lo + u * (self.hi - self.lo), span=self.hi - self.lo)
+
+
+def _readable(v: float, lo: float, hi: float) -> float:
+    """The value in ``[lo, hi]`` (one slider position) with the fewest significant
+    digits, nearest ``v`` among those: 0.05 and 0.003 rather than 0.0497 and 0.00302."""
+    for digits in (1, 2, 3):
+        e = math.floor(math.log10(v)) - digits + 1
+        step = 10.0 ** e
+        picks = [float(f"{k * step:.{digits}g}") for k in (math.floor(v / step), math.ceil(v / step))]
+        picks = [x for x in picks if lo <= x <= hi]
+        if picks:
+            return min(picks, key=lambda x: abs(x - v))
+    return float(f"{v:.3g}")
 
 
 def _round(v: float, one_minus=False, span=None) -> float:
