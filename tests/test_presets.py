@@ -547,6 +547,24 @@ def _(r):
         assert _final(r, "val_acc", i) > 0.85
 
 
+@claim("l2-spreads-lecture-vectors")
+def _(r):
+    plain, l2 = r.traces
+    s = r.surface
+    assert s.value(1.0, 0.0) == 0 and s.value(0.5, 0.5) == 0, "w1 and w2 both fit"
+    np.testing.assert_allclose(plain.final, [1.0, 0.0], atol=1e-9)  # the nearest perfect fit: sparse w1
+    a = 2 / (4 + 0.1)  # grad of (x+y-1)^2 + (wd/2)|w|^2 = 0 on y = x
+    np.testing.assert_allclose(l2.final, [a, a], atol=0.01)  # the spread point (0.49, 0.49)
+    assert first(np.abs(l2.xs[:, 0] - l2.xs[:, 1]) < 0.05) in range(140, 160), "near y = x by step ~150"
+    assert l2.loss[-1] == pytest.approx(0.0006, abs=5e-5), "the data fit barely worsens"
+    assert np.sum(l2.final ** 2) == pytest.approx(0.48, abs=0.005) and np.sum(plain.final ** 2) == pytest.approx(1)
+    # the lecture's 4-D numbers, as the note quotes them
+    w1, w2 = np.array([1.0, 0, 0, 0]), np.full(4, 0.25)
+    assert w1 @ np.ones(4) == w2 @ np.ones(4) == 1
+    assert (np.abs(w1).sum(), np.abs(w2).sum(), w1 @ w1, w2 @ w2) == (1, 1, 1, 0.25)
+    assert r.scene.runs[0].dash != r.scene.runs[1].dash
+
+
 def _examples_to_accuracy(res, acc=0.8):
     t = first(np.asarray(res.runs[0].metrics["train_acc"]) >= acc)
     return None if t is None else t * res.problem.batch_size
