@@ -17,6 +17,7 @@ example seen it does not.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -301,6 +302,47 @@ def check_display(display: dict, mode: str) -> None:
     if axis not in names:
         raise ValueError(f"field 'display.signal_axis': {display.get('signal_axis')!r} is not an axis of "
                          f"{mode} mode (accepted: {', '.join(names)})")
+    if not isinstance(display.get("signal_log_x", False), bool):
+        raise ValueError("field 'display.signal_log_x': expected true or false")
+    parse_slopes(display.get("signal_slopes", ""))
+
+
+# Rate guides on a log-log signal plot: a dashed line ~ x^p through a run's own curve, so
+# a class compares slopes (GD's O(1/T) against SGD's O(1/sqrt T)), not heights.
+# ``display.signal_slopes`` is text, as every display setting: "1:-1, 2:-0.5" (run 1 gets
+# a guide of slope -1, run 2 one of slope -1/2; runs numbered as on screen).
+MAX_SLOPES, MAX_EXPONENT = 8, 4.0
+_GUIDE = re.compile(r"^\s*([0-9]{1,2})\s*:\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))\s*$")
+
+
+def parse_slopes(text) -> list[tuple[int, float]]:
+    """``"1:-1, 2:-0.5"`` -> ``[(0, -1.0), (1, -0.5)]`` (0-based runs); ValueError naming
+    the field and the accepted form otherwise."""
+    bad = ValueError(f"field 'display.signal_slopes': {str(text)[:40]!r}: expected up to {MAX_SLOPES} guides "
+                     f"RUN:EXPONENT separated by commas (runs from 1, exponents from -{MAX_EXPONENT:g} to "
+                     f"{MAX_EXPONENT:g}), e.g. '1:-1, 2:-0.5'")
+    if not isinstance(text, str):
+        raise bad
+    if not text.strip():
+        return []
+    out = []
+    for part in text.split(","):
+        m = _GUIDE.match(part)
+        if m is None:
+            raise bad
+        run, p = int(m.group(1)), float(m.group(2))
+        if run < 1 or abs(p) > MAX_EXPONENT:
+            raise bad
+        out.append((run - 1, p))
+    if len(out) > MAX_SLOPES:
+        raise bad
+    return out
+
+
+def slope_label(p: float) -> str:
+    """'∝ 1/T', '∝ 1/√T', '∝ T^-2': how the lectures write a rate."""
+    named = {-1.0: "∝ 1/T", -0.5: "∝ 1/√T", -2.0: "∝ 1/T²", 0.5: "∝ √T", 1.0: "∝ T"}
+    return named.get(float(p), f"∝ T^{p:g}")
 
 
 def grad_evals_per_update(optimizer) -> int:

@@ -188,3 +188,30 @@ def test_the_header_grows_with_presentation_mode(window, qtbot):
     finally:
         window.presentation.leave()
     qtbot.waitUntil(lambda: pt() == normal, timeout=3000)
+
+
+def test_rate_guides_on_log_log_axes_have_the_slopes_asked_for(window):
+    # sgd-vs-gd-rates: a rate is a slope on log-log axes; the guides pass through each run
+    assert window.presets.load("sgd-vs-gd-rates")
+    c, plot = window.controller, window.signal
+    c.jump_to_end()
+    assert plot.isVisible() and plot.plot.getAxis("bottom").logMode
+    got = dict(plot.guides.visible())
+    assert set(got) == {"∝ 1/T", "∝ 1/√T"}
+    assert got["∝ 1/T"] == pytest.approx(-1.0) and got["∝ 1/√T"] == pytest.approx(-0.5)
+    # each guide passes through its run's curve at T = 10 (x = log10 T = 1)
+    for line, curve in zip(plot.guides.lines, plot.curves):
+        gx, gy = line.getData()
+        x, y = curve.getData()
+        k = int(np.argmin(np.abs(x - 1.0)))
+        assert np.interp(x[k], gx, gy) == pytest.approx(y[k], abs=1e-9)
+    x, _y = plot.curves[0].getData()
+    assert x[0] == pytest.approx(0.0) and x[-1] == pytest.approx(3.0)  # updates 1..1000 as log10
+    # a linear x axis has no power laws to show: the guides go
+    c.set_display("signal_log_x", False)
+    assert not plot.plot.getAxis("bottom").logMode and plot.guides.visible() == []
+    c.set_display("signal_log_x", True)
+    assert len(plot.guides.visible()) == 2
+    # and the next scene without guides shows none
+    assert window.presets.load("gd-rate-bound")
+    assert plot.guides.visible() == []

@@ -565,6 +565,24 @@ def _(r):
     assert r.scene.runs[0].dash != r.scene.runs[1].dash
 
 
+def _log_log_slope(loss, lo=100, hi=1000):
+    t = np.arange(lo, hi + 1)
+    return float(np.polyfit(np.log(t), np.log(np.asarray(loss)[lo:hi + 1]), 1)[0])
+
+
+@claim("sgd-vs-gd-rates")
+def _(r):
+    gd, sgd = r.traces
+    assert r.scene.noise == 0 and r.scene.display["signal_slopes"] == "1:-1, 2:-0.5"
+    assert _log_log_slope(gd.loss) == pytest.approx(-1.0, abs=0.02), "GD follows 1/T"
+    assert _log_log_slope(sgd.loss) == pytest.approx(-0.53, abs=0.02), "the 1/sqrt(t) step follows 1/sqrt T"
+    assert [round(float(gd.loss[t]), 3) for t in (10, 100, 1000)] == [0.099, 0.010, 0.001]
+    assert round(float(sgd.loss[100]), 3) == 0.056 and round(float(sgd.loss[1000]), 3) == 0.017
+    assert 15 < sgd.loss[1000] / gd.loss[1000] < 19, "about 17 times behind after 1000 steps"
+    assert gd.xs[-1].min() > sgd.xs[-1].max() > r.start.max(), "both walk out along the diagonal, GD further"
+    assert r.scene.runs[0].dash != r.scene.runs[1].dash and r.scene.runs[0].marker != r.scene.runs[1].marker
+
+
 def _examples_to_accuracy(res, acc=0.8):
     t = first(np.asarray(res.runs[0].metrics["train_acc"]) >= acc)
     return None if t is None else t * res.problem.batch_size

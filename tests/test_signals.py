@@ -192,3 +192,14 @@ def test_counted_evaluations_carry_the_last_rate_past_the_replay_limit():
     np.testing.assert_array_equal(capped[:101], full[:101])
     rate = (full[100] - full[90]) / 10
     np.testing.assert_allclose(capped[101:], full[100] + rate * np.arange(1, 101))
+
+
+def test_rate_guides_parse_and_refuse_with_the_accepted_form():
+    assert S.parse_slopes("1:-1, 2:-0.5") == [(0, -1.0), (1, -0.5)]
+    assert S.parse_slopes("") == [] and S.parse_slopes(" 3 : 2 ") == [(2, 2.0)]
+    for bad in ("1:-1;2:-0.5", "0:-1", "1:-9", "x:1", "1:", "1:1e3", 5, "1:1," * 9):
+        with pytest.raises(ValueError, match="display.signal_slopes.*e.g. '1:-1, 2:-0.5'"):
+            S.parse_slopes(bad)
+    assert S.slope_label(-1) == "∝ 1/T" and S.slope_label(-0.5) == "∝ 1/√T" and S.slope_label(-3) == "∝ T^-3"
+    with pytest.raises(ValueError, match="signal_log_x"):
+        S.check_display({"signal_log_x": "yes"}, "surface")

@@ -21,6 +21,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine import signals as S
 from gui import theme
+from gui.views.rate_guides import RateGuides
 from gui.views.run_style import run_pen
 from gui.views.trails import cache_when_still
 
@@ -142,11 +143,12 @@ class SignalPlot(QtWidgets.QWidget):
             self.curves[i].setZValue(1 if i == c.selected else 0)
             self.curves[i].setVisible(run.visible)
 
-    def _axes(self, record: S.Signal, log: bool, x_max: float) -> None:
+    def _axes(self, record: S.Signal, log: bool, x_max: float, log_x: bool = False) -> None:
         axis = S.AXES[self.axis_key()]
         theme.set_label(self.plot, "bottom", axis.label)
         theme.set_label(self.plot, "left", record.axis)
         theme.set_log_axis(self.plot, "left", log)
+        theme.set_log_axis(self.plot, "bottom", log_x)  # x_max is then log10 of the last update
         theme.set_x_range(self.plot, 0.0, max(float(x_max), 1.0))
 
     def _fit_y(self, ranged) -> None:
@@ -227,6 +229,7 @@ class SurfaceSignalPlot(SignalPlot):
         self.faint: list[pg.PlotCurveItem] = []  # a record's reference series, faint
         self.faint_series: list[tuple] = []
         self._counted: dict[int, tuple] = {}  # run -> (trace, counted evaluations or None)
+        self.guides = RateGuides(self.plot)  # display.signal_slopes, on log-log axes
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -251,7 +254,7 @@ class SurfaceSignalPlot(SignalPlot):
             self._fit_y(self._ranged)
 
     def _display_changed(self, key: str, _value) -> None:
-        if key in ("signal", "signal_axis", "polyak"):
+        if key in ("signal", "signal_axis", "polyak", "signal_log_x", "signal_slopes"):
             self.recompute()
 
     def runs_data(self) -> list:
@@ -273,6 +276,7 @@ class SurfaceSignalPlot(SignalPlot):
         if record is None or record.series is None:
             self._clear()
             self._set_reference([], [], None)
+            self.guides.draw([], [], [], 0.0)
             return
         axis = self.axis_key()
         values, xs, ranged = [], [], []
@@ -296,6 +300,11 @@ class SurfaceSignalPlot(SignalPlot):
             xs.append(S.axis_values(axis, len(y), data.optimizer, evaluations=counted))
             ranged.append(y[: self._sane_rows(i)])
         self._cache = cache
+        log_x = c.display("signal_log_x", False) is True
+        if log_x:  # update 0 has no place on a log axis: it is dropped with the other non-finite x
+            with np.errstate(all="ignore"):
+                xs = [np.where(np.asarray(x) > 0, np.log10(np.maximum(np.asarray(x, dtype=float), 1e-300)), np.nan)
+                      for x in xs]
         faint = self._reference(record, len(values))
         floor = log_floor(record, ranged + [v[: self._sane_rows(i)] for i, v in enumerate(faint)])
         log = floor is not None
@@ -305,7 +314,13 @@ class SurfaceSignalPlot(SignalPlot):
             ranged = [np.log10(np.maximum(v, floor)) if log else v for v in ranged]
         # the whole race's length on this axis, fixed per path (the axis must not grow while playing)
         ends = [float(np.nanmax(x)) for x in xs if len(x) and np.isfinite(x).any()]
-        self._axes(record, log, max(ends + [float(c.scene.steps)]))
+        x_max = max(ends + [np.log10(max(c.scene.steps, 1)) if log_x else float(c.scene.steps)])
+        self._axes(record, log, x_max, log_x)
+        try:  # checked when the scene was read; a bad text here only means no guides
+            slopes = S.parse_slopes(c.display("signal_slopes", "")) if log and log_x else []
+        except ValueError:
+            slopes = []
+        self.guides.draw(slopes, self.series, [r.color for r in c.runs], x_max)
         self._ranged = ranged
         self._fit_y(ranged)
         self.draw(c.step)
