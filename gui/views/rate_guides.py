@@ -18,6 +18,7 @@ from engine.signals import slope_label
 from gui import theme
 
 ANCHOR_X = 1.0  # log10 of the update the guide passes through: T = 10
+TEXT_SHARE = 0.12  # about a label's height, as a share of the plot's y range
 
 
 class RateGuides:
@@ -44,7 +45,15 @@ class RateGuides:
             line.setPen(theme.pen(colors[run], 1.6, QtCore.Qt.PenStyle.DashLine, alpha=200))
             label.setText(slope_label(p), color=theme.readable(colors[run]))
             label.setFont(theme.font(theme.LABEL_PT))  # presentation mode scales it
-            label.setPos(float(xs[-1]), float(ya + p * (xs[-1] - xa)))
+            backing = pg.mkColor(theme.BACKGROUND)
+            backing.setAlpha(210)
+            label.fill = pg.mkBrush(backing)
+            y_end = float(ya + p * (xs[-1] - xa))
+            lo, hi = self.plot.vb.viewRange()[1]
+            # under the end of a falling line, unless that leaves the plot (then over it)
+            room_below = y_end - TEXT_SHARE * (hi - lo) > lo
+            label.setAnchor((1.0, 0.0) if room_below else (1.0, 1.0))
+            label.setPos(float(xs[-1]), y_end)
             line.show()
             label.show()
             shown += 1
@@ -55,7 +64,7 @@ class RateGuides:
         while len(self.lines) <= i:
             line = pg.PlotCurveItem()
             line.setZValue(-2)  # under the runs' own curves
-            label = pg.TextItem(anchor=(1.0, 1.0))
+            label = pg.TextItem(anchor=(1.0, 0.0))  # on a backing: it reads over the curves
             self.plot.addItem(line)
             self.plot.addItem(label)
             self.lines.append(line)

@@ -316,13 +316,13 @@ class SurfaceSignalPlot(SignalPlot):
         ends = [float(np.nanmax(x)) for x in xs if len(x) and np.isfinite(x).any()]
         x_max = max(ends + [np.log10(max(c.scene.steps, 1)) if log_x else float(c.scene.steps)])
         self._axes(record, log, x_max, log_x)
+        self._ranged = ranged
+        self._fit_y(ranged)
         try:  # checked when the scene was read; a bad text here only means no guides
             slopes = S.parse_slopes(c.display("signal_slopes", "")) if log and log_x else []
         except ValueError:
             slopes = []
-        self.guides.draw(slopes, self.series, [r.color for r in c.runs], x_max)
-        self._ranged = ranged
-        self._fit_y(ranged)
+        self.guides.draw(slopes, self.series, [r.color for r in c.runs], x_max)  # placed in the y range
         self.draw(c.step)
 
     def _evaluations(self, i: int, trace) -> np.ndarray | None:
