@@ -117,6 +117,43 @@ def gradient_norm(run: SurfaceRun) -> np.ndarray:
     return np.sqrt((g ** 2).sum(axis=1))
 
 
+CHECK_H = 1e-5  # the central difference's step (seed 001's numerical gradient, h = 0.00001)
+
+
+def numerical_gradient(surface, X, h: float = CHECK_H) -> np.ndarray:
+    """(f(x + h e_i) - f(x - h e_i)) / 2h per coordinate at the stacked points ``X`` (R, D):
+    seed 001's "numerical gradient: approximate, slow, easy to write"."""
+    X = np.asarray(X, dtype=float)
+    out = np.empty_like(X)
+    for i in range(X.shape[1]):
+        step = np.zeros(X.shape[1])
+        step[i] = h
+        with np.errstate(all="ignore"):
+            out[:, i] = (surface.value_at(X + step) - surface.value_at(X - step)) / (2 * h)
+    return out
+
+
+def relative_error(analytic, numerical) -> np.ndarray:
+    """||a - n|| / max(||a||, ||n||) per row (0 where both vanish): the gradient check's
+    measure, scale-free, so one threshold serves every surface."""
+    a, n = np.asarray(analytic, dtype=float), np.asarray(numerical, dtype=float)
+    top = np.sqrt(((a - n) ** 2).sum(axis=1))
+    bottom = np.maximum(np.sqrt((a ** 2).sum(axis=1)), np.sqrt((n ** 2).sum(axis=1)))
+    with np.errstate(all="ignore"):
+        return np.where(bottom > 0, top / np.where(bottom > 0, bottom, 1.0), 0.0)
+
+
+def gradient_check(run: SurfaceRun) -> np.ndarray:
+    """Seed 001's gradient check at every iterate: the gradient the update used (noise
+    and a coupled weight-decay term included) against the central difference of the f
+    that is plotted. The last row (the exact gradient at the end point, used by no
+    update) is left out."""
+    xs = np.asarray(run.trace.xs, dtype=float)
+    out = relative_error(run.trace.grads, numerical_gradient(run.surface, xs))
+    out[-1] = np.nan
+    return out
+
+
 def rule_of(optimizer) -> tuple[str, dict]:
     """The element-wise rule that actually steps (SAM steps with its base's rule)."""
     return resolve(optimizer.key, optimizer.params)[0].key, optimizer.params
@@ -246,6 +283,9 @@ SIGNALS: dict[str, Signal] = {s.key: s for s in (
     Signal("momentum", "Momentum μ_t", "μ_t", False, S, momentum_series,
            doc="rho of momentum and Nesterov (Sutskever's schedule when on), beta1 for the Adam family"),
     Signal("grad_norm", "Gradient norm", "‖g_t‖", True, S, gradient_norm),
+    Signal("grad_check", "Gradient check", "relative error", True, S, gradient_check,
+           doc=f"‖g − g_num‖ / max(‖g‖, ‖g_num‖): the gradient the update used against the central "
+               f"difference of f (h = {CHECK_H:g}); about 1e-7 or below: right; 1e-2 or above: wrong"),
     Signal("polyak_loss", "Polyak average's loss", "f(x̄_t) − f*", True, S, polyak_loss,
            doc="the loss at the averaged iterate x̄ <- a x̄ + (1 − a) x (a = the run's, or 0.95); "
                "faint: the iterate's own", reference="loss_gap"),

@@ -23,7 +23,7 @@ from engine.optimizers.momentum import momentum_coefficient
 from engine.presets import PRESET_DIR, list_presets, load_preset
 from engine.runner import run_scene
 from engine.session import PALETTE, RunConfig, Scene
-from engine.spec import OptimizerSpec
+from engine.spec import CONSTANT, OptimizerSpec
 from engine.trace import polyak_average
 
 PLAYLIST_DIR = PRESET_DIR.parent / "playlists"
@@ -563,6 +563,24 @@ def _(r):
     assert w1 @ np.ones(4) == w2 @ np.ones(4) == 1
     assert (np.abs(w1).sum(), np.abs(w2).sum(), w1 @ w1, w2 @ w2) == (1, 1, 1, 0.25)
     assert r.scene.runs[0].dash != r.scene.runs[1].dash
+
+
+@claim("gradient-check")
+def _(r):
+    from engine import signals as S
+
+    exact, buggy = (S.gradient_check(S.SurfaceRun(t, cfg.optimizer, r.surface, 0.0))
+                    for t, cfg in zip(r.traces, r.scene.runs))
+    assert np.nanmax(exact) < 1e-10, "the analytic gradient passes the check"
+    np.testing.assert_allclose(buggy[20:-1], 0.1 / 1.1, rtol=1e-6)  # 0.09 once on the valley's floor
+    assert np.nanmin(buggy) > 1e-2 and np.nanmin(buggy) / np.nanmax(exact) > 1e8, "eight decades apart"
+    assert r.traces[1].loss[-1] < 1e-8 and r.traces[0].loss[-1] < 1e-8, "both still converge"
+    # live: a small mismatch still fails; noise makes every gradient an estimate
+    small = r.scene.runs[1].optimizer.replace(weight_decay=0.001)
+    t = run_scene(r.surface, [(small, CONSTANT, r.start)], r.scene.steps)[0]
+    assert 5e-4 < np.nanmedian(S.gradient_check(S.SurfaceRun(t, small, r.surface, 0.0))) < 2e-3
+    noisy = run_scene(r.surface, [(r.scene.runs[0].optimizer, CONSTANT, r.start)], r.scene.steps, 0.1, 0)[0]
+    assert np.nanmedian(S.gradient_check(S.SurfaceRun(noisy, r.scene.runs[0].optimizer, r.surface, 0.0))) > 1e-2
 
 
 def _log_log_slope(loss, lo=100, hi=1000):

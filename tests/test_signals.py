@@ -203,3 +203,35 @@ def test_rate_guides_parse_and_refuse_with_the_accepted_form():
     assert S.slope_label(-1) == "∝ 1/T" and S.slope_label(-0.5) == "∝ 1/√T" and S.slope_label(-3) == "∝ T^-3"
     with pytest.raises(ValueError, match="signal_log_x"):
         S.check_display({"signal_log_x": "yes"}, "surface")
+
+
+def test_gradient_check_by_hand_and_on_every_built_in_surface():
+    # by hand: f = x^2 + 3y^2 at (1, 2): g = (2, 12); a gradient off by (0, 1.2) has
+    # relative error 1.2 / sqrt(2^2 + 13.2^2)
+    from surfaces.formula import CustomSurface
+    from surfaces.library import SURFACES, make_surface
+
+    s = CustomSurface("x^2 + 3*y^2")
+    num = S.numerical_gradient(s, np.array([[1.0, 2.0]]))
+    np.testing.assert_allclose(num, [[2.0, 12.0]], rtol=1e-9)
+    err = S.relative_error([[2.0, 13.2]], num)
+    assert err[0] == pytest.approx(1.2 / math.hypot(2.0, 13.2), rel=1e-8)
+    assert S.relative_error([[0.0, 0.0]], [[0.0, 0.0]])[0] == 0.0
+    # every surface's analytic gradient against its own central differences
+    rng = np.random.default_rng(3)
+    for key in SURFACES:
+        if key == "custom":
+            continue
+        surface = make_surface(key)
+        X = rng.uniform(-1.5, 1.5, size=(20, surface.dim)) + np.asarray(surface.start, dtype=float)
+        g = surface.grad_at(X)
+        ok = np.sqrt((g ** 2).sum(axis=1)) > 1e-3  # away from stationary points the ratio is meaningful
+        assert np.max(S.relative_error(g[ok], S.numerical_gradient(surface, X[ok]))) < 1e-6, key
+
+
+def test_gradient_check_signal_flags_a_term_missing_from_f():
+    surface = parse_surface("quadratic:kappa=10")
+    for spec, lo, hi in (("sgd:lr=0.05", 0, 1e-9), ("sgd:lr=0.05,weight_decay=0.1", 1e-2, 0.1)):
+        o = OptimizerSpec.parse(spec)
+        e = S.compute("grad_check", S.SurfaceRun(run(surface, o, ScheduleSpec(), (-2.5, 1.5), 50), o, surface))
+        assert np.isnan(e[-1]) and lo <= np.nanmin(e) and np.nanmax(e) <= hi, spec
