@@ -25,12 +25,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui
 
+from engine.endings import inside_view
 from engine.theory import applies, gd_rate_bound, quadratic_theory
 from gui import theme
 from gui.panels.knob import SliderMark
 from gui.views.overlays import arrow_segments
 
 KEY = "theory"
+EDGE_PX = 20  # about an ending label's height ("diverged at step 8" at the view's edge)
 # Okabe-Ito, as the runs, but used only for marks and bounds
 BLUE, GREEN, RED, PURPLE = "#0072B2", "#009E73", "#D55E00", "#CC79A7"
 
@@ -137,11 +139,18 @@ class NoteItem(pg.LabelItem):
             return
         w, h = self.width(), self.height()
         ox, oy = self.offset
+        # a path that leaves the view is drawn to the edge, where its ending is written
+        # ("diverged at step 8"): count what lies outside at the edge it crossed
+        (x0, x1), (y0, y1) = vb.viewRange()
+        with np.errstate(invalid="ignore"):
+            points = np.column_stack([np.clip(points[:, 0], x0, x1), np.clip(points[:, 1], y0, y1)])
         best = None
         for k, (cx, cy) in enumerate(corners):
             x = ox if cx == 0 else vb.width() - w - ox
             y = oy if cy == 0 else vb.height() - h - oy
-            area = vb.mapToView(QtCore.QRectF(x, y, w, h)).boundingRect()
+            # the card's rect grown by what sits between it and the edge (an ending's label)
+            area = vb.mapToView(QtCore.QRectF(x - ox - EDGE_PX, y - oy - EDGE_PX, w + 2 * (ox + EDGE_PX),
+                                              h + 2 * (oy + EDGE_PX))).boundingRect()
             inside = int(np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
                                           & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom())))
             if best is None or inside < best[0]:
@@ -217,6 +226,8 @@ class EigenOverlay:
         c = controller
         c.sceneChanged.connect(self.update)
         c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
+        c.tracesChanged.connect(self._place_note)  # a knob moved the paths
+        plot.vb.sigRangeChanged.connect(self._place_note)  # framed or zoomed: other edges
         self.update()
 
     @property
@@ -239,10 +250,30 @@ class EigenOverlay:
         # a 1-D minimum sits at the bottom of its curve: the note goes above it, between the arms
         self.note.place((0, 1) if two_d else (0.5, 0))
         self.note.set_note(self.note_text(th, c.surface.dim))
-        if two_d:  # the corner the paths leave free
-            paths = [tr.xs[:, :2] for tr in c.traces if tr is not None and len(tr.xs)]
-            if paths:
-                self.note.place_clear_of(np.concatenate(paths))
+        if two_d:
+            self._place_note()
+
+    def _place_note(self, *_args) -> None:
+        """The note in the corner the paths leave free. A path that leaves the view is cut
+        at the edge, where its ending is written ("diverged at step 8"): that spot weighs
+        as much as a whole path, and the rows beyond it are not on screen at all."""
+        c = self.controller
+        if not self.note.isVisible() or c.surface.dim != 2:
+            return
+        (x0, x1), (y0, y1) = self.view.plot.vb.viewRange()
+        paths = []
+        for tr in c.traces:
+            if tr is None or not len(tr.xs):
+                continue
+            xs = tr.xs[:, :2]
+            outside = np.flatnonzero(~inside_view(xs, (x0, x1, y0, y1)))
+            if outside.size:  # the trail ends, and its label is written, at the last row inside
+                shown = xs[: max(outside[0], 1)]
+                paths += [shown, np.repeat(shown[-1:], max(len(xs), 50), axis=0)]
+            else:
+                paths.append(xs)
+        if paths:
+            self.note.place_clear_of(np.concatenate(paths))
 
     def _style(self) -> None:
         """Pens, fonts and the label cards from the theme as it is now (light or dark,
