@@ -221,6 +221,10 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     plot.setMenuEnabled(False)
     plot.hideButtons()
+    if not getattr(plot, "_fits_left_label", False):
+        plot._fits_left_label = True
+        plot.vb.sigResized.connect(functools.partial(fit_left_label, plot))
+    fit_left_label(plot)
 
 
 def settle_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.05) -> None:
@@ -285,6 +289,26 @@ def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
     axis = plot.getAxis(side)
     if axis.labelText != text:
         plot.setLabel(side, text, color=INK, **{"font-size": f"{LABEL_PT}pt"})
+        fit_left_label(plot)
+
+
+def fit_left_label(plot: pg.PlotItem, *_args) -> None:
+    """The y-axis title no longer than its axis: smaller type on a short plot (a
+    projector's 1280 x 800 in presentation mode, four plots stacked), rather than a title
+    running into the plot above. Back to the theme's size when there is room again."""
+    axis = plot.getAxis("left")
+    text = axis.labelText
+    room = plot.vb.height()
+    if not text or room <= 0 or not axis.isVisible():
+        return
+    pt = LABEL_PT
+    need = QtGui.QFontMetricsF(font(pt)).horizontalAdvance(text) + 12  # + the label's margins
+    if need > room:
+        pt = max(int(pt * room / need), max(7, round(LABEL_PT * 0.55)))
+    want = f"{pt}pt"
+    if axis.labelStyle.get("font-size") != want:
+        axis.setLabel(text=text, units=axis.labelUnits, unitPrefix=axis.labelUnitPrefix,
+                      **dict(axis.labelStyle, **{"font-size": want}))
 
 
 _SWATCHES: dict[tuple[str, int, str], QtGui.QIcon] = {}

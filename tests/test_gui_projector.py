@@ -461,3 +461,25 @@ def test_status_message_is_shortened_to_its_room_not_into_the_step_counter(windo
     assert bar.fontMetrics().horizontalAdvance(drawn) <= room
     assert drawn.endswith(window.presets.position_text().strip())  # "(10 / 33)" is kept
     assert bar.currentMessage().startswith("preset: ") and "…" not in bar.currentMessage()
+
+
+@pytest.mark.parametrize("key", ["label-smoothing", "l1-sparse-weights", "linear-scaling-rule"])
+def test_classification_with_a_signal_plot_keeps_its_curves_readable_at_1280x800(window, qtbot, key):
+    # issue 9: the fourth (signal) plot squeezed loss, accuracy and lr until their tick
+    # labels piled up; with constant rates the lr plot gives up its row on a short pane
+    present_at_1280(window, qtbot)
+    assert window.presets.load(key)
+    settle(qtbot)
+    pane = window.modes.pane
+    metrics = pane.metrics_view
+    assert pane.signal.isVisible()
+    assert all(r.schedule.key == "constant" for r in window.modes.classification.runs)
+    assert metrics.lr_plot.scene() is None  # its rate is in the legend
+    for plot in (metrics.loss_plot, metrics.acc_plot):
+        assert plot.vb.height() >= 60, plot.titleLabel.text
+    assert metrics.acc_plot.getAxis("bottom").labelText == "step"  # the lowest plot names the axis
+    assert_nothing_cut(window)
+    # a schedule brings it back; and a tall pane keeps all three
+    assert window.modes.classification.set_schedule(0, "cosine")
+    settle(qtbot)
+    assert metrics.lr_plot.scene() is not None

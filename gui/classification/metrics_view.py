@@ -69,6 +69,10 @@ class Series:
         return (self.x[self.n - 1], self.y[self.n - 1]) if self.n else None
 
 
+ACC_TITLE = "Accuracy"
+ROW_PX = 120  # a plot shorter than this (at scale 1) piles its tick labels up
+
+
 class MetricsView(QtWidgets.QWidget):
     """Three stacked plots: loss, accuracy, learning rate; one legend for the runs."""
 
@@ -91,7 +95,7 @@ class MetricsView(QtWidgets.QWidget):
         self.acc_plot = self.canvas.addPlot(row=1, col=0)
         self.lr_plot = self.canvas.addPlot(row=2, col=0, axisItems={"left": LogAxis("left")})
         theme.style_plot(self.loss_plot, left="loss", title="Loss   (solid: train, dashed: validation)")
-        theme.style_plot(self.acc_plot, left="accuracy", title="Accuracy")
+        theme.style_plot(self.acc_plot, left="accuracy", title=ACC_TITLE)
         # "lr", not "learning rate": the shortest plot's axis title must not run into the next one's
         theme.style_plot(self.lr_plot, bottom="step", left="lr", title="Learning rate (schedule)")
         self.canvas.ci.layout.setRowStretchFactor(0, 3)
@@ -160,6 +164,44 @@ class MetricsView(QtWidgets.QWidget):
         self._restyle_all()
         self.update_curves(self.c.step, force=True)
         self.lr_plot.enableAutoRange(axis="y")
+        self.fit_rows()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self.fit_rows()
+
+    def fit_rows(self) -> None:
+        """Three plots where they fit; on a short pane (a projector at 1280 x 800 in
+        presentation mode, with a signal plot below) the learning-rate plot goes when every
+        run's rate is constant (the legend names it), and loss and accuracy get its room:
+        squeezed, their tick labels piled up."""
+        constant = all(r.schedule.key == "constant" for r in self.c.runs)
+        short = self.canvas.height() < ROW_PX * theme.SCALE * 3
+        # a short accuracy axis gets three ticks, not five piled up
+        ticks = [[(0.5, "0.5")], []] if short else None
+        if getattr(self, "_acc_ticks", None) != ticks:
+            self._acc_ticks = ticks
+            self.acc_plot.getAxis("left").setTicks(ticks)
+            # the plots share their step axis: on a short pane only the lowest numbers it
+            self.loss_plot.getAxis("bottom").setStyle(showValues=not short)
+            # and the axis title names the accuracy plot: its own title's row goes to the curve
+            if short:
+                self.acc_plot.setTitle(None)
+            else:
+                self.acc_plot.setTitle(ACC_TITLE, color=theme.INK, size=f"{theme.TITLE_PT}pt")
+        want = not (constant and short)
+        if want == (self.lr_plot.scene() is not None):
+            return
+        self.lr_shown = want
+        layout = self.canvas.ci
+        if want:
+            layout.addItem(self.lr_plot, row=2, col=0)
+        else:
+            layout.removeItem(self.lr_plot)
+        if want:
+            self.acc_plot.getAxis("bottom").showLabel(False)
+        else:
+            theme.set_label(self.acc_plot, "bottom", "step")
 
     def _add(self, plot, item) -> None:
         plot.addItem(item)
