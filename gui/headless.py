@@ -48,7 +48,9 @@ class Terminated(BaseException):
     Not a SystemExit: raised inside a Qt slot, PySide hands the exception to
     PyErr_Print, which ends the process on the spot for a SystemExit, before any
     ``finally`` has removed the temporary file. Any other exception is printed there
-    and the render raises it again between frames (:func:`exit_if_signalled`)."""
+    and the render raises it again between frames (:func:`exit_if_signalled`); raised
+    in a Qt virtual (an event filter, a boundingRect), PySide may hand it on as a
+    SystemError instead, which ``render`` also reads as the signal (:func:`received`)."""
 
     @property
     def code(self) -> int:
@@ -65,6 +67,11 @@ def _raise_exit(signum, frame):
     global _received
     _received = 128 + signum
     raise Terminated(_received)
+
+
+def received() -> int | None:
+    """128 + the signal if SIGTERM/SIGHUP arrived while :func:`clean_exit_on_signals` lasted."""
+    return _received
 
 
 def exit_if_signalled() -> None:

@@ -98,7 +98,7 @@ def render_command(args) -> int:
     options = animation_options(args, view, width, height) if fmt in (".gif", ".mp4") else None
     scene = scene_from_args(args)
     from gui.app import make_application
-    from gui.headless import Terminated, clean_exit_on_signals, quiet_qt_log, tear_down
+    from gui.headless import Terminated, clean_exit_on_signals, quiet_qt_log, received, tear_down
 
     try:
         with quiet_qt_log(), clean_exit_on_signals():
@@ -116,6 +116,12 @@ def render_command(args) -> int:
                 del objects
     except Terminated as signalled:  # the temporary files are gone by now
         return signalled.code
+    except Exception:
+        # raised inside a Qt virtual, the Terminated reaches us wrapped ("Error calling
+        # Python override of QObject::eventFilter()"): still the signal, still cleaned up
+        if received() is None:
+            raise
+        return received()
 
 
 def _render_surface(app, args, scene, fmt, width, height, view, options, held) -> int:

@@ -182,3 +182,34 @@ def test_a_sigterm_inside_a_qt_slot_does_not_end_the_process_before_clean_up():
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["after the slot", f"raised again {128 + signal.SIGTERM}"]
+
+
+def test_a_signal_that_pyside_hands_on_as_another_error_still_exits_128_plus_it(monkeypatch, tmp_path):
+    # a Terminated raised inside a Qt virtual (an event filter) came back from
+    # processEvents as "SystemError: Error calling Python override of
+    # QObject::eventFilter()": render exited 1 instead of 143 (CI, once)
+    pytest.importorskip("PySide6")
+    import gui.render as R
+    from gui.headless import Terminated
+    from optimizer_playground.cli import build_parser
+
+    def wrapped(*_args, **_kw):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.5)
+        except Terminated:
+            raise SystemError("Error calling Python override of QObject::eventFilter()") from None
+        raise AssertionError("the signal never arrived")
+
+    monkeypatch.setattr(R, "_render_surface", wrapped)
+    # the test process's other windows are pytest-qt's to close, not render's teardown
+    monkeypatch.setattr("gui.headless.tear_down", lambda *_a: None)
+    args = build_parser().parse_args(["render", *SCENES["quadratic"], "--steps", "5", "-o", str(tmp_path / "a.png")])
+    assert R.render_command(args) == 128 + signal.SIGTERM
+    # without a signal, the same error is an error
+    def broken(*_args, **_kw):
+        raise SystemError("a real bug")
+
+    monkeypatch.setattr(R, "_render_surface", broken)
+    with pytest.raises(SystemError, match="a real bug"):
+        R.render_command(args)

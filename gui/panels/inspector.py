@@ -94,7 +94,9 @@ class InspectorPanel(QtWidgets.QWidget):
         layout.addWidget(self.table, 3)
         c = controller
         c.selectionChanged.connect(lambda _i: self.refresh(full=True))
-        c.runChanged.connect(lambda i: i == c.selected and self.refresh(full=True))
+        # a knob's new path follows with tracesChanged, which fills the table: here only
+        # the title and code (a slider drag would fill it twice per move)
+        c.runChanged.connect(lambda i: i == c.selected and self.refresh(full=True, fill=False))
         c.runsChanged.connect(lambda: self.refresh(full=True))
         c.sceneChanged.connect(lambda: self.refresh(full=True))
         c.tracesChanged.connect(lambda idx: c.selected in idx and self.refresh())
@@ -134,7 +136,7 @@ class InspectorPanel(QtWidgets.QWidget):
         super().showEvent(event)
         self.refresh(full=True)
 
-    def refresh(self, full: bool = False) -> None:
+    def refresh(self, full: bool = False, fill: bool = True) -> None:
         if not self.isVisible() and not full:
             return
         c = self.controller
@@ -165,7 +167,7 @@ class InspectorPanel(QtWidgets.QWidget):
                 self.title.setText(title)
                 self._fit_title()
             self._code_key = key
-        if not self.isVisible():
+        if not self.isVisible() or not fill:
             return
         self._fill(i)
 
