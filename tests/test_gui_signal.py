@@ -215,3 +215,14 @@ def test_rate_guides_on_log_log_axes_have_the_slopes_asked_for(window):
     # and the next scene without guides shows none
     assert window.presets.load("gd-rate-bound")
     assert plot.guides.visible() == []
+
+
+def test_gradient_check_draws_its_thresholds(window, qtbot):
+    """Seed 001's rule of thumb on the plot itself: below 1e-7 right, above 1e-2 wrong."""
+    c, plot = window.controller, window.signal
+    c.set_display("signal", "grad_check")
+    qtbot.waitUntil(plot.isVisible)
+    shown = [(line.value(), line.label.format) for line in plot.levels if line.isVisible()]
+    assert shown == [(pytest.approx(-7.0), "below 1e-7: right"), (pytest.approx(-2.0), "above 1e-2: wrong")]
+    c.set_display("signal", "grad_norm")
+    assert not any(line.isVisible() for line in plot.levels)

@@ -15,6 +15,8 @@ only slices arrays.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -73,6 +75,7 @@ class SignalPlot(QtWidgets.QWidget):
         self.curves: list[pg.PlotCurveItem] = []
         self.series: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.shown: list[int] = []
+        self.levels: list[pg.InfiniteLine] = []  # a record's thresholds
         self.signal_box.activated.connect(
             lambda i: controller.set_display("signal", self.signal_box.itemData(i)))
         self.axis_box.activated.connect(
@@ -150,6 +153,27 @@ class SignalPlot(QtWidgets.QWidget):
         theme.set_log_axis(self.plot, "left", log)
         theme.set_log_axis(self.plot, "bottom", log_x)  # x_max is then log10 of the last update
         theme.set_x_range(self.plot, 0.0, max(float(x_max), 1.0))
+
+    def _draw_levels(self, record: S.Signal | None, log: bool) -> None:
+        """The record's thresholds (the gradient check's 1e-7 and 1e-2) as labelled dotted
+        lines across the plot, each label on the side of the line it speaks about."""
+        levels = record.levels if record is not None else ()
+        while len(self.levels) < len(levels):
+            line = pg.InfiniteLine(angle=0, movable=False, label="",
+                                   labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
+            line.setZValue(-3)
+            self.plot.addItem(line, ignoreBounds=True)
+            self.levels.append(line)
+        for k, line in enumerate(self.levels):
+            line.setVisible(k < len(levels))
+            if k < len(levels):
+                value, text, above = levels[k]
+                line.setPos(math.log10(value) if log else value)
+                line.setPen(theme.pen(theme.MUTED, 1.5, QtCore.Qt.PenStyle.DotLine))
+                line.label.anchors = [(1, 1), (1, 1)] if above else [(1, 0), (1, 0)]
+                line.label.setFormat(text)
+                line.label.setColor(theme.INK)
+                line.label.setFont(theme.font(round(10 * min(theme.SCALE, 1.5)), bold=True))
 
     def _fit_y(self, ranged) -> None:
         c = self.controller
@@ -277,6 +301,7 @@ class SurfaceSignalPlot(SignalPlot):
             self._clear()
             self._set_reference([], [], None)
             self.guides.draw([], [], [], 0.0)
+            self._draw_levels(None, False)
             return
         axis = self.axis_key()
         values, xs, ranged = [], [], []
@@ -316,6 +341,7 @@ class SurfaceSignalPlot(SignalPlot):
         ends = [float(np.nanmax(x)) for x in xs if len(x) and np.isfinite(x).any()]
         x_max = max(ends + [np.log10(max(c.scene.steps, 1)) if log_x else float(c.scene.steps)])
         self._axes(record, log, x_max, log_x)
+        self._draw_levels(record, log)
         self._ranged = ranged
         self._fit_y(ranged)
         try:  # checked when the scene was read; a bad text here only means no guides
