@@ -155,6 +155,12 @@ def gradient_check(run: SurfaceRun) -> np.ndarray:
     return out
 
 
+def smallest_weight(run: SurfaceRun) -> np.ndarray:
+    """min_i |x_i|: on a surface whose coordinates are weights (seed 001's w1 = [1, 0] vs
+    w2 = [0.5, 0.5]) exactly 0 at a sparse point, large at a spread one."""
+    return np.abs(np.asarray(run.trace.xs, dtype=float)).min(axis=1)
+
+
 def rule_of(optimizer) -> tuple[str, dict]:
     """The element-wise rule that actually steps (SAM steps with its base's rule)."""
     return resolve(optimizer.key, optimizer.params)[0].key, optimizer.params
@@ -284,6 +290,8 @@ SIGNALS: dict[str, Signal] = {s.key: s for s in (
     Signal("momentum", "Momentum μ_t", "μ_t", False, S, momentum_series,
            doc="rho of momentum and Nesterov (Sutskever's schedule when on), beta1 for the Adam family"),
     Signal("grad_norm", "Gradient norm", "‖g_t‖", True, S, gradient_norm),
+    Signal("smallest_weight", "Smallest weight |x_i|", "min_i |x_i|", False, S, smallest_weight,
+           doc="0 where a coordinate is exactly zero (sparse: L1), large where the weights are spread (L2)"),
     Signal("grad_check", "Gradient check", "relative error", True, S, gradient_check,
            doc=f"‖g − g_num‖ / max(‖g‖, ‖g_num‖): the gradient the update used against the central "
                f"difference of f (h = {CHECK_H:g}); about 1e-7 or below: right; 1e-2 or above: wrong",
