@@ -173,7 +173,11 @@ class SignalPlot(QtWidgets.QWidget):
                 line.label.anchors = [(1, 1), (1, 1)] if above else [(1, 0), (1, 0)]
                 line.label.setFormat(text)
                 line.label.setColor(theme.INK)
-                line.label.setFont(theme.font(round(10 * min(theme.SCALE, 1.5)), bold=True))
+                line.label.setFont(theme.font(round(10 * min(theme.SCALE, 1.3)), bold=True))
+        if levels and log:  # room for each label on its side of the lines (and above the runs there)
+            lo, hi = self.plot.vb.viewRange()[1]
+            marks = [math.log10(value) for value, *_ in levels]
+            theme.settle_range(self.plot, min(lo, min(marks) - 1.5), max(hi, max(marks) + 2.5))
 
     def _fit_y(self, ranged) -> None:
         c = self.controller
@@ -341,9 +345,9 @@ class SurfaceSignalPlot(SignalPlot):
         ends = [float(np.nanmax(x)) for x in xs if len(x) and np.isfinite(x).any()]
         x_max = max(ends + [np.log10(max(c.scene.steps, 1)) if log_x else float(c.scene.steps)])
         self._axes(record, log, x_max, log_x)
-        self._draw_levels(record, log)
         self._ranged = ranged
         self._fit_y(ranged)
+        self._draw_levels(record, log)
         try:  # checked when the scene was read; a bad text here only means no guides
             slopes = S.parse_slopes(c.display("signal_slopes", "")) if log and log_x else []
         except ValueError:
