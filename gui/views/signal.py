@@ -174,7 +174,7 @@ class SignalPlot(QtWidgets.QWidget):
                 line.label.setFormat(text)
                 line.label.setColor(theme.INK)
                 line.label.setFont(theme.font(round(10 * min(theme.SCALE, 1.3)), bold=True))
-        if levels and log:  # room for each label on its side of the lines (and above the runs there)
+        if levels and log:  # the lines clear of the plot's edges, so the runs beyond them show
             lo, hi = self.plot.vb.viewRange()[1]
             marks = [math.log10(value) for value, *_ in levels]
             theme.settle_range(self.plot, min(lo, min(marks) - 1.5), max(hi, max(marks) + 2.5))
