@@ -295,7 +295,7 @@ SIGNALS: dict[str, Signal] = {s.key: s for s in (
     Signal("grad_check", "Gradient check", "relative error", True, S, gradient_check,
            doc=f"‖g − g_num‖ / max(‖g‖, ‖g_num‖): the gradient the update used against the central "
                f"difference of f (h = {CHECK_H:g}); about 1e-7 or below: right; 1e-2 or above: wrong",
-           levels=((1e-7, "↓ below 1e-7: right", True), (1e-2, "↑ above 1e-2: wrong", False))),
+           levels=((1e-7, "↓ 1e-7: right", True), (1e-2, "↑ 1e-2: wrong", False))),
     Signal("polyak_loss", "Polyak average's loss", "f(x̄_t) − f*", True, S, polyak_loss,
            doc="the loss at the averaged iterate x̄ <- a x̄ + (1 − a) x (a = the run's, or 0.95); "
                "faint: the iterate's own", reference="loss_gap"),

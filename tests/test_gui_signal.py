@@ -243,7 +243,7 @@ def test_gradient_check_draws_its_thresholds(window, qtbot):
     c.set_display("signal", "grad_check")
     qtbot.waitUntil(plot.isVisible)
     shown = [(line.value(), line.label.format) for line in plot.levels if line.isVisible()]
-    assert shown == [(pytest.approx(-7.0), "↓ below 1e-7: right"), (pytest.approx(-2.0), "↑ above 1e-2: wrong")]
+    assert shown == [(pytest.approx(-7.0), "↓ 1e-7: right"), (pytest.approx(-2.0), "↑ 1e-2: wrong")]
     lo, hi = plot.plot.vb.viewRange()[1]
     assert lo <= -8.5 and hi >= -0.5, "room beyond each line for the runs there"
     c.set_display("signal", "grad_norm")
