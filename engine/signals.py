@@ -71,6 +71,7 @@ class Signal:
     needs_states: bool = False  # the trace must be recorded with optimizer state
     doc: str = ""
     reference: str | None = None  # another signal drawn faint behind it, to compare with
+    levels: tuple = ()  # (value, text, text above the line?): thresholds drawn across the plot
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,12 @@ def gradient_check(run: SurfaceRun) -> np.ndarray:
     out = relative_error(run.trace.grads, numerical_gradient(run.surface, xs))
     out[-1] = np.nan
     return out
+
+
+def smallest_weight(run: SurfaceRun) -> np.ndarray:
+    """min_i |x_i|: on a surface whose coordinates are weights (seed 001's w1 = [1, 0] vs
+    w2 = [0.5, 0.5]) exactly 0 at a sparse point, large at a spread one."""
+    return np.abs(np.asarray(run.trace.xs, dtype=float)).min(axis=1)
 
 
 def rule_of(optimizer) -> tuple[str, dict]:
@@ -283,9 +290,12 @@ SIGNALS: dict[str, Signal] = {s.key: s for s in (
     Signal("momentum", "Momentum μ_t", "μ_t", False, S, momentum_series,
            doc="rho of momentum and Nesterov (Sutskever's schedule when on), beta1 for the Adam family"),
     Signal("grad_norm", "Gradient norm", "‖g_t‖", True, S, gradient_norm),
+    Signal("smallest_weight", "Smallest weight |x_i|", "min_i |x_i|", False, S, smallest_weight,
+           doc="0 where a coordinate is exactly zero (sparse: L1), large where the weights are spread (L2)"),
     Signal("grad_check", "Gradient check", "relative error", True, S, gradient_check,
            doc=f"‖g − g_num‖ / max(‖g‖, ‖g_num‖): the gradient the update used against the central "
-               f"difference of f (h = {CHECK_H:g}); about 1e-7 or below: right; 1e-2 or above: wrong"),
+               f"difference of f (h = {CHECK_H:g}); about 1e-7 or below: right; 1e-2 or above: wrong",
+           levels=((1e-7, "↓ 1e-7: right", True), (1e-2, "↑ 1e-2: wrong", False))),
     Signal("polyak_loss", "Polyak average's loss", "f(x̄_t) − f*", True, S, polyak_loss,
            doc="the loss at the averaged iterate x̄ <- a x̄ + (1 − a) x (a = the run's, or 0.95); "
                "faint: the iterate's own", reference="loss_gap"),

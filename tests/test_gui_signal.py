@@ -215,3 +215,36 @@ def test_rate_guides_on_log_log_axes_have_the_slopes_asked_for(window):
     # and the next scene without guides shows none
     assert window.presets.load("gd-rate-bound")
     assert plot.guides.visible() == []
+
+
+def test_rate_guide_labels_do_not_cover_each_other_in_presentation(window, qtbot):
+    # at 1280x800 in presentation the two guides end close together on a short plot:
+    # the labels used to be drawn one over the other
+    assert window.presets.load("sgd-vs-gd-rates")
+    window.controller.jump_to_end()
+    plot = window.signal
+    window.presentation.enter()
+    try:
+        qtbot.wait(300)  # the plot shrinks and its text grows: the labels are placed again
+        labels = [label for label in plot.guides.labels if label.isVisible()]
+        assert len(labels) == 2
+        a, b = (label.sceneBoundingRect() for label in labels)
+        assert not a.intersects(b), (a, b)
+        box = plot.plot.vb.sceneBoundingRect()
+        inside = all(box.top() <= r.top() and r.bottom() <= box.bottom() for r in (a, b))
+        assert inside, ("each label whole between the plot's top and bottom", box, a, b)
+    finally:
+        window.presentation.leave()
+
+
+def test_gradient_check_draws_its_thresholds(window, qtbot):
+    """Seed 001's rule of thumb on the plot itself: below 1e-7 right, above 1e-2 wrong."""
+    c, plot = window.controller, window.signal
+    c.set_display("signal", "grad_check")
+    qtbot.waitUntil(plot.isVisible)
+    shown = [(line.value(), line.label.format) for line in plot.levels if line.isVisible()]
+    assert shown == [(pytest.approx(-7.0), "↓ 1e-7: right"), (pytest.approx(-2.0), "↑ 1e-2: wrong")]
+    lo, hi = plot.plot.vb.viewRange()[1]
+    assert lo <= -8.5 and hi >= -0.5, "room beyond each line for the runs there"
+    c.set_display("signal", "grad_norm")
+    assert not any(line.isVisible() for line in plot.levels)

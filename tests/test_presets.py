@@ -723,6 +723,33 @@ def _(r):
         assert np.all(np.diff(rates, axis=0) <= 0), "the effective step only shrinks"
 
 
+@claim("l1-vs-l2-lecture-vectors")
+def _(r):
+    from engine.signals import SurfaceRun, compute
+    # the lecture's 4-D numbers and their 2-D shadow: the data cannot tell w1 from w2
+    x4, w1, w2 = np.ones(4), np.array([1.0, 0, 0, 0]), np.full(4, 0.25)
+    assert w1 @ x4 == w2 @ x4 == 1.0 and np.abs(w1).sum() == np.abs(w2).sum() == 1.0
+    assert (w1 ** 2).sum() == 1.0 and (w2 ** 2).sum() == 0.25
+    assert r.surface.value_at(np.array([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])).tolist() == [0.0, 0.0, 0.0]
+    plain, l2, l1 = r.traces
+    assert r.scene.runs[1].optimizer.params["weight_decay"] == 0.2 and r.scene.runs[2].optimizer.params["lam"] == 0.1
+    np.testing.assert_allclose(plain.final, (1.25, -0.25), atol=1e-9)  # where it first meets the valley
+    np.testing.assert_allclose(l2.final, 2 / 4.2, atol=2e-5)  # argmin (x + y - 1)^2 + 0.1 |x|^2: (0.48, 0.48)
+    assert l1.final[1] == 0.0 and abs(l1.final[0] - 0.95) < 1e-9, "L1: y exactly 0, x = 1 - lam / 2"
+    sparse = [compute("smallest_weight", SurfaceRun(tr, run.optimizer, r.surface))[-1]
+              for run, tr in zip(r.scene.runs, r.traces)]
+    assert sparse[2] == 0.0 and abs(sparse[1] - 0.48) < 0.005 and abs(sparse[0] - 0.25) < 1e-9
+    late = r.scene.cues[1].step  # the cue states where each stops: they are there by then
+    for tr, end in zip(r.traces, ((1.25, -0.25), (0.48, 0.48), (0.95, 0.0))):
+        assert dist(tr, end)[late] < 0.01
+    # "drag the start": L2 always ends at the spread point; L1 at a corner or between them
+    for start in ((-0.5, 1.8), (0.2, -0.6), (2.2, 1.6)):
+        moved = simulate(r.scene.replace(start=start)).traces
+        np.testing.assert_allclose(moved[1].final, 2 / 4.2, atol=2e-5)
+        end = moved[2].final
+        assert np.all(end >= 0) and abs(end.sum() - 0.95) < 1e-6, (start, end)
+
+
 def _weight_norms(res, run=0):
     mask = res.problem.model.weight_mask.astype(bool)
     return np.array([np.linalg.norm(w[mask]) for w in res.runs[run].weights])

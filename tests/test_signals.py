@@ -235,3 +235,9 @@ def test_gradient_check_signal_flags_a_term_missing_from_f():
         o = OptimizerSpec.parse(spec)
         e = S.compute("grad_check", S.SurfaceRun(run(surface, o, ScheduleSpec(), (-2.5, 1.5), 50), o, surface))
         assert np.isnan(e[-1]) and lo <= np.nanmin(e) and np.nanmax(e) <= hi, spec
+
+
+def test_smallest_weight_is_zero_exactly_where_a_coordinate_is():
+    tr, surf = made_trace([[1.0, 0.0], [0.5, 0.5], [-0.3, 2.0]], surface="quadratic")
+    got = S.compute("smallest_weight", S.SurfaceRun(tr, OptimizerSpec.parse("sgd"), surf))
+    np.testing.assert_array_equal(got, [0.0, 0.5, 0.3])

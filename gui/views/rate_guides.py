@@ -28,11 +28,16 @@ class RateGuides:
         self.plot = plot
         self.lines: list[pg.PlotCurveItem] = []
         self.labels: list[pg.TextItem] = []
+        self._ends: list[tuple[pg.TextItem, float, float]] = []  # (label, x, y) of each line's end
+        # presentation mode shrinks the plot and grows the text: place the labels again
+        plot.vb.sigResized.connect(self._place)
+        plot.vb.sigYRangeChanged.connect(self._place)
 
     def draw(self, guides, series, colors, x_max: float) -> None:
         """``series``: per run ``(x, y, rows)`` in plot coordinates (log10 of both);
         ``guides``: ``[(run, exponent), ...]``; an empty list takes them all away."""
         shown = 0
+        self._ends = []
         for run, p in guides:
             if not 0 <= run < len(series) or not len(series[run][0]):
                 continue
@@ -48,17 +53,33 @@ class RateGuides:
             backing = pg.mkColor(theme.BACKGROUND)
             backing.setAlpha(210)
             label.fill = pg.mkBrush(backing)
-            y_end = float(ya + p * (xs[-1] - xa))
-            lo, hi = self.plot.vb.viewRange()[1]
-            # under the end of a falling line, unless that leaves the plot (then over it)
-            room_below = y_end - TEXT_SHARE * (hi - lo) > lo
-            label.setAnchor((1.0, 0.0) if room_below else (1.0, 1.0))
-            label.setPos(float(xs[-1]), y_end)
+            self._ends.append((label, float(xs[-1]), float(ya + p * (xs[-1] - xa))))
             line.show()
             label.show()
             shown += 1
         for item in self.lines[shown:] + self.labels[shown:]:
             item.hide()
+        self._place()
+
+    def _place(self, *_args) -> None:
+        taken: list[tuple[float, float]] = []  # (bottom, top) of the labels placed so far
+        for label, x_end, y_end in self._ends:
+            label.setAnchor((1.0, 0.0))  # placed by its top edge
+            label.setPos(x_end, self._top(label, y_end, taken))
+
+    def _top(self, label, y_end: float, taken: list) -> float:
+        """Where ``label``'s top edge goes: under the end of its falling line, unless that
+        leaves the plot (then over it); moved past a label already placed, since all of
+        them end at the same x and on a short plot (presentation) two ends lie close."""
+        lo, hi = self.plot.vb.viewRange()[1]
+        pixels = max(self.plot.vb.height(), 1.0)
+        h = max(TEXT_SHARE, label.boundingRect().height() / pixels) * (hi - lo)
+        top = y_end if y_end - h > lo else y_end + h
+        for bottom, above in sorted(taken, reverse=True):  # from the top down
+            if top > bottom and top - h < above:
+                top = bottom if bottom - h > lo else above + h
+        taken.append((top - h, top))
+        return top
 
     def _item(self, i: int):
         while len(self.lines) <= i:

@@ -15,6 +15,8 @@ only slices arrays.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -73,6 +75,7 @@ class SignalPlot(QtWidgets.QWidget):
         self.curves: list[pg.PlotCurveItem] = []
         self.series: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.shown: list[int] = []
+        self.levels: list[pg.InfiniteLine] = []  # a record's thresholds
         self.signal_box.activated.connect(
             lambda i: controller.set_display("signal", self.signal_box.itemData(i)))
         self.axis_box.activated.connect(
@@ -150,6 +153,31 @@ class SignalPlot(QtWidgets.QWidget):
         theme.set_log_axis(self.plot, "left", log)
         theme.set_log_axis(self.plot, "bottom", log_x)  # x_max is then log10 of the last update
         theme.set_x_range(self.plot, 0.0, max(float(x_max), 1.0))
+
+    def _draw_levels(self, record: S.Signal | None, log: bool) -> None:
+        """The record's thresholds (the gradient check's 1e-7 and 1e-2) as labelled dotted
+        lines across the plot, each label on the side of the line it speaks about."""
+        levels = record.levels if record is not None else ()
+        while len(self.levels) < len(levels):
+            line = pg.InfiniteLine(angle=0, movable=False, label="",
+                                   labelOpts={"position": 0.97, "anchors": [(1, 1), (1, 1)]})
+            line.setZValue(-3)
+            self.plot.addItem(line, ignoreBounds=True)
+            self.levels.append(line)
+        for k, line in enumerate(self.levels):
+            line.setVisible(k < len(levels))
+            if k < len(levels):
+                value, text, above = levels[k]
+                line.setPos(math.log10(value) if log else value)
+                line.setPen(theme.pen(theme.MUTED, 1.5, QtCore.Qt.PenStyle.DotLine))
+                line.label.anchors = [(1, 1), (1, 1)] if above else [(1, 0), (1, 0)]
+                line.label.setFormat(text)
+                line.label.setColor(theme.INK)
+                line.label.setFont(theme.font(round(10 * min(theme.SCALE, 1.3)), bold=True))
+        if levels and log:  # the lines clear of the plot's edges, so the runs beyond them show
+            lo, hi = self.plot.vb.viewRange()[1]
+            marks = [math.log10(value) for value, *_ in levels]
+            theme.settle_range(self.plot, min(lo, min(marks) - 1.5), max(hi, max(marks) + 2.5))
 
     def _fit_y(self, ranged) -> None:
         c = self.controller
@@ -277,6 +305,7 @@ class SurfaceSignalPlot(SignalPlot):
             self._clear()
             self._set_reference([], [], None)
             self.guides.draw([], [], [], 0.0)
+            self._draw_levels(None, False)
             return
         axis = self.axis_key()
         values, xs, ranged = [], [], []
@@ -318,6 +347,7 @@ class SurfaceSignalPlot(SignalPlot):
         self._axes(record, log, x_max, log_x)
         self._ranged = ranged
         self._fit_y(ranged)
+        self._draw_levels(record, log)
         try:  # checked when the scene was read; a bad text here only means no guides
             slopes = S.parse_slopes(c.display("signal_slopes", "")) if log and log_x else []
         except ValueError:
