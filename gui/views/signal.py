@@ -91,6 +91,7 @@ class SignalPlot(QtWidgets.QWidget):
         # without a palette change in the light theme
         super().resizeEvent(event)
         self._scale_header()
+        QtCore.QTimer.singleShot(0, lambda: theme.fit_left_label(self.plot))  # after the scene's layout
 
     def _scale_header(self) -> None:
         """The signal's name is this plot's title: as large as the other plots' titles, also
@@ -268,6 +269,10 @@ class SurfaceSignalPlot(SignalPlot):
         c.settingsChanged.connect(self.recompute)
         c.displayChanged.connect(self._display_changed)
         self.rebuild()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        QtCore.QTimer.singleShot(0, self.guides.place)  # after the scene's layout: new sizes
 
     def rebuild(self) -> None:
         self._ensure_curves(len(self.controller.runs))
