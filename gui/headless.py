@@ -101,13 +101,17 @@ def clean_exit_on_signals():
             signal.signal(sig, handler)
 
 
-def tear_down(app, *objects) -> None:
-    """Close and delete ``objects`` (widgets or QObjects) and every top-level widget,
-    let Qt run the deletions, then collect: children go before the QApplication."""
+def tear_down(app, *objects, everything: bool = True) -> None:
+    """Close and delete ``objects`` (widgets or QObjects) and, with ``everything``, every
+    top-level widget, let Qt run the deletions, then collect: children go before the
+    QApplication. Without ``everything`` (a process that had its QApplication before,
+    such as the test suite calling ``render``) other windows are not ours to close, and
+    no collection runs: collecting other code's half-deleted Qt garbage crashed there."""
     from PySide6 import QtCore, QtWidgets
 
     widgets = [o for o in objects if isinstance(o, QtWidgets.QWidget)]
-    for widget in widgets + [w for w in app.topLevelWidgets() if w not in widgets]:
+    others = [w for w in app.topLevelWidgets() if w not in widgets] if everything else []
+    for widget in widgets + others:
         try:
             # QWidget.close itself: pyqtgraph's GraphicsView.close clears its scene and
             # swaps the viewport, which crashes on a view taken out of its window
@@ -124,4 +128,5 @@ def tear_down(app, *objects) -> None:
     for _ in range(3):
         app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete.value)
         app.processEvents()
-    gc.collect()
+    if everything:
+        gc.collect()
