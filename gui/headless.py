@@ -101,17 +101,13 @@ def clean_exit_on_signals():
             signal.signal(sig, handler)
 
 
-def tear_down(app, *objects, everything: bool = True) -> None:
-    """Close and delete ``objects`` (widgets or QObjects) and, with ``everything``, every
-    top-level widget, let Qt run the deletions, then collect: children go before the
-    QApplication. Without ``everything`` (a process that had its QApplication before,
-    such as the test suite calling ``render``) other windows are not ours to close, and
-    no collection runs: collecting other code's half-deleted Qt garbage crashed there."""
+def tear_down(app, *objects) -> None:
+    """Close and delete ``objects`` (widgets or QObjects) and every top-level widget,
+    let Qt run the deletions, then collect: children go before the QApplication."""
     from PySide6 import QtCore, QtWidgets
 
     widgets = [o for o in objects if isinstance(o, QtWidgets.QWidget)]
-    others = [w for w in app.topLevelWidgets() if w not in widgets] if everything else []
-    for widget in widgets + others:
+    for widget in widgets + [w for w in app.topLevelWidgets() if w not in widgets]:
         try:
             # QWidget.close itself: pyqtgraph's GraphicsView.close clears its scene and
             # swaps the viewport, which crashes on a view taken out of its window
@@ -128,5 +124,4 @@ def tear_down(app, *objects, everything: bool = True) -> None:
     for _ in range(3):
         app.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete.value)
         app.processEvents()
-    if everything:
-        gc.collect()
+    gc.collect()

@@ -102,9 +102,6 @@ def render_command(args) -> int:
 
     try:
         with quiet_qt_log(), clean_exit_on_signals():
-            from PySide6 import QtWidgets
-
-            owned = QtWidgets.QApplication.instance() is None  # else: tests, an embedding
             app = make_application()
             held: list = []  # every window and controller made, torn down in order (gui.headless)
             try:
@@ -115,7 +112,7 @@ def render_command(args) -> int:
             finally:
                 objects = tuple(held)
                 held.clear()
-                tear_down(app, *objects, everything=owned)
+                tear_down(app, *objects)
                 del objects
     except Terminated as signalled:  # the temporary files are gone by now
         return signalled.code

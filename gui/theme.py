@@ -221,6 +221,9 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
     plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
     plot.setMenuEnabled(False)
     plot.hideButtons()
+    if not getattr(plot, "_fits_left_label", False):
+        plot._fits_left_label = True
+        plot.vb.sigResized.connect(functools.partial(fit_left_label, plot))
     fit_left_label(plot)
 
 
@@ -292,10 +295,7 @@ def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
 def fit_left_label(plot: pg.PlotItem, *_args) -> None:
     """The y-axis title no longer than its axis: smaller type on a short plot (a
     projector's 1280 x 800 in presentation mode, four plots stacked), rather than a title
-    running into the plot above. Back to the theme's size when there is room again.
-    Called by the views that stack plots when they are resized, not from a signal of
-    every plot: Python callables on thousands of ViewBox signals made the test process
-    crash at exit, when Qt destroyed the boxes after their Python side."""
+    running into the plot above. Back to the theme's size when there is room again."""
     axis = plot.getAxis("left")
     text = axis.labelText
     room = plot.vb.height()

@@ -203,7 +203,7 @@ def test_a_signal_that_pyside_hands_on_as_another_error_still_exits_128_plus_it(
 
     monkeypatch.setattr(R, "_render_surface", wrapped)
     # the test process's other windows are pytest-qt's to close, not render's teardown
-    monkeypatch.setattr("gui.headless.tear_down", lambda *_a, **_kw: None)
+    monkeypatch.setattr("gui.headless.tear_down", lambda *_a: None)
     args = build_parser().parse_args(["render", *SCENES["quadratic"], "--steps", "5", "-o", str(tmp_path / "a.png")])
     assert R.render_command(args) == 128 + signal.SIGTERM
     # without a signal, the same error is an error

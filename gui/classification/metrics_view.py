@@ -169,15 +169,6 @@ class MetricsView(QtWidgets.QWidget):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self.fit_rows()
-        # the plots get their new heights when the scene lays out, after this event
-        QtCore.QTimer.singleShot(0, self, self._fit_labels)  # dropped if this view goes first
-
-    def _fit_labels(self) -> None:
-        try:
-            for plot in (self.loss_plot, self.acc_plot, self.lr_plot):
-                theme.fit_left_label(plot)
-        except RuntimeError:  # the window was torn down meanwhile (render's exit)
-            pass
 
     def fit_rows(self) -> None:
         """Three plots where they fit; on a short pane (a projector at 1280 x 800 in

@@ -29,9 +29,9 @@ class RateGuides:
         self.lines: list[pg.PlotCurveItem] = []
         self.labels: list[pg.TextItem] = []
         self._ends: list[tuple[pg.TextItem, float, float]] = []  # (label, x, y) of each line's end
-        # presentation mode shrinks the plot and grows the text: the signal plot calls
-        # place() again when it is resized (not a ViewBox signal: Python callables on
-        # those crashed the test process at exit, gui.theme.fit_left_label)
+        # presentation mode shrinks the plot and grows the text: place the labels again
+        plot.vb.sigResized.connect(self._place)
+        plot.vb.sigYRangeChanged.connect(self._place)
 
     def draw(self, guides, series, colors, x_max: float) -> None:
         """``series``: per run ``(x, y, rows)`` in plot coordinates (log10 of both);
@@ -59,9 +59,9 @@ class RateGuides:
             shown += 1
         for item in self.lines[shown:] + self.labels[shown:]:
             item.hide()
-        self.place()
+        self._place()
 
-    def place(self, *_args) -> None:
+    def _place(self, *_args) -> None:
         taken: list[tuple[float, float]] = []  # (bottom, top) of the labels placed so far
         for label, x_end, y_end in self._ends:
             label.setAnchor((1.0, 0.0))  # placed by its top edge

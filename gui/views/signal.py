@@ -91,13 +91,6 @@ class SignalPlot(QtWidgets.QWidget):
         # without a palette change in the light theme
         super().resizeEvent(event)
         self._scale_header()
-        QtCore.QTimer.singleShot(0, self, self._fit_label)  # after the scene's layout; dropped with self
-
-    def _fit_label(self) -> None:
-        try:
-            theme.fit_left_label(self.plot)
-        except RuntimeError:  # the window was torn down meanwhile (render's exit)
-            pass
 
     def _scale_header(self) -> None:
         """The signal's name is this plot's title: as large as the other plots' titles, also
@@ -275,16 +268,6 @@ class SurfaceSignalPlot(SignalPlot):
         c.settingsChanged.connect(self.recompute)
         c.displayChanged.connect(self._display_changed)
         self.rebuild()
-
-    def resizeEvent(self, event):
-        super().resizeEvent(event)
-        QtCore.QTimer.singleShot(0, self, self._place_guides)  # after the scene's layout: new sizes
-
-    def _place_guides(self) -> None:
-        try:
-            self.guides.place()
-        except RuntimeError:  # the window was torn down meanwhile (render's exit)
-            pass
 
     def rebuild(self) -> None:
         self._ensure_curves(len(self.controller.runs))

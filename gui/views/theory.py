@@ -227,6 +227,7 @@ class EigenOverlay:
         c.sceneChanged.connect(self.update)
         c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
         c.tracesChanged.connect(self._place_note)  # a knob moved the paths
+        plot.vb.sigRangeChanged.connect(self._place_note)  # framed or zoomed: other edges
         self.update()
 
     @property
