@@ -116,6 +116,9 @@ def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, 
     D = len(x)
     if state is None:
         state = [record.init(float(x[i]), None, hp) for i in range(D)]
+    if D == 2 and lookahead is None and noise_rows is None and not sam_rho and not wd \
+            and not record_states:
+        return _plain_path_2d(grad, rule, hp, lrs, x, state, steps, bounds, k0)
     xs, gs = [x], []
     states = [state] if record_states else None
     diverged = None
@@ -150,6 +153,35 @@ def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, 
     except (FloatingPointError, ArithmeticError, ValueError):
         diverged = t
     return xs, gs, states, diverged
+
+
+def _plain_path_2d(grad, rule, hp, lrs, x, state, steps, bounds, k0):
+    """``_float_path`` for the common case a slider drag recomputes on every move: a 2-D
+    surface, exact gradients, no lookahead, SAM or coupled weight decay, no recorded
+    states. The same rule calls in the same order (so the same floats), with the two
+    coordinates unrolled: the general loop's per-step lists cost a third of its time."""
+    F = FLOAT_OPS
+    x0, x1 = x
+    s0, s1 = state
+    (lo0, hi0), (lo1, hi1) = bounds
+    xs, gs = [x], []
+    keep_x, keep_g = xs.append, gs.append
+    diverged = None
+    t = k0
+    try:
+        for k in range(k0, steps):
+            t = k + 1
+            g = grad(x0, x1)
+            keep_g(g)
+            lr = lrs[k]
+            x0, s0 = rule(g[0], x0, s0, hp, t, lr, F)
+            x1, s1 = rule(g[1], x1, s1, hp, t, lr, F)
+            keep_x((x0, x1))
+            if not (lo0 <= x0 <= hi0 and lo1 <= x1 <= hi1):  # also false for nan
+                raise FloatingPointError
+    except (FloatingPointError, ArithmeticError, ValueError):
+        diverged = t
+    return xs, gs, None, diverged
 
 
 def _floats(rows, shape) -> np.ndarray:

@@ -350,3 +350,21 @@ def test_polyak_average_of_a_constant_path_is_that_point_and_of_nothing_is_empty
 def test_trace_steps_and_final():
     tr = Trace(xs=np.zeros((4, 2)), loss=np.zeros(4), lr=np.zeros(4), grads=np.zeros((4, 2)))
     assert tr.steps == 3 and tr.final.shape == (2,)
+
+
+# -- the unrolled 2-D loop (what a slider drag recomputes) -------------------------------------
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=optimizer_specs(), surface_key=st.sampled_from([k for k in SURFACE_KEYS
+                                                            if SURFACES[k].dim == 2]))
+def test_the_unrolled_2d_loop_gives_the_general_loops_floats(spec, surface_key):
+    """record_states takes the general loop; without it a plain 2-D run takes the unrolled
+    one: same rows, same divergence step, bit for bit."""
+    surface = SURFACES[surface_key]
+    plain = run(surface, spec, steps=60)
+    general = run(surface, spec, steps=60, record_states=True)
+    assert plain.diverged_at == general.diverged_at
+    np.testing.assert_array_equal(plain.xs, general.xs)
+    np.testing.assert_array_equal(plain.grads, general.grads)
+    np.testing.assert_array_equal(plain.loss, general.loss)
