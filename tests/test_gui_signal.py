@@ -248,3 +248,17 @@ def test_gradient_check_draws_its_thresholds(window, qtbot):
     assert lo <= -8.5 and hi >= -0.5, "room beyond each line for the runs there"
     c.set_display("signal", "grad_norm")
     assert not any(line.isVisible() for line in plot.levels)
+
+
+def test_runs_restyled_while_no_signal_shows_are_drawn_in_their_new_look(window, qtbot):
+    """With no signal the plot skips its work on every knob move; a colour changed then
+    must still reach its curve once a signal is picked."""
+    c, plot = window.controller, window.signal
+    c.set_run_color(1, "#CC79A7")
+    c.set_hyper(1, "lr", 0.003)
+    c.set_display("signal", "grad_norm")
+    qtbot.waitUntil(plot.isVisible)
+    assert plot.curves[1].opts["pen"].color().name().lower() == "#cc79a7"
+    assert len(plot.curves[1].getData()[0]) > 0
+    c.set_display("signal", S.NONE)
+    assert all(len(curve.getData()[0] if curve.getData()[0] is not None else []) == 0 for curve in plot.curves)

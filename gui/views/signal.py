@@ -258,6 +258,8 @@ class SurfaceSignalPlot(SignalPlot):
         self.faint_series: list[tuple] = []
         self._counted: dict[int, tuple] = {}  # run -> (trace, counted evaluations or None)
         self.guides = RateGuides(self.plot)  # display.signal_slopes, on log-log axes
+        self._emptied = False  # no signal: the curves, reference, guides and levels are empty
+        self._style_stale = False  # runs restyled while no signal was shown
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -272,14 +274,17 @@ class SurfaceSignalPlot(SignalPlot):
     def rebuild(self) -> None:
         self._ensure_curves(len(self.controller.runs))
         self._restyle()
+        self._emptied = False  # the run list changed: clear it whole once more
         self.recompute()
 
     def _changed_style(self) -> None:
         """A colour, label or visibility: no series changes (a knob's new path comes with
         tracesChanged), but a run shown or hidden changes the y range."""
+        if self.record() is None:  # hidden: restyled when a signal is picked (recompute)
+            self._style_stale = True
+            return
         self._restyle()
-        if self.record() is not None:
-            self._fit_y(self._ranged)
+        self._fit_y(self._ranged)
 
     def _display_changed(self, key: str, _value) -> None:
         if key in ("signal", "signal_axis", "polyak", "signal_log_x", "signal_slopes"):
@@ -302,11 +307,17 @@ class SurfaceSignalPlot(SignalPlot):
         record = self.record()
         c = self.controller
         if record is None or record.series is None:
-            self._clear()
-            self._set_reference([], [], None)
-            self.guides.draw([], [], [], 0.0)
-            self._draw_levels(None, False)
+            if not self._emptied:  # a hidden plot stays empty: every slider move lands here
+                self._clear()
+                self._set_reference([], [], None)
+                self.guides.draw([], [], [], 0.0)
+                self._draw_levels(None, False)
+                self._emptied = True
             return
+        self._emptied = False
+        if self._style_stale:
+            self._style_stale = False
+            self._restyle()
         axis = self.axis_key()
         values, xs, ranged = [], [], []
         cache = {}
