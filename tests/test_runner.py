@@ -359,12 +359,17 @@ def test_trace_steps_and_final():
 @given(spec=optimizer_specs(), surface_key=st.sampled_from([k for k in SURFACE_KEYS
                                                             if SURFACES[k].dim == 2]))
 def test_the_unrolled_2d_loop_gives_the_general_loops_floats(spec, surface_key):
-    """record_states takes the general loop; without it a plain 2-D run takes the unrolled
-    one: same rows, same divergence step, bit for bit."""
+    """A plain 2-D run takes the unrolled loop: same rows, states and divergence step as
+    the general loop, bit for bit."""
+    from engine import runner
+
     surface = SURFACES[surface_key]
-    plain = run(surface, spec, steps=60)
-    general = run(surface, spec, steps=60, record_states=True)
-    assert plain.diverged_at == general.diverged_at
-    np.testing.assert_array_equal(plain.xs, general.xs)
-    np.testing.assert_array_equal(plain.grads, general.grads)
-    np.testing.assert_array_equal(plain.loss, general.loss)
+    unrolled = run(surface, spec, steps=60, record_states=True)
+    runner.UNROLL_2D = False
+    try:
+        general = run(surface, spec, steps=60, record_states=True)
+    finally:
+        runner.UNROLL_2D = True
+    assert unrolled.diverged_at == general.diverged_at
+    for name in ("xs", "grads", "loss", "lr", "states"):
+        np.testing.assert_array_equal(getattr(unrolled, name), getattr(general, name))

@@ -13,7 +13,7 @@ from PySide6 import QtCore
 
 from gui import theme
 from gui.views.run_style import run_pen
-from gui.views.trails import cache_when_still
+from gui.views.trails import ThinLine, cache_when_still
 
 DECADES = 16  # below ~1e-16 of the start a double has nothing left to say
 
@@ -59,7 +59,7 @@ class LossCurvePlot(pg.PlotWidget):
         c = self.controller
         n = len(c.runs)
         while len(self.curves) < n:
-            curve = pg.PlotCurveItem()
+            curve = ThinLine()
             self.plot.addItem(curve)
             self.curves.append(curve)
         while len(self.curves) > n:

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 
 from gui import theme
 from gui.views.run_style import run_pen
+from gui.views.trails import ThinLine
 
 
 class ScheduleView(pg.PlotWidget):
@@ -39,7 +40,7 @@ class ScheduleView(pg.PlotWidget):
         c = self.controller
         n = len(c.runs)
         while len(self.curves) < n:
-            curve = pg.PlotCurveItem()
+            curve = ThinLine()
             self.plot.addItem(curve)
             self.curves.append(curve)
         while len(self.curves) > n:

@@ -25,7 +25,7 @@ from engine import signals as S
 from gui import theme
 from gui.views.rate_guides import RateGuides
 from gui.views.run_style import run_pen
-from gui.views.trails import cache_when_still
+from gui.views.trails import ThinLine, cache_when_still
 
 NONE_TEXT = "(no signal plot)"
 
@@ -131,7 +131,7 @@ class SignalPlot(QtWidgets.QWidget):
     def _ensure_curves(self, n: int) -> None:
         had = len(self.curves)
         while len(self.curves) < n:
-            curve = pg.PlotCurveItem()
+            curve = ThinLine()
             self.plot.addItem(curve)
             self.curves.append(curve)
         self.shown = [k if j < had else -1 for j, k in enumerate(self.shown)]  # a new curve drew nothing

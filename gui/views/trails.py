@@ -41,6 +41,30 @@ def cache_when_still(item, still: bool) -> None:
 
 
 
+class ThinLine(pg.PlotCurveItem):
+    """A curve whose thin pen (at most 1 px) is drawn as one polyline. In Qt's raster engine
+    that costs about half of the separate segments pyqtgraph draws
+    (``setSegmentedLineMode``, kept for the wide presentation pens, where it is the fast
+    way) or of its path, and a dash pattern runs on along the line instead of starting
+    again at every step. Not antialiased (the item's setting, off by default), so the
+    pixmap a still line is cached in (``cache_when_still``) shows the same pixels. Wide
+    pens, fills, gaps and exports take pyqtgraph's own paint."""
+
+    THIN = 1.01
+
+    def paint(self, p, opt, widget):
+        pen = self.opts["pen"]
+        x, y = self.xData, self.yData
+        if (self._exportOpts is not False or pen.widthF() > self.THIN or x is None or len(x) < 2
+                or self.opts["fillLevel"] is not None or self.opts["shadowPen"] is not None
+                or not (np.isfinite(x).all() and np.isfinite(y).all())):  # gaps: pyqtgraph's paths
+            return super().paint(p, opt, widget)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        p.setPen(pen)
+        p.drawPolyline(fn.arrayToQPolygonF(x, y))
+        return None
+
+
 def display_points(trace, dim: int) -> np.ndarray:
     if dim == 1:
         return np.column_stack([trace.xs[:, 0], trace.loss])
@@ -98,12 +122,12 @@ class RunItems:
     """The graphics items of one run."""
 
     def __init__(self, plot: pg.PlotItem):
-        self.trail = pg.PlotCurveItem()
+        self.trail = ThinLine()
         # wide pens stroked as separate segments (drawLines): in Qt's raster engine a 3.5 px
         # trail then costs what a 1 px one does; stroking it as one path is up to 2x slower,
-        # antialiased 20-40x (benchmarks/bench_presentation.py)
+        # antialiased 20-40x (benchmarks/bench_presentation.py). Thin ones: ThinLine.
         self.trail.setSegmentedLineMode("on")
-        self.polyak = pg.PlotCurveItem()
+        self.polyak = ThinLine()
         self.dots = Dots(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
         self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
