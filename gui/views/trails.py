@@ -396,3 +396,8 @@ class TrailLayer:
             self.legend.addItem(sample, label)
         for sample, text in extras:
             self.legend.addItem(sample, text)
+        for sample, label in self.legend.items:
+            # each row from a pixmap of itself: laying out and drawing eight rich-text labels
+            # cost ~0.8 ms of every paint of the map; a label set in place redraws its own
+            sample.setCacheMode(CACHED)
+            label.item.setCacheMode(CACHED)
