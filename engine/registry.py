@@ -86,6 +86,7 @@ class OptimizerRecord:
     wraps: str = ""  # a wrapper (SAM): the hyperparameter naming the rule it wraps
     geometry: object = None  # geometry(u) -> Shapes of one update at x (engine.geometry, issue 14)
     rule_text: str = ""  # a rule typed by the user (engine.custom_rule): its pseudo-code, saved in scenes
+    float_rule: object = None  # vector rule: the same update for one run in Python floats (runner.run)
 
     def __post_init__(self):
         if self.init is None:
@@ -267,7 +268,7 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
         Hyper("sigma", 0.1, 0.0, 10.0, symbol="sigma", doc="proposal spread (0: uniform in the view box)"),),
         _search.random_search, kind="vector", state=_search.SearchState, init=_search.random_search_init,
         deterministic=False, memory=lambda layout, params: 1, memory_formula="1 (f at x)",
-        uses_gradient=False,
+        uses_gradient=False, float_rule=_search.random_search_floats,
         reference="seed 001 (strategy #1)", summary="try a random nearby point, keep it if better"),
 )}
 

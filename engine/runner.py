@@ -17,6 +17,7 @@ run at that step; nothing raises and the other runs go on.
 
 from __future__ import annotations
 
+import math
 from itertools import chain
 from types import SimpleNamespace
 
@@ -26,7 +27,7 @@ from engine.ops import FLOAT_OPS
 from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient_floats
 from engine.registry import resolve
-from engine.stepper import Update, lr_table, noise_rows, rule_record
+from engine.stepper import StepContext, Update, lr_table, noise_rows, rule_record
 from engine.trace import Trace
 
 DIVERGENCE_FACTOR = 1e6
@@ -90,6 +91,9 @@ def run(problem, optimizer: OptimizerSpec, schedule: ScheduleSpec = CONSTANT, st
     cancel of long runs, gui.long_work); the float path takes milliseconds and skips it."""
     steps = int(min(max(steps, 0), MAX_STEPS))
     record, hp, sam_rho = _rule_and_hp(optimizer)
+    if record.float_rule is not None and hasattr(problem, "value_at") and problem.dim <= 2:
+        start = problem.start if start is None else start
+        return _float_search(problem, record, hp, optimizer, schedule, start, steps, seed)
     if record.kind != "elementwise" or not hasattr(problem, "value_at") or problem.dim > 2:
         start = problem.start if start is None else start
         return run_batch(problem, [optimizer], [schedule], [start], steps, noise, seed, record_states,
@@ -153,6 +157,48 @@ def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, 
     except (FloatingPointError, ArithmeticError, ValueError):
         diverged = t
     return xs, gs, states, diverged
+
+
+def _float_search(surface, record, hp, optimizer, schedule, start, steps, seed) -> Trace:
+    """A vector rule with a float form (random search: ``record.float_rule``) for one run:
+    the array rule's draws (``StepContext.random``), proposals and comparisons in Python
+    floats, one vectorised loss at the end. Rows, loss, the zero gradients and the last
+    gradient as ``run_batch`` gives them; no gradient noise (the rule never reads g)."""
+    objective = SurfaceObjective(surface)
+    ctx = StepContext(objective, seed)
+    D = surface.dim
+    view = ctx.view
+    box = list(zip(view[0::2][:D], view[1::2][:D])) if view is not None and len(view) >= 2 * D else None
+    rule, sigma = record.float_rule, float(hp.sigma)
+
+    def value(*p):  # NumPy gives inf or nan where Python raises: a proposal that is refused
+        try:
+            return surface.value(*p)
+        except (ArithmeticError, ValueError):
+            return math.nan
+
+    x = [float(v) for v in start]
+    with np.errstate(all="ignore"):
+        f_x = float(objective.value(np.array([x]))[0])  # the array rule's init, to the last bit
+    xs = [x]
+    diverged, t, block = None, 0, -1
+    normal = uniform = None
+    try:
+        for k in range(steps):
+            t = k + 1
+            b, row = divmod(t, 512)
+            if b != block:
+                block = b
+                normal = ctx.random_rows(b, "normal", D)
+                uniform = ctx.random_rows(b, "uniform", D) if sigma == 0.0 else None
+            x, f_x = rule(value, x, f_x, sigma, normal[row], uniform[row] if uniform else None, box)
+            xs.append(x)
+    except (FloatingPointError, ArithmeticError, ValueError):
+        diverged = t
+    zeros = [0.0] * D
+    gs = [zeros] * (len(xs) - 1)
+    lrs = lr_table(optimizer, schedule, steps).tolist()
+    return _finish(objective, record, xs, gs, None, lrs, diverged, D)
 
 
 def _plain_path_2d(grad, rule, hp, lrs, x, state, steps, bounds, record_states, k0):

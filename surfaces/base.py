@@ -112,6 +112,8 @@ class Surface:
     def value_at(self, X):
         """Value at stacked points ``X`` of shape (R, dim)."""
         X = np.asarray(X, dtype=float)
+        if X.ndim == 2 and self.dim == 2:  # the runners' (R, 2) rows: no generator per call
+            return self.value(X[:, 0], X[:, 1])
         return self.value(*(X[..., i] for i in range(self.dim)))
 
     def grad_at(self, X):

@@ -119,3 +119,49 @@ def test_random_search_path_does_not_depend_on_its_batch_mates():
     together = run_batch(Q, [OptimizerSpec.make("random-search", sigma=s) for s in (0.3, 1.0, 0.05)],
                          CONSTANT, [Q.start, (1.0, 1.0), Q.start], 100, seed=5)
     np.testing.assert_array_equal(together[0].xs, alone.xs)
+
+
+@pytest.mark.parametrize("surface_key, sigma, start", [
+    ("rosenbrock", 0.03, None), ("quadratic", 0.0, None), ("himmelblau", 0.5, (0.0, 0.0)),
+    ("saddle", 2.0, None), ("parabola", 0.2, None), ("rastrigin", 0.0, None)])
+def test_random_search_in_floats_steps_as_the_array_rule(surface_key, sigma, start):
+    """``run`` steps one random-search run in Python floats (random_search_floats): the same
+    draws across blocks of 512 updates, rows, loss, gradients and divergence as the array rule."""
+    surface = make_surface(surface_key)
+    spec = OptimizerSpec.make("random-search", sigma=sigma)
+    start = surface.start if start is None else start
+    one = run(surface, spec, start=start, steps=1300, seed=11)
+    batch = run_batch(surface, [spec], CONSTANT, [start], 1300, seed=11)[0]
+    assert one.diverged_at == batch.diverged_at
+    for name in ("xs", "loss", "grads", "lr"):
+        np.testing.assert_allclose(getattr(one, name), getattr(batch, name), rtol=1e-12, atol=0, err_msg=name)
+    if surface_key == "rosenbrock":  # it still moves after the first block of draws
+        assert len({tuple(r) for r in one.xs[600:]}) > 1
+
+
+def test_random_search_in_floats_refuses_a_proposal_where_f_overflows():
+    surface = make_surface("custom", formula="exp(100*x*x) + y*y")  # overflows beyond |x| = 2.7
+    spec = OptimizerSpec.make("random-search", sigma=10.0)
+    one = run(surface, spec, start=(0.5, 0.5), steps=200, seed=2)
+    batch = run_batch(surface, [spec], CONSTANT, [(0.5, 0.5)], 200, seed=2)[0]
+    np.testing.assert_array_equal(one.xs, batch.xs)
+    assert one.diverged_at is None and np.all(np.isfinite(one.loss))
+    assert np.all(np.diff(one.loss) <= 0.0)
+
+
+def test_random_search_in_floats_refuses_a_proposal_where_python_raises(monkeypatch):
+    """NumPy gives inf or nan where Python floats raise (math.sqrt(-1), 10.0 ** 400): such a
+    proposal is refused, as the array rule refuses inf or nan, and the run goes on."""
+    surface = make_surface("quadratic")
+    plain = surface.value
+
+    def value(x, y):
+        if isinstance(x, float) and x > 1.0:
+            raise OverflowError("Result too large")
+        return plain(x, y)
+
+    monkeypatch.setattr(surface, "value", value)
+    one = run(surface, OptimizerSpec.make("random-search", sigma=2.0), start=(0.5, 0.5), steps=300, seed=4)
+    assert one.diverged_at is None and len(one.xs) == 301
+    assert np.all(one.xs[:, 0] <= 1.0) and np.all(np.diff(one.loss) <= 0.0)
+    assert len({tuple(r) for r in one.xs}) > 3

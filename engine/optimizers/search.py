@@ -43,5 +43,22 @@ def random_search(ctx, g, X, state, hp, t, lr):
     return np.where(better[:, None], proposal, X), SearchState(np.where(better, f_new, f_x))
 
 
+def random_search_floats(value, x, f_x, sigma, normal, uniform, box):
+    """The same update for one run held in Python floats (runner.run): ~1 us, where the
+    array rule's dozen NumPy calls on a (1, D) array cost ~20 us. ``normal``/``uniform``
+    are update t's draws from ``ctx.random`` (the array rule's), ``box`` the view's
+    (lo, hi) pairs or None. Returns (x, f(x))."""
+    if sigma != 0.0:
+        proposal = [xi + sigma * n for xi, n in zip(x, normal)]
+    elif box is not None:
+        proposal = [lo + (hi - lo) * u for (lo, hi), u in zip(box, uniform)]
+    else:  # no box (weights): a unit Gaussian step
+        proposal = [xi + n for xi, n in zip(x, normal)]
+    f_new = value(*proposal)
+    if f_new < f_x:  # False for nan, as np.where keeps x there
+        return proposal, f_new
+    return x, f_x
+
+
 def random_search_init(X, ctx, hp=None):
     return SearchState(ctx.value(X))
