@@ -388,7 +388,8 @@ def lr_columns(optimizers, schedules, steps) -> np.ndarray:
             groups.setdefault((s.key, tuple(sorted(s.params.items()))), (s, []))[1].append(r)
     for s, idx in groups.values():
         lr = np.array([optimizers[r].params["lr"] for r in idx], dtype=float)
-        out[:, idx] = s.multipliers(steps)[:, None] * lr[None, :]
+        columns = slice(None) if len(idx) == len(optimizers) else idx  # a sweep: no scatter of 256 columns
+        out[:, columns] = s.multipliers(steps)[:, None] * lr[None, :]
     return out
 
 

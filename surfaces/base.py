@@ -119,8 +119,11 @@ class Surface:
     def grad_at(self, X):
         """Gradient at stacked points ``X`` (R, dim) -> (R, dim)."""
         X = np.asarray(X, dtype=float)
-        parts = self.grad(*(X[..., i] for i in range(self.dim)))
         out = np.empty(X.shape, dtype=float)
+        if X.ndim == 2 and self.dim == 2:  # the runners' (R, 2) rows, on every update
+            out[:, 0], out[:, 1] = self.grad(X[:, 0], X[:, 1])
+            return out
+        parts = self.grad(*(X[..., i] for i in range(self.dim)))
         for i, p in enumerate(parts):
             out[..., i] = p
         return out
