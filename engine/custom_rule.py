@@ -32,7 +32,7 @@ import numpy as np
 
 from engine.hyper import Hyper
 from engine.ops import ARRAY_OPS, FLOAT_OPS
-from engine.registry import LR, OPTIMIZERS, OptimizerRecord, register_optimizer, unregister_optimizer
+from engine.registry import CUSTOM_KEY, LR, OPTIMIZERS, OptimizerRecord, register_optimizer, unregister_optimizer
 from surfaces.formula_parse import (
     FormulaError,
     Node,
@@ -52,7 +52,6 @@ GIVEN = ("g", "x", "t", "lr")
 _ENGINE_NAMES = ("weight_decay", "rho_sam", "base")
 RESERVED = frozenset(GIVEN) | set(RULE_FUNCTIONS) | set(CONSTANTS) | {"e", "state", "hyper", "in"} \
     | set(_ENGINE_NAMES)
-CUSTOM_KEY = "custom"
 
 _NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NAME_CHARS = _NAME_START | frozenset("0123456789_")

@@ -273,6 +273,9 @@ OPTIMIZERS: dict[str, OptimizerRecord] = {r.key: r for r in (
 )}
 
 
+CUSTOM_KEY = "custom"  # the key of a rule typed by the user (engine.custom_rule)
+
+
 def register_optimizer(record: OptimizerRecord) -> OptimizerRecord:
     """Adds ``record`` to the table every reader uses (CLI list and specs, sessions,
     GUI knobs). A key already taken is refused rather than silently replaced."""

@@ -234,7 +234,7 @@ def cmd_gui(args) -> int:
 
 def _install_rule(args) -> None:
     """--rule FILE makes the optimizer 'custom' before any spec names it."""
-    from engine.custom_rule import CUSTOM_KEY, RuleError, install_rule, read_rule_file
+    from engine.registry import CUSTOM_KEY
 
     path = getattr(args, "rule", None)
     specs = getattr(args, "optimizer", None) or []
@@ -243,6 +243,8 @@ def _install_rule(args) -> None:
         if any(s.split(":", 1)[0].strip() == CUSTOM_KEY for s in specs):
             raise UsageError("--optimizer custom needs --rule FILE (a file holding your rule's pseudo-code)")
         return
+    from engine.custom_rule import RuleError, install_rule, read_rule_file  # its parser: only for a rule
+
     try:
         install_rule(read_rule_file(path))
     except RuleError as err:
@@ -255,14 +257,21 @@ COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "sweep": c
 
 def main(argv: list[str] | None = None) -> int:
     from engine.hyper import HyperError
-    from engine.session import SessionError
 
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
         _install_rule(args)
         return COMMANDS.get(args.command, cmd_gui)(args)
-    except (UsageError, HyperError, SessionError) as err:
+    except (UsageError, HyperError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        # engine.session (and the ~25 ms of modules it validates with) is imported only by
+        # the commands that read scenes: `trace` and `list` must start fast
+        session = sys.modules.get("engine.session")
+        if session is None or not isinstance(err, session.SessionError):
+            raise
         print(f"error: {err}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `main.py trace ... | head` closed the pipe: not an error

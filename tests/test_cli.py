@@ -260,3 +260,26 @@ def test_bad_input_exits_2_with_one_line_naming_the_problem(argv, needles):
 def test_an_unwritable_output_file_is_bad_input(capsys, tmp_path):
     code, _, err = cli(capsys, *TRACE, "-o", str(tmp_path / "missing" / "out.csv"))
     assert code == 2 and len(err.splitlines()) == 1 and "out.csv" in err
+
+
+def test_a_broken_session_file_is_a_usage_error_without_qt_work(tmp_path):
+    """main() catches a SessionError without importing engine.session itself (so `trace`
+    and `list` start fast): a broken --session still ends with one line and exit 2."""
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"version": 1, "runs": "x"}')
+    proc = cli_process("render", "--session", str(bad), "-o", str(tmp_path / "out.png"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1].startswith("error: --session")
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_trace_does_not_import_the_session_or_rule_modules():
+    code = ("import sys, io, contextlib\n"
+            "from optimizer_playground.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    code = main(['trace', '--surface', 'quadratic', '--optimizer', 'sgd', '--steps', '3'])\n"
+            "print(code, sorted(m for m in sys.modules if m in ('engine.session', 'engine.custom_rule', "
+            "'engine.signals')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
