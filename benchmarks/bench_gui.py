@@ -73,6 +73,9 @@ def make_window(scene, width=1600, height=900):
         app.processEvents()
     window.balance()
     app.processEvents()
+    from gui.app import settle_gc
+
+    settle_gc()  # as gui.app.main does once the window is up
     return app, controller, window
 
 
