@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
+from machine import describe  # noqa: E402  (benchmarks/, this script's folder)
 
 from engine.registry import OPTIMIZERS, resolve  # noqa: E402
 from engine.runner import run, run_batch, run_scene  # noqa: E402
@@ -83,6 +84,7 @@ def main(argv=None):
     repeats = max(5, args.repeats)
     surface = make_surface("rosenbrock")
     ok = True
+    print(describe())
 
     print(f"(a) one {STEPS}-step path on rosenbrock (median and p90 of {repeats})")
     missing = set(OPTIMIZERS) - set(SETTINGS)
@@ -92,7 +94,7 @@ def main(argv=None):
         trace = run(surface, spec, steps=STEPS)
         note = "" if trace.diverged_at is None else f"(diverged at {trace.diverged_at})"
         record, _ = resolve(key, spec.params)
-        path = "float" if record.kind == "elementwise" else "batched"
+        path = "float" if record.kind == "elementwise" or record.float_rule is not None else "batched"
         ok &= row(f"{SETTINGS[key]} [{path}]", timings(lambda spec=spec: run(surface, spec, steps=STEPS), repeats),
                   0.016, note)
 

@@ -170,6 +170,9 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args()
     quick = args.quick
+    from machine import describe
+
+    print(describe())
     print(f"platform {os.environ['QT_QPA_PLATFORM']}, 1600x900, 8 runs x 1000 steps (rosenbrock)")
     starts = start_time(3 if quick else 7)
     print(f"start to first paint      {statistics.median(starts):6.3f} s   (target <= 1.0 s)")
@@ -212,6 +215,7 @@ def main() -> int:
         controller.set_display("signal", "none")
         app.processEvents()
     window.close()
+    print(describe())  # again: a phase that changed during the run shows here
     return 0
 
 
