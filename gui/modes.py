@@ -111,6 +111,7 @@ class ModeSwitch(QtCore.QObject):
         self.classification = controller
         self.watch_history(controller)
         self.pane = _build_in_base_style(lambda: ClassificationPane(controller), self.stack.addWidget)
+        self.window.wheel_guard.cover_scroll_areas(self.pane)  # its controls scroll too
         return True
 
     # -- switching ----------------------------------------------------------------------------

@@ -113,6 +113,7 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.wheel_guard = WheelGuard(self)  # the wheel scrolls panels, never turns a knob
+        self.wheel_guard.cover(scroll)
         self.controls_dock = QtWidgets.QDockWidget("Controls", self)
         self.controls_dock.setObjectName("controls")
         self.controls_dock.setWidget(scroll)

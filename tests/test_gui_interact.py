@@ -82,6 +82,41 @@ def test_the_wheel_over_the_controls_scrolls_and_changes_no_setting(window, qtbo
     assert bar.value() > 0, "the wheel did not scroll the panel"
 
 
+def _settings_in(scroll):
+    return [w for w in scroll.widget().findChildren(QtWidgets.QWidget)
+            if isinstance(w, (QtWidgets.QComboBox, QtWidgets.QAbstractSpinBox, QtWidgets.QAbstractSlider))
+            and w.isVisible() and w.isEnabled()]
+
+
+def test_knobs_built_later_and_the_classification_controls_are_guarded_too(window, qtbot):
+    """The guard sits on the panels' widgets, not on the whole app: knobs a new optimizer
+    brings (built after the window) and the classification pane's controls are covered
+    as they appear; the map, which the wheel zooms, is not filtered at all."""
+    window.resize(1280, 500)
+    c = window.controller
+    c.set_optimizer(c.selected, "lion:lr=0.001")  # new knobs (beta1, beta2, ...) for the selected run
+    qtbot.wait(50)
+    scroll = window.controls_dock.widget()
+    new = [w for w in _settings_in(scroll) if w.window() is window]
+    assert all(w.property("wheel_guarded") for w in new)
+    before = edit_part(c.current_scene())
+    for w in new:
+        wheel(w)
+    assert edit_part(c.current_scene()) == before, "the wheel turned a new knob"
+    assert not window.contour.viewport().property("wheel_guarded")
+    assert window.modes.set_mode("classification")
+    qtbot.wait(50)
+    pane_scrolls = window.modes.pane.findChildren(QtWidgets.QScrollArea)
+    assert pane_scrolls
+    settings = [w for s in pane_scrolls for w in _settings_in(s)]
+    assert any(isinstance(w, QtWidgets.QComboBox) for w in settings)
+    cc = window.modes.active
+    before = edit_part(cc.current_scene())
+    for w in settings:
+        wheel(w)
+    assert edit_part(cc.current_scene()) == before, "the wheel turned a classification setting"
+
+
 def test_a_focused_setting_still_takes_the_wheel(window, qtbot):
     combo = window.scene_controls.surface
     combo.setFocus()
