@@ -300,11 +300,12 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     noise_level = float(noise)
     noise_table = noise_rows(noise_level, seed, steps, D)
     state = update.init_state(X)
-    # Run-major from the start: each Trace gets its own contiguous rows without the
-    # transposed copies of (steps, R, D) arrays that cost ~7 ms for a sweep of 256 runs.
-    xs = np.empty((R, steps + 1, D))
-    gs = np.empty((R, steps + 1, D))
-    xs[:, 0] = X
+    # Step-major while stepping: update k writes one contiguous (R, D) block. Written
+    # run-major, the same rows land on R different pages every update (a sweep of 256 runs
+    # spent ~6 ms of its loop there); ``_run_major`` turns them round once at the end.
+    xs = np.empty((steps + 1, R, D))
+    gs = np.empty((steps + 1, R, D))
+    xs[0] = X
     states = [state] if record_states else None
     fixed_ok = record.deterministic and noise_table is None and not getattr(objective, "stochastic", False)
     last = steps
@@ -313,19 +314,19 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
             t = k + 1
             X_new, state, g = update(X, state, k, lr_cols[k], noise_level,
                                      None if noise_table is None else noise_table[k])
-            gs[:, k] = g
+            gs[k] = g
             if record.kind == "vector" and fixed_ok and np.array_equal(X_new, X) \
                     and np.all(lrs[k + 1:] <= lrs[k]):
                 # A deterministic rule that did not move, on an exact gradient, with a
                 # rate that only shrinks from here, stays put: fill the rest (BFGS and
                 # Newton converge in tens of steps; the other ~990 would be idle work).
-                xs[:, t:] = X[:, None]
-                gs[:, k + 1:] = g[:, None]
+                xs[t:] = X
+                gs[k + 1:] = g
                 if record_states:
                     states.extend([state] * (steps - k))
                 break
             X = X_new
-            xs[:, t] = X
+            xs[t] = X
             if record_states:
                 states.append(state)
             if on_step is not None:
@@ -334,7 +335,7 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
                 last = t  # every run has blown up: nothing left to compute
                 break
     n_rows = last + 1
-    xs, gs = xs[:, :n_rows], gs[:, :n_rows]
+    xs, gs = _run_major(xs[:n_rows]), _run_major(gs[:n_rows])
     # Loss and divergence for every row of every run in one vectorised call each.
     with np.errstate(all="ignore"):
         flat = xs.reshape(-1, D)
@@ -360,6 +361,16 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
                             diverged_at=int(first_bad[r]) if any_bad[r] else None,
                             states=state_arr, state_names=record.state_names))
     return traces
+
+
+def _run_major(A):
+    """(rows, R, D) -> (R, rows, D), contiguous: each run's rows one block, as Trace wants
+    them. Each row of D floats is moved as one element (a NumPy void of 8 D bytes): for a
+    256-run sweep's 1001 x 256 x 2 floats ~0.3 ms alone and ~2 ms inside a sweep on a busy
+    machine, 2-8x less than moving single floats."""
+    rows, R, D = A.shape
+    row = np.dtype((np.void, D * A.itemsize))
+    return np.ascontiguousarray(A.view(row)[..., 0].T).view(A.dtype).reshape(R, rows, D)
 
 
 def _outside(objective, X):

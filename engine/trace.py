@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,20 +40,16 @@ class Trace:
 
     def rows(self):
         """Plain Python rows: [step, x(, y), loss, lr]."""
-        dim = self.xs.shape[1]
-        out = []
-        for t in range(len(self.xs)):
-            out.append([t] + [float(v) for v in self.xs[t, :dim]] + [float(self.loss[t]), float(self.lr[t])])
-        return out
+        # tolist() makes the same Python floats as float() of each element, ~10x faster
+        # than indexing the arrays row by row (a 1000-step `trace` spent ~5 ms there)
+        return [[t, *x, f, lr] for t, (x, f, lr) in
+                enumerate(zip(self.xs.tolist(), self.loss.tolist(), self.lr.tolist()))]
 
     def to_csv(self) -> str:
         dim = self.xs.shape[1]
-        buf = io.StringIO()
-        buf.write(",".join(self.columns(dim)) + "\n")
-        for row in self.rows():
-            # repr keeps every bit of a float64 (SPEC section 7)
-            buf.write(",".join([str(row[0])] + [repr(v) for v in row[1:]]) + "\n")
-        return buf.getvalue()
+        # repr keeps every bit of a float64 (SPEC section 7); the step is an int (repr = str)
+        lines = [",".join(self.columns(dim))] + [",".join(map(repr, row)) for row in self.rows()]
+        return "\n".join(lines) + "\n"
 
     def to_json(self, surface: str, optimizer: str, **extra) -> str:
         dim = self.xs.shape[1]
@@ -77,6 +71,8 @@ def strict_json(doc: dict, reasons: dict | None = None, **dumps) -> str:
     """``doc`` as strict JSON (RFC 8259 has no NaN or Infinity, and most readers refuse
     them): a non-finite number becomes null, and ``doc["nulls"]`` says why for each
     key that has one (``reasons[key]``, else :data:`NONFINITE`)."""
+    import json  # here, not at the top: `trace`'s default CSV starts without it
+
     seen: set = set()
 
     def clean(value, key=None):

@@ -253,6 +253,19 @@ def _install_rule(args) -> None:
 
 COMMANDS = {"list": cmd_list, "trace": cmd_trace, "train": cmd_train, "sweep": cmd_sweep,
             "render": cmd_render}
+# Commands whose arrays are a few thousand numbers at most, far below where OpenBLAS splits
+# work between threads. Its worker thread, started when NumPy loads, busy-waits for work
+# that never comes: ~100 ms of CPU per process on these 2-core machines, taken from the
+# command itself whenever the other core is busy.
+_ONE_BLAS_THREAD = ("list", "trace")
+
+
+def _one_blas_thread() -> None:
+    """Ask OpenBLAS (NumPy's BLAS in its wheels) for one thread, unless the user set a
+    number. Only before NumPy is loaded -- it reads the variable once, when it loads -- so
+    a process that already has NumPy (the tests calling main) is left as it is."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = _join_negative_values(list(sys.argv[1:] if argv is None else argv))
     try:
         args = build_parser().parse_args(argv)
+        if args.command in _ONE_BLAS_THREAD:
+            _one_blas_thread()
         _install_rule(args)
         return COMMANDS.get(args.command, cmd_gui)(args)
     except (UsageError, HyperError) as err:

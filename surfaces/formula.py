@@ -21,23 +21,43 @@ Use::
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from engine.hyper import Hyper, HyperError, read_number
 from surfaces.base import Surface
-from surfaces.formula_diff import Compiled, finish
-from surfaces.formula_parse import (  # noqa: F401 - re-exported: the public names live here
-    FUNCTIONS,
-    MAX_DEPTH,
-    MAX_EXPONENT,
-    MAX_LENGTH,
-    MAX_NODES,
-    MAX_NUMBER,
-    FormulaError,
-    Node,
-    caret_lines,
-    parse_tree,
-)
 from surfaces.library import register_surface
+
+if TYPE_CHECKING:
+    from surfaces.formula_parse import Node
+
+# The parser and the differentiator (~850 lines) load with the first formula, not with this
+# module: importing `surfaces` registers `custom`, and `main.py trace --surface rosenbrock`
+# compiled both for nothing (~6% of its instructions where Python keeps no bytecode cache).
+# The parser's public names still live here (PEP 562): ``from surfaces.formula import
+# FormulaError`` loads it then.
+_PARSER_NAMES = frozenset({"FUNCTIONS", "MAX_DEPTH", "MAX_EXPONENT", "MAX_LENGTH", "MAX_NODES", "MAX_NUMBER",
+                           "FormulaError", "Node", "caret_lines", "parse_tree"})
+_MACHINERY: dict = {}  # the names above, Compiled and finish, once a formula needs them
+
+
+def _machinery() -> dict:
+    """The parser's and differentiator's names, imported once: later formulas run no
+    import statement (the tests' tripwire refuses any while a hostile text is parsed)."""
+    if not _MACHINERY:
+        from surfaces import formula_parse
+        from surfaces.formula_diff import Compiled, finish
+
+        _MACHINERY.update({name: vars(formula_parse)[name] for name in _PARSER_NAMES})
+        _MACHINERY.update(Compiled=Compiled, finish=finish)
+    return _MACHINERY
+
+
+def __getattr__(name):
+    # only the fixed names above (a module attribute, never text from a formula)
+    if name in _PARSER_NAMES:
+        return _machinery()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # -- the compiled formula --------------------------------------------------------------
 
@@ -49,9 +69,11 @@ class Formula:
     arrays out; nothing raises (``log(-1)`` is nan, overflow is inf)."""
 
     def __init__(self, text: str, tree: Node):
+        parts = _machinery()
         self.text, self.tree = text, tree
         self.dim = 2 if "y" in tree.variables() else 1
-        self._compiled = Compiled(tree)
+        self._compiled = parts["Compiled"](tree)
+        self._run, self._finish = parts["Compiled"].run, parts["finish"]
 
     def _point(self, x, y):
         if self.dim == 1:
@@ -61,15 +83,17 @@ class Formula:
         return x, y
 
     def value(self, x, y=None):
-        v, shape = Compiled.run(self._compiled.value_fn, *self._point(x, y))
-        return finish(v, shape)
+        v, shape = self._run(self._compiled.value_fn, *self._point(x, y))
+        return self._finish(v, shape)
 
     def grad(self, x, y=None):
-        (_, gx, gy), shape = Compiled.run(self._compiled.grad_fn, *self._point(x, y))
+        (_, gx, gy), shape = self._run(self._compiled.grad_fn, *self._point(x, y))
+        finish = self._finish
         return (finish(gx, shape),) if self.dim == 1 else (finish(gx, shape), finish(gy, shape))
 
     def hessian(self, x, y=None):
-        jet, shape = Compiled.run(self._compiled.hessian_fn, *self._point(x, y))
+        jet, shape = self._run(self._compiled.hessian_fn, *self._point(x, y))
+        finish = self._finish
         if self.dim == 1:
             return (finish(jet[3], shape),)
         return tuple(finish(h, shape) for h in jet[3:])
@@ -80,7 +104,7 @@ class Formula:
 
 def parse_formula(text) -> Formula:
     """Parse ``text`` into a :class:`Formula`, or raise :class:`FormulaError`."""
-    return Formula(text, parse_tree(text))
+    return Formula(text, _machinery()["parse_tree"](text))
 
 
 # -- the surface -----------------------------------------------------------------------

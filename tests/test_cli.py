@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -274,12 +275,27 @@ def test_a_broken_session_file_is_a_usage_error_without_qt_work(tmp_path):
     assert not (tmp_path / "out.png").exists()
 
 
-def test_trace_does_not_import_the_session_or_rule_modules():
+def test_trace_does_not_import_the_session_rule_or_formula_modules():
     code = ("import sys, io, contextlib\n"
             "from optimizer_playground.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             "    code = main(['trace', '--surface', 'quadratic', '--optimizer', 'sgd', '--steps', '3'])\n"
             "print(code, sorted(m for m in sys.modules if m in ('engine.session', 'engine.custom_rule', "
-            "'engine.signals')))\n")
+            "'engine.signals', 'surfaces.formula_parse', 'surfaces.formula_diff')))\n")
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "0 []", proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("preset, expected", [(None, "1"), ("3", "3")])
+def test_trace_asks_for_one_blas_thread_unless_the_user_chose(preset, expected):
+    """Set before NumPy loads (it reads the variable then); a user's own value wins."""
+    code = ("import os, io, contextlib\n"
+            "from optimizer_playground.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    code = main(['trace', '--surface', 'quadratic', '--optimizer', 'sgd', '--steps', '3'])\n"
+            "print(code, os.environ.get('OPENBLAS_NUM_THREADS'))\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert proc.stdout.split() == ["0", expected], proc.stdout + proc.stderr
