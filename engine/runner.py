@@ -26,6 +26,7 @@ import numpy as np
 from engine.ops import FLOAT_OPS
 from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient_floats
+from engine.optimizers.search import view_box
 from engine.registry import resolve
 from engine.stepper import StepContext, Update, lr_table, noise_rows, rule_record
 from engine.trace import Trace
@@ -167,8 +168,7 @@ def _float_search(surface, record, hp, optimizer, schedule, start, steps, seed) 
     objective = SurfaceObjective(surface)
     ctx = StepContext(objective, seed)
     D = surface.dim
-    view = ctx.view
-    box = list(zip(view[0::2][:D], view[1::2][:D])) if view is not None and len(view) >= 2 * D else None
+    box = view_box(ctx.view, D)
     rule, sigma = record.float_rule, float(hp.sigma)
 
     def value(*p):  # NumPy gives inf or nan where Python raises: a proposal that is refused
@@ -181,24 +181,20 @@ def _float_search(surface, record, hp, optimizer, schedule, start, steps, seed) 
     with np.errstate(all="ignore"):
         f_x = float(objective.value(np.array([x]))[0])  # the array rule's init, to the last bit
     xs = [x]
-    diverged, t, block = None, 0, -1
-    normal = uniform = None
-    try:
-        for k in range(steps):
-            t = k + 1
-            b, row = divmod(t, 512)
-            if b != block:
-                block = b
-                normal = ctx.random_rows(b, "normal", D)
-                uniform = ctx.random_rows(b, "uniform", D) if sigma == 0.0 else None
-            x, f_x = rule(value, x, f_x, sigma, normal[row], uniform[row] if uniform else None, box)
-            xs.append(x)
-    except (FloatingPointError, ArithmeticError, ValueError):
-        diverged = t
-    zeros = [0.0] * D
-    gs = [zeros] * (len(xs) - 1)
+    block, normal, uniform = -1, None, None
+    # nothing here raises (value() refuses instead): a run that leaves the box or meets a
+    # non-finite loss is cut by _finish, as run_batch cuts it
+    for k in range(steps):
+        b, row = divmod(k + 1, 512)
+        if b != block:
+            block = b
+            normal = ctx.random_rows(b, "normal", D)
+            uniform = ctx.random_rows(b, "uniform", D) if sigma == 0.0 else None
+        x, f_x = rule(value, x, f_x, sigma, normal[row], uniform[row] if uniform else None, box)
+        xs.append(x)
+    gs = [[0.0] * D] * (len(xs) - 1)
     lrs = lr_table(optimizer, schedule, steps).tolist()
-    return _finish(objective, record, xs, gs, None, lrs, diverged, D)
+    return _finish(objective, record, xs, gs, None, lrs, None, D)
 
 
 def _plain_path_2d(grad, rule, hp, lrs, x, state, steps, bounds, record_states, k0):

@@ -31,9 +31,9 @@ def random_search(ctx, g, X, state, hp, t, lr):
     f_x = state.f_x
     proposal = X + sigma * ctx.random(t, "normal", X.shape)
     if uniform_wanted:
-        if ctx.view is not None and len(ctx.view) >= 2 * X.shape[1]:
-            lo = np.array(ctx.view[0::2][: X.shape[1]])
-            hi = np.array(ctx.view[1::2][: X.shape[1]])
+        box = view_box(ctx.view, X.shape[1])
+        if box is not None:
+            lo, hi = np.array(box).T
             uniform = lo + (hi - lo) * ctx.random(t, "uniform", X.shape)
         else:
             uniform = X + ctx.random(t, "normal", X.shape)  # no box (weights): a unit Gaussian step
@@ -43,11 +43,19 @@ def random_search(ctx, g, X, state, hp, t, lr):
     return np.where(better[:, None], proposal, X), SearchState(np.where(better, f_new, f_x))
 
 
+def view_box(view, D: int) -> list | None:
+    """The (lo, hi) pair of each of the D coordinates in a surface's view (x0, x1, y0, y1),
+    where sigma = 0 draws its uniform proposals; None without one (weights)."""
+    if view is None or len(view) < 2 * D:
+        return None
+    return list(zip(view[0::2][:D], view[1::2][:D]))
+
+
 def random_search_floats(value, x, f_x, sigma, normal, uniform, box):
     """The same update for one run held in Python floats (runner.run): ~1 us, where the
     array rule's dozen NumPy calls on a (1, D) array cost ~20 us. ``normal``/``uniform``
-    are update t's draws from ``ctx.random`` (the array rule's), ``box`` the view's
-    (lo, hi) pairs or None. Returns (x, f(x))."""
+    are update t's draws from ``ctx.random`` (the array rule's), ``box`` is ``view_box``.
+    Returns (x, f(x))."""
     if sigma != 0.0:
         proposal = [xi + sigma * n for xi, n in zip(x, normal)]
     elif box is not None:
