@@ -208,6 +208,7 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
         axis.setTextPen(pg.mkPen(INK))
         axis.setPen(pg.mkPen(MUTED))
         axis.enableAutoSIPrefix(False)  # "(x0.001)" next to a label is easy to miss from afar
+        roomy_ticks(axis)
         # Trails next to an axis mark it dirty on every frame; re-drawing its text costs
         # ~0.7 ms an axis, blitting a cached pixmap almost nothing.
         axis.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -263,16 +264,48 @@ def tidy_log_ticks(axis: pg.AxisItem) -> None:
     ("1 0.9 0.8 0.7 ...") on an axis over one or two decades. pyqtgraph's documented
     hook for this is ``logTickValues``; it is set on the axis, whatever made it."""
     axis.logTickValues = functools.partial(log_tick_values, axis)
+    axis.logTickStrings = log_tick_strings
+
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def log_tick_strings(values, scale: float, _spacing=None) -> list:
+    """0.01 ... 1000 as plain numbers, beyond as powers of ten ("10⁻⁵", "2·10⁴").
+    pyqtgraph writes 0.0001 in full (6 characters) but 1e-05 as a power: a colour bar's
+    fixed-width axis lost its "10⁻⁴" and ran "0.001" into its own title."""
+    out = []
+    for x in values:
+        v = 10.0 ** float(x) * scale
+        if not math.isfinite(v) or v <= 0:
+            out.append("")
+            continue
+        e = math.floor(math.log10(v) + 1e-9)
+        m = round(v / 10.0 ** e, 6)
+        m = int(m) if m == int(m) else m
+        if -2 <= e <= 3:
+            out.append(f"{v:.{max(0, -e)}f}" if m == int(m) else f"{v:g}")
+        else:
+            out.append(("" if m == 1 else f"{m}·") + "10" + str(e).translate(SUPERSCRIPT))
+    return out
 
 
 def log_tick_values(axis, lo: float, hi: float, size: float, _std=None) -> list:
     font = axis.style.get("tickFont") or QtGui.QFont()
     metrics = QtGui.QFontMetrics(font)
     need = metrics.height() * 1.5 if axis.orientation in ("left", "right") else metrics.horizontalAdvance("2·10⁻⁸")
-    room = max(int(size / max(need, 1.0)), 2)
+    room = max(int(size / max(need, 1.0)), 1)  # a short plot: one number rather than two on top of each other
     first, last = math.floor(lo), math.ceil(hi)
     decades = [float(d) for d in range(first, last + 1) if lo <= d <= hi]
     minor = [d + math.log10(m) for d in range(first, last + 1) for m in (2, 5) if lo <= d + math.log10(m) <= hi]
+    if room == 1 and axis.orientation in ("left", "right") and size > 0:
+        # room for one number: the round one nearest the middle whose text stays on the
+        # axis (the first decade sat on the edge of a 60-px rate plot and was not drawn)
+        half = metrics.height() / 2 * (hi - lo) / size
+        fits = [v for v in decades or decades + minor if lo + half <= v <= hi - half] \
+            or [v for v in decades + minor if lo + half <= v <= hi - half]
+        if fits:
+            return [(1.0, [min(fits, key=lambda v: abs(v - (lo + hi) / 2))])]
     if len(decades) >= room:
         return [(1.0, decades[:: math.ceil(len(decades) / room)])]
     if len(decades) + len(minor) <= room:
@@ -283,6 +316,75 @@ def log_tick_values(axis, lo: float, hi: float, size: float, _std=None) -> list:
                 if lo <= d + math.log10(m) <= hi]
         return [(1.0, fine if len(fine) <= room else fine[:: math.ceil(len(fine) / room)])]
     return [(1.0, decades), (None, [])]
+
+
+def roomy_ticks(axis: pg.AxisItem) -> None:
+    """Linear tick numbers spaced by their own size. pyqtgraph spaces major ticks by the
+    axis's length alone (about log(pixels) of them) and always draws their numbers, so
+    presentation-size type on a short axis piled up ("200400600800", "0.02" over "0.04"
+    on a projector's small rate plot). Set on the axis, whatever made it, like
+    ``tidy_log_ticks``; log axes take ``logTickValues`` and are not affected."""
+    if not getattr(axis, "_roomy", False):
+        axis._roomy = True
+        axis.tickSpacing = functools.partial(roomy_tick_spacing, axis, axis.tickSpacing)
+
+
+def roomy_tick_spacing(axis, spacing, lo: float, hi: float, size: float) -> list:
+    levels = spacing(lo, hi, size)
+    if not levels or not hi > lo or size <= 0:
+        return levels
+    metrics = QtGui.QFontMetricsF(axis.style.get("tickFont") or QtGui.QFont())
+    major = levels[0][0]
+    per_px = (hi - lo) / size
+    vertical = axis.orientation in ("left", "right")
+    e = math.floor(math.log10(major) + 1e-9)
+    # round spacings from a tenth of pyqtgraph's up; 2.5 only up the side, where a number's
+    # width does not count and a short plot may have room for one number between two
+    ladder = [m * 10.0 ** k for k in range(e - 1, e + 4) for m in ((1, 2, 2.5, 5) if vertical else (1, 2, 5))]
+
+    def ticks(step):
+        first = math.ceil(lo / step - 1e-9) * step
+        return [first + k * step for k in range(int((hi - first) / step + 1e-9) + 1)]
+
+    if vertical:
+        h = metrics.height()
+        half = h / 2 * per_px
+
+        def inside(step):  # a number centred on one of its ticks stays within the axis
+            return any(lo + half <= v <= hi - half for v in ticks(step))
+
+        step = next((s for s in ladder if s >= major and s / per_px >= 1.2 * h and inside(s)), None) \
+            or next((s for s in ladder if s / per_px >= 1.0 * h and inside(s)), None)
+        if step is None:
+            return _one_tick(lo + half, hi - half, hi - lo, ladder) or levels
+    else:
+        def need(step):  # the widest number this spacing prints, and a gap of two digits
+            strings = axis.tickStrings(ticks(step) or [lo], axis.autoSIPrefixScale * axis.scale, step)
+            return max(metrics.horizontalAdvance(text) for text in strings) + metrics.horizontalAdvance("00")
+
+        step = next((s for s in ladder if s >= major and s / per_px >= need(s)), major)
+    if math.isclose(step, major):
+        return levels
+    minor = step / (2.0 if round(step / 10.0 ** math.floor(math.log10(step) + 1e-9)) == 2 else 5.0)
+    return [(step, 0.0), (minor, 0.0)]
+
+
+def _one_tick(lo: float, hi: float, span: float, ladder) -> list | None:
+    """A single round number in [lo, hi], for an axis too short for two (a 60-px rate plot
+    under 22-pt numbers): a spacing wider than the axis, offset onto that number. The
+    spacing is a multiple of the number's own round step with as many decimals, since
+    pyqtgraph prints as many decimals as the spacing has."""
+    for step in sorted((s for s in ladder if round(s / 10.0 ** math.floor(math.log10(s) + 1e-9), 1) != 2.5),
+                       reverse=True):
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        if first > last:
+            continue
+        middle = (lo + hi) / 2
+        k = min(range(first, last + 1), key=lambda j: abs(j * step - middle))
+        wide = step * (math.floor(span / step) + 1)
+        if math.ceil(-math.log10(wide)) == math.ceil(-math.log10(step)):
+            return [(wide, k * step)]
+    return None
 
 
 def set_label(plot: pg.PlotItem, side: str, text: str) -> None:

@@ -34,6 +34,8 @@ from gui.views.theory import TheoryOverlays
 from gui.wheel_guard import WheelGuard
 
 CONTROLS_WIDTH = 330
+PLOT_ROOM = 160       # px a side plot needs for a title, three tick numbers and an axis title
+INSPECTOR_ROOM = 110  # px the inspector keeps: its header and the first rows (the rest scrolls)
 
 
 def about_html(commands) -> str:
@@ -80,11 +82,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.side.addWidget(self.loss)
         self.side.addWidget(self.schedule)
         self.side.addWidget(self.signal)
-        self.inspector_box = _group("Inspector", self.inspector)
+        # in a scroll area: on a short column (1280x800, the lecturer's note open) the plots
+        # keep their room and the inspector scrolls, where its ~240 px minimum squeezed them
+        inspector_scroll = QtWidgets.QScrollArea()
+        inspector_scroll.setWidget(self.inspector)
+        inspector_scroll.setWidgetResizable(True)
+        inspector_scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+        inspector_scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.inspector_box = _group("Inspector", inspector_scroll)
         self.side.addWidget(self.inspector_box)
         for i, stretch in enumerate((4, 3, 4, 5)):
             self.side.setStretchFactor(i, stretch)
         self.side.setChildrenCollapsible(False)
+        self.side.installEventFilter(self)  # a dock shown or hidden changes its height alone
         c.displayChanged.connect(lambda key, _v: key == "signal" and QtCore.QTimer.singleShot(0, self.balance))
         c.sceneChanged.connect(lambda: QtCore.QTimer.singleShot(0, self.balance))
         self.central = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
@@ -160,11 +170,26 @@ class MainWindow(QtWidgets.QMainWindow):
         height = self.side.height() or self.height()
         # with a signal plot the three plots share the column and the inspector gets less
         shares = (0.27, 0.17, 0.29, 0.27) if self.signal.isVisibleTo(self) else (0.34, 0.24, 0.0, 0.42)
+        if self.inspector_box.isVisibleTo(self):
+            # a short column (1280x800 with the lecturer's note open: ~560 px) gives the plots
+            # room first: below ~150 px each their numbers pile up and their titles shrink
+            # to nothing, while the inspector's table scrolls
+            plots = sum(1 for s in shares[:3] if s)
+            inspector = max(min(int(height * shares[3]), height - plots * PLOT_ROOM), INSPECTOR_ROOM)
+            scale = (height - inspector) / (height * sum(shares[:3]))
+            self.side.setSizes([int(height * s * scale) for s in shares[:3]] + [inspector])
+            return
         self.side.setSizes([int(height * s) for s in shares])
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
         QtCore.QTimer.singleShot(0, self.balance)
+
+    def eventFilter(self, obj, event):
+        if obj is self.side and event.type() == QtCore.QEvent.Type.Resize \
+                and event.oldSize().height() != event.size().height():
+            QtCore.QTimer.singleShot(0, self.balance)
+        return super().eventFilter(obj, event)
 
     def set_inspector_visible(self, on: bool) -> None:
         self.inspector_box.setVisible(bool(on))

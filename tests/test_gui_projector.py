@@ -12,7 +12,7 @@ pytest.importorskip("pyqtgraph")
 from PySide6 import QtCore, QtGui  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from engine.presets import load_preset  # noqa: E402
+from engine.presets import list_presets, load_preset  # noqa: E402
 from gui import restyle  # noqa: E402
 from gui import settings as store  # noqa: E402
 from gui.controller import PlaygroundController, default_scene  # noqa: E402
@@ -260,6 +260,45 @@ def test_log_ticks_over_a_decade_or_two_are_1_2_5_and_have_room(qtbot, lo, hi):
         assert mantissas <= {1.0, 2.0, 5.0}, mantissas
 
 
+def test_log_numbers_are_short_powers_of_ten_beyond_0_01_to_1000():
+    import math
+
+    from gui.theme import log_tick_strings
+
+    values = (1e-6, 1e-4, 2e-3, 0.01, 0.05, 0.1, 1, 20, 1000, 1e4, 5e4)
+    assert log_tick_strings([math.log10(v) for v in values], 1.0) == [
+        "10⁻⁶", "10⁻⁴", "2·10⁻³", "0.01", "0.05", "0.1", "1", "20", "1000", "10⁴", "5·10⁴"]
+
+
+@pytest.mark.parametrize("orientation, length, lo, hi", [
+    ("bottom", 290.0, -12.0, 612.0),   # a projector's rate plot: "200400600800" before
+    ("left", 58.0, -0.004, 0.054),     # a 58-px rate plot under 22-pt numbers
+    ("left", 300.0, 0.0, 1.0),
+])
+def test_tick_numbers_at_presentation_size_have_room(qtbot, orientation, length, lo, hi):
+    import pyqtgraph as pg
+
+    from gui import theme
+
+    axis = pg.AxisItem(orientation)
+    axis.setTickFont(theme.font(22))
+    theme.roomy_ticks(axis)
+    metrics = QtGui.QFontMetricsF(axis.style["tickFont"])
+    levels = axis.tickValues(lo, hi, length)
+    majors = [v for v in levels[0][1] if lo <= v <= hi]
+    assert majors, levels
+    strings = axis.tickStrings(majors, 1.0, levels[0][0])
+    per_px = length / (hi - lo)
+    if orientation == "bottom":
+        widest = max(metrics.horizontalAdvance(t) for t in strings)
+        assert all((b - a) * per_px >= widest for a, b in zip(majors, majors[1:]))
+    else:
+        h = metrics.height()
+        assert all((b - a) * per_px >= h for a, b in zip(majors, majors[1:]))
+        # a number centred on its tick stays within the axis
+        assert any(lo + h / 2 / per_px <= v <= hi - h / 2 / per_px for v in majors), majors
+
+
 def test_colour_bar_numbers_have_no_si_factor(window):
     assert window.controller.set_surface("saddle")  # f from -4 to 4: a linear colour bar
     axis = window.contour.colorbar.axis
@@ -314,16 +353,20 @@ def test_formula_undefined_at_the_start_says_so_and_hatches_the_region(window):
 
 
 def present_at_1280(window, qtbot):
+    present_at(window, 1280, 800)
+
+
+def present_at(window, width, height):
     from PySide6 import QtWidgets
 
     QTest.keyClick(window, Key.Key_F5)
     for _ in range(3):  # the offscreen screen is 800x800: give the window a projector's size
         QtWidgets.QApplication.processEvents()
-        window.setMaximumSize(1280, 800)
-        window.setMinimumSize(1280, 800)
-        window.setGeometry(0, 0, 1280, 800)
+        window.setMaximumSize(width, height)
+        window.setMinimumSize(width, height)
+        window.setGeometry(0, 0, width, height)
     QtWidgets.QApplication.processEvents()
-    assert window.presentation.active and window.width() == 1280
+    assert window.presentation.active and window.width() == width
 
 
 def settle(qtbot):
@@ -358,6 +401,13 @@ def drawn_tick_texts(axis):
     return [(axis.mapRectToScene(rect), text) for rect, _flags, text in specs[2]]
 
 
+def number(text):
+    try:
+        return float(text.replace("−", "-"))
+    except ValueError:
+        return None
+
+
 def assert_nothing_cut(window):
     import pyqtgraph as pg
 
@@ -375,13 +425,25 @@ def assert_nothing_cut(window):
             for rect, text in texts:
                 assert inside.contains(rect), (text, rect, inside)
             (x0, x1) = plot.vb.viewRange()[0]
-            majors = [v for v in bottom.tickValues(x0, x1, vb.width())[0][1] if x0 <= v <= x1]
-            if texts and majors and not bottom.logMode:
+            # the length the axis draws its ticks for (pyqtgraph's span reaches 1 px past each end)
+            length = bottom.geometry().width() + 2
+            majors = [v for v in bottom.tickValues(x0, x1, length)[0][1] if x0 <= v <= x1]
+            if texts and majors and not bottom.logMode and all(number(t) is not None for _r, t in texts):
                 # the last major tick is there unless it sits on the plot's very edge
+                # (an axis of names, the memory view's optimizers, has no last number)
                 last = max(majors)
                 if x1 - last > 0.02 * (x1 - x0):
-                    assert any(abs(float(t.replace("−", "-")) - last) < 1e-6 * max(1, abs(last))
+                    assert any(abs(number(t) - last) < 1e-6 * max(1, abs(last))
                                for _r, t in texts if t.strip()), (last, [t for _r, t in texts])
+        for side in ("left", "bottom"):
+            # tick numbers side by side, never on top of each other ("200400600800")
+            axis = plot.getAxis(side)
+            if axis.isVisible() and axis.style["showValues"]:
+                shown = [(r, t) for r, t in drawn_tick_texts(axis) if t.strip()]
+                for k, (r, t) in enumerate(shown):
+                    for r2, t2 in shown[k + 1:]:
+                        both = r.intersected(r2)
+                        assert both.width() <= 1 or both.height() <= 1, (side, t, t2)
         left = plot.getAxis("left")
         if left.isVisible() and left.label.isVisible() and left.labelText:
             # a y-axis title no taller than its axis: stacked plots' titles do not collide
@@ -398,6 +460,32 @@ def assert_nothing_cut(window):
                 assert vb.adjusted(-2, -2, 2, 2).contains(item.sceneBoundingRect()), item.toPlainText()
         checked += 1
     assert checked >= 2
+    view = window.contour
+    if view.isVisible():
+        # the legend's every entry, its ending included, inside the map's pane
+        pane = QtCore.QRectF(view.rect()).adjusted(-1, -1, 1, 1)
+        for _sample, label in view.legend.items:
+            assert pane.contains(label.mapRectToScene(label.itemRect())), label.text
+        # the colour bar's numbers clear of its title ("0.001" ran into "f − f_min")
+        bar = view.colorbar.axis
+        if bar.isVisible() and bar.label.isVisible():
+            title = bar.label.sceneBoundingRect()
+            metrics = QtGui.QFontMetricsF(bar.style["tickFont"])
+            for rect, text in drawn_tick_texts(bar):  # left-aligned: the ink starts at the left
+                ink = QtCore.QRectF(rect.left(), rect.top(), metrics.horizontalAdvance(text.strip()), rect.height())
+                assert not ink.intersects(title), (text, ink, title)
+        # the ending marks ("✗ diverged at step 8") inside the map and off each other
+        marks = [run.label.sceneBoundingRect() for run in view.trails.items if run.label.isVisible()]
+        for k, rect in enumerate(marks):
+            for other in marks[k + 1:]:
+                both = rect.intersected(other)
+                assert both.width() <= 1 or both.height() <= 1, (rect, other)
+    from gui.views.signal import combo_arrow_width
+
+    for box in (window.signal.signal_box, window.signal.axis_box):
+        if box.isVisible():  # the signal plot's header: the chosen name whole
+            need = QtGui.QFontMetrics(box.font()).horizontalAdvance(box.currentText())
+            assert need <= box.width() - combo_arrow_width(box) + 1, box.currentText()
     bar = window.statusBar()
     if hasattr(bar, "loss_label") and bar.loss_label.isVisible():
         bar.refresh()
@@ -417,6 +505,61 @@ def test_surface_presets_fit_a_1280x800_projector(window, qtbot, theme_name):
     window.resize(1280, 800)
     settle(qtbot)
     assert_nothing_cut(window)
+
+
+SURFACE_PRESETS = [key for key, _title in list_presets() if load_preset(key).mode == "surface"]
+
+
+@pytest.mark.parametrize("width, height, theme_name, presenting", [
+    (1280, 800, "light", True), (1920, 1080, "dark", True), (1280, 800, "dark", False)])
+def test_every_surface_preset_fits_the_projector_at_its_last_step(window, qtbot, width, height, theme_name,
+                                                                  presenting):
+    # the last step: every ending told, in the legend ("— diverged at step 8") and on the
+    # map, where the marks ran off the map's edge and onto each other. Not presenting, the
+    # lecturer's note shares the window: the side plots kept ~60 px and piled up numbers.
+    window.presentation.set_theme(theme_name, remember=False)
+    if presenting:
+        present_at(window, width, height)
+    else:
+        window.resize(width, height)
+    failures = []
+    for key in SURFACE_PRESETS:
+        window.presets.load(key)
+        window.controller.seek(window.controller.last_step)
+        settle(qtbot)
+        try:
+            assert_nothing_cut(window)
+        except AssertionError as err:
+            failures.append(f"{key}: {err}")
+    assert not failures, failures
+
+
+def test_the_legend_keeps_its_layout_when_a_run_diverges_mid_playback(window, qtbot):
+    # fitted from the start for the ending it will tell: the map must not jump at step 8
+    present_at(window, 1920, 1080)
+    window.presets.load("lr-too-low-high-2d")
+    c, view = window.controller, window.contour
+    c.seek(0)
+    settle(qtbot)
+    before = (view.legend.columnCount, view.legend_box.height(), view.plot.vb.sceneBoundingRect())
+    assert not any("diverged" in label.text for _s, label in view.legend.items)
+    c.seek(c.last_step)
+    settle(qtbot)
+    assert any("diverged at step" in label.text for _s, label in view.legend.items)
+    assert (view.legend.columnCount, view.legend_box.height(), view.plot.vb.sceneBoundingRect()) == before
+
+
+@pytest.mark.parametrize("entries, room, cols", [
+    ([100, 100, 100, 100], 450, 4),
+    ([100, 100, 100, 100], 399, 3),
+    ([300, 100, 300, 100, 50], 420, 2),   # column 0 holds the two wide ones
+    ([300, 100, 100, 300], 420, 1),       # two columns would put 300 beside 300
+    ([900], 400, 1),
+])
+def test_legend_columns_count_each_column_by_its_own_widest_entry(entries, room, cols):
+    from gui.views.contour import legend_columns
+
+    assert legend_columns(entries, room) == cols
 
 
 def test_theory_note_shrinks_back_after_presentation(window, qtbot):

@@ -184,6 +184,9 @@ def test_the_header_grows_with_presentation_mode(window, qtbot):
     normal = pt()
     window.presentation.enter()
     try:
+        # a wide screen: on a narrow one the header's type stops where the name would be cut
+        window.setMinimumSize(1920, 1080)
+        window.setGeometry(0, 0, 1920, 1080)
         qtbot.waitUntil(lambda: pt() > 1.5 * normal, timeout=3000)
     finally:
         window.presentation.leave()

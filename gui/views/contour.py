@@ -58,6 +58,16 @@ def hatch(mask: np.ndarray) -> np.ndarray:
     return rgba
 
 
+def legend_columns(entries, room: float, most: int = 4) -> int:
+    """The most columns (up to ``most``) whose widths fit in ``room``. pyqtgraph's legend
+    fills rows first, so column j holds entries j, j + cols, ... and is as wide as the
+    widest of them: two short labels may share a column a long one would not leave room for."""
+    for cols in range(min(most, len(entries)), 1, -1):
+        if sum(max(entries[j::cols]) for j in range(cols)) <= room:
+            return cols
+    return 1
+
+
 class FrameCounter(QtCore.QObject):
     """Counts painted frames of a widget; ``fps`` over the last second."""
 
@@ -112,6 +122,14 @@ class ContourView(pg.GraphicsLayoutWidget):
         # plain numbers: "f (x0.001)" beside ticks -900 ... 900 is easy to misread from afar
         self.colorbar.axis.enableAutoSIPrefix(False)
         theme.tidy_log_ticks(self.colorbar.axis)
+        theme.roomy_ticks(self.colorbar.axis)
+        # as wide as its numbers, not pyqtgraph's fixed 45 px: at presentation size "0.001"
+        # ran into the bar's own title. pyqtgraph leaves only 0.8 x the title's height for it
+        # beside the numbers; two trailing spaces, measured but not seen, make up the rest.
+        self.colorbar.axis.setWidth(None)
+        strings = self.colorbar.axis.tickStrings
+        self.colorbar.axis.tickStrings = lambda values, scale, spacing: [
+            text + "  " if text else text for text in strings(values, scale, spacing)]
         # where f has no value (a custom formula's log or sqrt of a negative number): hatched,
         # not painted as the highest loss
         self.undefined = pg.ImageItem()
@@ -349,16 +367,20 @@ class ContourView(pg.GraphicsLayoutWidget):
         """Each run's label, and its ending (diverged, escaped, converged) only once the
         playback has reached it: at step 0 the legend must not give the race away."""
         c = self.controller
-        labels = []
+        labels, widest = [], []
         for i, run in enumerate(c.runs):
             ending = c.ending(i)
-            label = run.label
+            label = full = run.label
             if ending is not None and ending.kind == "diverged" and c.traces[i].diverged_at == 0 \
                     and not np.isfinite(c.traces[i].loss[:1]).all():
-                label += " — f not defined at the start"  # nothing to give away: it never moved
-            elif ending is not None and c.step >= ending.step:
-                label += f" — {ending.text}"
+                label = full = label + " — f not defined at the start"  # it never moved: nothing to give away
+            elif ending is not None:
+                full = f"{label} — {ending.text}"
+                if c.step >= ending.step:
+                    label = full
             labels.append(label)
+            if run.visible:
+                widest.append(full)
         extras = list(self._legend_extras)
         gain = self.overlays.legend_text()
         if gain:
@@ -366,29 +388,48 @@ class ContourView(pg.GraphicsLayoutWidget):
                 self._arrow_sample = (pg.PlotDataItem(pen=theme.pen(theme.INK, 1.5)), theme.INK)
             extras.append((self._arrow_sample[0], gain))
         self.trails.update_legend(c.runs, labels, extras)
+        self._legend_widest = widest + [text for _sample, text in extras]
         self._fit_legend_box()
 
     def _fit_legend_box(self) -> None:
-        """As many equal columns as the widest entry allows (a legend wider than the
-        plot would be cut), a smaller font when that still needs more than three rows,
-        and a box exactly as tall as the legend. Re-fitted only when the entries, their
-        text lengths (roughly) or the width changed: a slider moving "lr 0.05" to
-        "lr 0.0505" must not re-measure the legend twice on every move."""
+        """As many columns as the entries allow (a legend wider than the plot would be
+        cut), a smaller font when that still needs more than three rows, and a box exactly
+        as tall as the legend. Fitted to the longest text each entry will show in this
+        playback, its ending included: the layout must not jump when a run diverges
+        mid-lecture. Re-fitted only when those texts (roughly) or the width changed: a
+        slider moving "lr 0.05" to "lr 0.0505" must not re-measure the legend on every move."""
         items = self.legend.items
-        key = (len(items), int(self.width()), theme.LABEL_PT, theme.INK,
-               max((len(label.text) for _s, label in items), default=0) // 4)
-        if key != getattr(self, "_legend_fit", None):
+        texts = getattr(self, "_legend_widest", None) or [label.text for _sample, label in items]
+        key = (len(items), int(self.width()), theme.LABEL_PT, theme.INK, tuple(len(t) // 4 for t in texts))
+        if key != getattr(self, "_legend_fit", None) and items:
             self._legend_fit = key
-            for pt in (theme.LABEL_PT, theme.LABEL_PT - 2):
-                self._legend_font(pt)
-                entries = [sample.width() + label.width() + 24 for sample, label in items]
-                widest = max(entries, default=200.0)
-                cols = int(max(1, min(4, (self.width() - 20) // max(widest, 1.0))))
-                if -(-len(items) // cols) <= 3:
-                    break
+            space = self.legend.layout.horizontalSpacing()
+            sample = max(s.width() for s, _label in items)
+            room = self.width() - 26 + space
+            fitted = []  # (pt, columns, every entry fits) from the theme's size down
+            for pt in dict.fromkeys(max(8, round(theme.LABEL_PT * f)) for f in (1.0, 0.85, 0.72)):
+                font = QtGui.QFont(items[0][1].item.font())
+                font.setPointSizeF(pt)
+                metrics = QtGui.QFontMetricsF(font)
+                margin = 2 * items[0][1].item.document().documentMargin()
+                # a row is [sample, label] cells with ``space`` between every two
+                entries = [sample + metrics.horizontalAdvance(t) + margin + 2 * space for t in texts]
+                fitted.append((pt, legend_columns(entries, room), max(entries) <= room))
+            # the largest font that fits in three rows, else the largest that fits at all (a
+            # projector's narrow map), else the smallest: a label is never cut at the edge
+            # (the smallest only then: more rows of a readable size beat a small font)
+            pt, cols, _fits = next((f for f in fitted[:2] if f[2] and -(-len(items) // f[1]) <= 3),
+                                   next((f for f in fitted if f[2]), fitted[-1]))
+            self._legend_font(pt)
             if cols != self.legend.columnCount:
                 self.legend.setColumnCount(cols)
-        else:
+            # pyqtgraph sizes a legend from its cells' current widths, and the grid hands a
+            # legend's old width back to its cells: once wide (three columns of a smaller
+            # font), always as wide, and cut at the map's edge. Its preferred size instead.
+            self.legend.layout.invalidate()
+            hint = self.legend.layout.effectiveSizeHint(QtCore.Qt.SizeHint.PreferredSize)
+            self.legend.setGeometry(0, 0, hint.width(), hint.height())
+        elif items:
             self._legend_font(int(str(self.legend.opts.get("labelTextSize", "12pt")).rstrip("pt") or 12))
         height = max(self.legend.height(), 4.0)
         if abs(self.legend_box.maximumHeight() - height) > 0.5:

@@ -30,6 +30,15 @@ from gui.views.trails import ThinLine, cache_when_still
 NONE_TEXT = "(no signal plot)"
 
 
+def combo_arrow_width(box: QtWidgets.QComboBox) -> int:
+    """What a combo box's frame and drop-down arrow take of its width."""
+    option = QtWidgets.QStyleOptionComboBox()
+    box.initStyleOption(option)
+    text = box.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, option,
+                                      QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, box)
+    return box.width() - text.width() + 4
+
+
 class SignalPlot(QtWidgets.QWidget):
     """Header (signal and x-axis combo boxes) over one plot; a subclass per mode feeds it
     ``self.series``: per run ``(x, y, rows)`` finite points in plot coordinates."""
@@ -80,6 +89,8 @@ class SignalPlot(QtWidgets.QWidget):
             lambda i: controller.set_display("signal", self.signal_box.itemData(i)))
         self.axis_box.activated.connect(
             lambda i: controller.set_display("signal_axis", self.axis_box.itemData(i)))
+        for box in (self.signal_box, self.axis_box):
+            box.currentIndexChanged.connect(lambda _i: self._scale_header())
 
     def changeEvent(self, event):
         super().changeEvent(event)
@@ -96,6 +107,16 @@ class SignalPlot(QtWidgets.QWidget):
         """The signal's name is this plot's title: as large as the other plots' titles, also
         in presentation mode (theme.SCALE), where the combo boxes would otherwise stay small."""
         pt = max(round(theme.BASE_TITLE_PT * theme.SCALE * 0.85), 8)
+        for box in (self.signal_box, self.axis_box):
+            # smaller type where a chosen name would be cut ("Distance to minir" on a
+            # projector's 1280x800), the same in both boxes: the width beside the arrow
+            room = box.width() - combo_arrow_width(box)
+            font = QtGui.QFont(box.font())
+            while pt > 8 and box.isVisible() and room > 0:
+                font.setPointSize(pt)
+                if QtGui.QFontMetrics(font).horizontalAdvance(box.currentText()) <= room:
+                    break
+                pt -= 1
         sheet = f"QComboBox {{ font-size: {pt}pt; color: {theme.INK}; }}"
         for box in (self.signal_box, self.axis_box):
             if box.styleSheet() != sheet:
@@ -117,11 +138,15 @@ class SignalPlot(QtWidgets.QWidget):
         return S.SIGNALS.get(self.signal_key())
 
     def _sync_header(self) -> None:
+        changed = False
         for box, key in ((self.signal_box, self.signal_key()), (self.axis_box, self.axis_key())):
             i = box.findData(key)
             if i >= 0 and box.currentIndex() != i:
                 with QtCore.QSignalBlocker(box):
                     box.setCurrentIndex(i)
+                changed = True
+        if changed:
+            self._scale_header()  # a longer name may need smaller type
         record = self.record()
         self.axis_box.setEnabled(record is not None and record.kind != "histogram")
         self.setVisible(record is not None)

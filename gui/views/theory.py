@@ -105,6 +105,9 @@ def apply_polyak(controller) -> bool:
     return ok
 
 
+MAX_HEIGHT = 0.3  # of its view box: a card taller than that is set in smaller type (down to 0.7x)
+
+
 class NoteItem(pg.LabelItem):
     """A few lines of text on a translucent card, pinned to a corner of a view box (it
     follows resizes; the data range does not move it). The text wraps at ``width`` of
@@ -178,9 +181,16 @@ class NoteItem(pg.LabelItem):
         if getattr(self, "view_box", None) is None:  # LabelItem sets its text while being made
             return
         room = self.view_box.width() * self.width_fraction - 2 * self.offset[0]
-        self.item.setTextWidth(-1)
-        if room > 40 and self.item.boundingRect().width() > room:
-            self.item.setTextWidth(room)
+        tall = self.view_box.height() * MAX_HEIGHT
+        for scale in (1.0, 0.9, 0.8, 0.7):
+            # wrapped into a narrow map (a projector's 1280x800 at presentation size) the
+            # card grew to 7 lines over half the paths: smaller type before that
+            self.item.setScale(scale)
+            self.item.setTextWidth(-1)
+            if room > 40 and self.item.boundingRect().width() * scale > room:
+                self.item.setTextWidth(room / scale)
+            if tall <= 0 or self.item.boundingRect().height() * scale <= tall:
+                break
         self.updateMin()
         rect = self.itemRect()
         self.resize(rect.width(), rect.height())

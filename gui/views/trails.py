@@ -142,6 +142,7 @@ class RunItems:
             item.setVisible(False)
             plot.addItem(item, ignoreBounds=True)
         self.mark_key = None
+        self.mark_rect = None  # (left, top, width, height) of the ending's text in scene pixels
         self.shown = -1   # rows drawn so far (-1: nothing)
         self.shown_polyak = -1
         self.shown_dots = -1
@@ -324,16 +325,19 @@ class TrailLayer:
                 # off the map from where it left, not back across it
                 direction = outward if np.any(outward) else None
             angle = None if direction is None else self._screen_angle(direction)
-            key = (ending.text, x, y, run.color, theme.INK, theme.MARKER_SCALE, angle, slot)
+            # the marks placed before this one: it keeps clear of them, and moves when they do
+            others = tuple(self.items[j].mark_rect for j in range(i) if self.items[j].mark_rect is not None)
+            key = (ending.text, x, y, run.color, theme.INK, theme.MARKER_SCALE, angle, slot, others)
         if key != items.mark_key:
             items.mark_key = key
             items.arrow.setVisible(show and key[6] is not None)
             items.label.setVisible(show)
+            items.mark_rect = None
             if show:
-                self._place_mark(items, ending, run, x, y, angle, slot)
+                self._place_mark(items, ending, run, x, y, angle, slot, others)
         return slot + 1 if show else slot
 
-    def _place_mark(self, items, ending, run, x, y, angle, slot) -> None:
+    def _place_mark(self, items, ending, run, x, y, angle, slot, others=()) -> None:
         if angle is not None:
             items.arrow.setStyle(angle=angle, headLen=18 * theme.MARKER_SCALE, headWidth=14 * theme.MARKER_SCALE,
                                  brush=self._brush(run.color), pen=theme.outline_pen())
@@ -344,14 +348,47 @@ class TrailLayer:
         points_right, points_up = -np.cos(rad) > 0.3, -np.sin(rad) < 0
         ax = 1.0 if points_right else 0.0
         ay = (-0.25 - 1.1 * slot) if points_up else (1.25 + 1.1 * slot)
-        items.label.setAnchor((ax, ay))
         items.label.setHtml(f"<span style='color:{theme.INK}; font-size:{theme.LABEL_PT}pt;'>"
                             f"<b style='color:{run.color}'>{ending.symbol}</b> "
                             f"{ending.text}</span>")
+        anchor, rect = self._anchor_inside(items.label, x, y, ax, ay, others)
+        items.label.setAnchor(anchor)
+        items.mark_rect = rect
         items.label.fill = pg.mkBrush(QtGui.QColor(theme.BACKGROUND))
         items.label.border = pg.mkPen(run.color, width=1.5)
         items.label.setPos(x, y)
         items.label.update()
+
+    def _anchor_inside(self, label, x, y, ax, ay, others=()):
+        """The anchor nearest (ax, ay) that keeps ``label`` inside the map and off the marks
+        placed before it (``others``: (left, top, width, height) in scene pixels), with
+        the rectangle it then takes. A mark is as wide as a third of a 1280x800
+        projector's map: one beside a point halfway across ran off its edge ("↗ escaped
+        at ste"), and pushed back inside, it landed on its neighbour's."""
+        box = self.plot.vb.sceneBoundingRect().adjusted(4, 4, -4, -4)
+        at = self.plot.vb.mapViewToScene(QtCore.QPointF(x, y))
+        size = label.textItem.boundingRect()
+        w, h = max(size.width(), 1.0), max(size.height(), 1.0)
+
+        def clamp(a, point, lo_edge, hi_edge, extent):
+            # the label spans point - a extent .. point + (1 - a) extent
+            lo, hi = (point + extent - hi_edge) / extent, (point - lo_edge) / extent
+            return (lo + hi) / 2 if lo > hi else min(max(a, lo), hi)
+
+        left = at.x() - clamp(ax, at.x(), box.left(), box.right(), w) * w
+        top = at.y() - clamp(ay, at.y(), box.top(), box.bottom(), h) * h
+        placed = [QtCore.QRectF(*o) for o in others]
+        gap = 3.0
+        # where it wants to be, else just below or above a mark in the way, nearest first
+        tops = [top] + sorted({t for o in placed for t in (o.bottom() + gap, o.top() - gap - h)},
+                              key=lambda t: abs(t - top))
+        for t in tops:
+            rect = QtCore.QRectF(left, t, w, h)
+            if box.top() <= t and t + h <= box.bottom() and not any(rect.intersects(o) for o in placed):
+                top = t
+                break
+        anchor = ((at.x() - left) / w, (at.y() - top) / h)
+        return anchor, (left, top, w, h)
 
     def _screen_angle(self, direction) -> float:
         """ArrowItem's angle (0 points left, screen y down) for a data-space direction."""
