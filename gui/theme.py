@@ -406,7 +406,9 @@ def fit_left_label(plot: pg.PlotItem, *_args) -> None:
     pt = LABEL_PT
     need = QtGui.QFontMetricsF(font(pt)).horizontalAdvance(text) + 12  # + the label's margins
     if need > room:
-        pt = max(int(pt * room / need), max(7, round(LABEL_PT * 0.55)))
+        # down to 0.45 of the theme's size: at presentation scale that is still ~9 pt, and a
+        # title running past its axis (1366x768, "accuracy" on a 60-px plot) reads worse
+        pt = max(int(pt * room / need), max(7, round(LABEL_PT * 0.45)))
     want = f"{pt}pt"
     if axis.labelStyle.get("font-size") != want:
         axis.setLabel(text=text, units=axis.labelUnits, unitPrefix=axis.labelUnitPrefix,

@@ -169,13 +169,15 @@ class MainWindow(QtWidgets.QMainWindow):
         self.central.setSizes([width - side, side])
         height = self.side.height() or self.height()
         # with a signal plot the three plots share the column and the inspector gets less
-        shares = (0.27, 0.17, 0.29, 0.27) if self.signal.isVisibleTo(self) else (0.34, 0.24, 0.0, 0.42)
+        # (the signal plot's header takes ~30 px of its share; the rate plot is the simplest)
+        shares = (0.27, 0.14, 0.32, 0.27) if self.signal.isVisibleTo(self) else (0.34, 0.24, 0.0, 0.42)
         if self.inspector_box.isVisibleTo(self):
             # a short column (1280x800 with the lecturer's note open: ~560 px) gives the plots
             # room first: below ~150 px each their numbers pile up and their titles shrink
             # to nothing, while the inspector's table scrolls
             plots = sum(1 for s in shares[:3] if s)
-            inspector = max(min(int(height * shares[3]), height - plots * PLOT_ROOM), INSPECTOR_ROOM)
+            least = min(INSPECTOR_ROOM, self.inspector_box.minimumSizeHint().height())
+            inspector = max(min(int(height * shares[3]), height - plots * PLOT_ROOM), least)
             scale = (height - inspector) / (height * sum(shares[:3]))
             self.side.setSizes([int(height * s * scale) for s in shares[:3]] + [inspector])
             return

@@ -246,6 +246,8 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         self._grid_range = key
         self.trails.refresh_marks(self.controller.step, self.controller.runs)  # angles follow the aspect
+        p = self.start_marker.pos()
+        self._label_inward(p.x(), p.y())  # framed or zoomed: the start may now sit at an edge
         if s.dim == 1:
             xs = np.linspace(x0, x1, GRID_1D)
             with np.errstate(all="ignore"):
@@ -483,19 +485,22 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.start_marker.setPos(pos)
         finally:
             self._placing = False
-        self._label_inward(pos[0])
+        self._label_inward(pos[0], pos[1])
 
-    def _label_inward(self, x: float) -> None:
+    def _label_inward(self, x: float, y: float | None = None) -> None:
         """"start" on the side of the marker facing the middle of the view: a start near
-        the right edge had its label cut ("sta") by the plot's border."""
+        the right edge had its label cut ("sta") by the plot's border, one near the bottom
+        (Rastrigin's) by the x axis."""
         label = self.start_marker.label()
         if label is None:
             return
-        x0, x1 = self.plot.vb.viewRange()[0]
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
         right = x <= 0.5 * (x0 + x1)
-        if (label.anchor.x() == 0) != right:
+        below = y is None or y >= y0 + 0.15 * (y1 - y0)  # the offset's y is in data's direction: -12 is below
+        offset = pg.Point(12 if right else -12, -12 if below else 12)
+        if (label.anchor.x() == 0) != right or label.offset != offset:
             label.setAnchor((0, 0.5) if right else (1, 0.5))
-            label.offset = pg.Point(12 if right else -12, label.offset.y())
+            label.offset = offset
             label.viewTransformChanged()
 
     def _marker_moved(self, *_):

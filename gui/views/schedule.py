@@ -15,6 +15,8 @@ from gui import theme
 from gui.views.run_style import run_pen
 from gui.views.trails import ThinLine
 
+SHORT_PX = 120
+
 
 class ScheduleView(pg.PlotWidget):
     def __init__(self, controller, parent=None):
@@ -35,6 +37,17 @@ class ScheduleView(pg.PlotWidget):
         c.stepChanged.connect(self.cursor.setValue)
         c.displayChanged.connect(self._display_changed)
         self.rebuild()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if "plot" not in self.__dict__:  # pyqtgraph resizes before __init__ is done
+            return
+        # a short rate plot (1366x768 with the lecturer's note open: ~80 px) gives its
+        # "step t" to the curves: the loss plot above reads the same steps
+        short = self.height() < SHORT_PX
+        axis = self.plot.getAxis("bottom")
+        if axis.label.isVisible() == short:
+            axis.showLabel(not short)
 
     def rebuild(self) -> None:
         c = self.controller

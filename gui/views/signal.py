@@ -103,6 +103,10 @@ class SignalPlot(QtWidgets.QWidget):
         super().resizeEvent(event)
         self._scale_header()
 
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._scale_header()  # fitted to names only while shown: a scene naming a signal shows it
+
     def _scale_header(self) -> None:
         """The signal's name is this plot's title: as large as the other plots' titles, also
         in presentation mode (theme.SCALE), where the combo boxes would otherwise stay small."""
