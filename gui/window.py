@@ -124,6 +124,7 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
         self.wheel_guard = WheelGuard(self)  # the wheel scrolls panels, never turns a knob
         self.wheel_guard.cover(scroll)
+        self.wheel_guard.cover_scroll_areas(self.analysis)  # the tabs' control columns scroll too
         self.controls_dock = QtWidgets.QDockWidget("Controls", self)
         self.controls_dock.setObjectName("controls")
         self.controls_dock.setWidget(scroll)

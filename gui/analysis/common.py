@@ -131,9 +131,18 @@ def form_row(layout: QtWidgets.QFormLayout, text: str, widget, tip: str = "") ->
 
 
 def side_column(width: int = 250) -> tuple[QtWidgets.QWidget, QtWidgets.QVBoxLayout]:
+    """A tab's controls: a fixed-width column that scrolls when the window is short. In a
+    scroll area it also keeps its type in presentation mode (gui.restyle scales the labels
+    of the slide, not of the controls): scaled, "Optimizers (othe", "lr from 001" and the
+    help text ran out of a 250-px column at 1280x800."""
     column = QtWidgets.QWidget()
-    column.setFixedWidth(width)
     layout = QtWidgets.QVBoxLayout(column)
     layout.setContentsMargins(6, 6, 6, 6)
     layout.setSpacing(6)
-    return column, layout
+    scroll = QtWidgets.QScrollArea()
+    scroll.setWidget(column)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QtWidgets.QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setFixedWidth(width)
+    return scroll, layout
