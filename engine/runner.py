@@ -294,35 +294,53 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     D = X.shape[1]
     lrs = lr_columns(optimizers, schedules, steps)  # (steps, R)
     noise_table = noise_rows(float(noise), seed, steps, D)
+    xs, gs, loss, lr_r = _result_arrays(R, steps + 1, D)
     if COORDINATE_MAJOR and on_step is None and _coordinate_major_fits(objective, update):
-        xs, gs, states = _step_coordinate_major(objective, update, X, lrs, float(noise), noise_table,
-                                                steps, record_states)
+        n_rows, states = _step_coordinate_major(objective, update, X, lrs, float(noise), noise_table,
+                                                steps, record_states, xs, gs)
     else:
-        xs, gs, states = _step_run_major(objective, update, X, lrs, float(noise), noise_table, steps,
-                                         record_states, on_step)
-    n_rows = xs.shape[1]
+        n_rows, states = _step_run_major(objective, update, X, lrs, float(noise), noise_table, steps,
+                                         record_states, on_step, xs, gs)
+    xs, gs, loss, lr_r = xs[:, :n_rows], gs[:, :n_rows], loss[:, :n_rows], lr_r[:, :n_rows]
     with np.errstate(all="ignore"):
-        loss, bad = _loss_and_bad(objective, xs)
-    any_bad = bad.any(axis=1)
-    first_bad = np.argmax(bad, axis=1)
+        bad = _loss_and_bad(objective, xs, loss)
+    if bad is None:  # the usual case: every row of every run finite and inside the box
+        any_bad, first_bad = np.zeros(R, dtype=bool), np.zeros(R, dtype=int)
+    else:
+        any_bad, first_bad = bad.any(axis=1), np.argmax(bad, axis=1)
     ends = np.where(any_bad, np.maximum(first_bad, 1), n_rows)
     with np.errstate(all="ignore"):
         gs[np.arange(R), ends - 1] = objective.grad(xs[np.arange(R), ends - 1], n_rows - 1)
-    lr_r = np.zeros((R, n_rows))
+    lr_r[:, 0] = 0.0
     lr_r[:, 1:] = lrs[: n_rows - 1].T
-    traces = []
-    for r in range(R):
-        n = int(ends[r])
-        traces.append(Trace(xs=xs[r, :n], loss=loss[r, :n], lr=lr_r[r, :n], grads=gs[r, :n],
-                            diverged_at=int(first_bad[r]) if any_bad[r] else None,
-                            states=None if states is None else states(r, n), state_names=record.state_names))
-    return traces
+    # Python ints and one tuple of names: per run, NumPy scalars and the record's
+    # state_names property cost ~1 ms of a 256-run sweep
+    names = record.state_names
+    diverged = [int(f) if a else None for f, a in zip(first_bad.tolist(), any_bad.tolist())]
+    return [Trace(xs=xs[r, :n], loss=loss[r, :n], lr=lr_r[r, :n], grads=gs[r, :n], diverged_at=diverged[r],
+                  states=None if states is None else states(r, n), state_names=names)
+            for r, n in enumerate(ends.tolist())]
 
 
-def _step_run_major(objective, update, X, lrs, noise_level, noise_table, steps, record_states, on_step):
+def _result_arrays(R, rows, D):
+    """xs, grads (R, rows, D), loss and lr (R, rows) of a batch, as views of one block of
+    memory in which each run's rows of each are contiguous (as Trace wants them). One
+    block, not four: glibc gives a freed block back to the system once the free memory at
+    the top of its heap passes twice the largest block it has seen, so a sweep's four
+    2-4 MB arrays came back page by page on every call (~3,500 page faults, ~5 ms of a
+    256-run sweep on a 2-core VM), while the one 12 MB block is kept and reused."""
+    block = np.empty((R, rows * (2 * D + 2)))
+    w = rows * D
+    return (block[:, :w].reshape(R, rows, D), block[:, w:2 * w].reshape(R, rows, D),
+            block[:, 2 * w:2 * w + rows], block[:, 2 * w + rows:])
+
+
+def _step_run_major(objective, update, X, lrs, noise_level, noise_table, steps, record_states, on_step,
+                    xs_out, gs_out):
     """Every update of ``run_batch`` on (R, D) arrays, for every rule and objective.
-    Returns xs and gs as (R, rows, D) (gs' last row not yet written) and the recorded
-    states as ``states(r, n) -> (n, slots, D)`` (None when not recorded or not per weight)."""
+    Writes the rows into ``xs_out`` and ``gs_out`` (R, steps + 1, D) (gs' last row left to
+    the caller); returns how many rows were made and the recorded states as
+    ``states(r, n) -> (n, slots, D)`` (None when not recorded or not per weight)."""
     record, matrix = update.record, update.matrix
     R, D = X.shape
     lr_cols = lrs[:, :, None]
@@ -368,7 +386,9 @@ def _step_run_major(objective, update, X, lrs, noise_level, noise_table, steps, 
             if record.state_names:
                 return np.stack([np.stack([slot[r] for slot in st]) for st in states[:n]])
             return np.empty((n, 0, D))  # SGD, sign descent: no slots, as the float path gives them
-    return _run_major(xs[:n_rows]), _run_major(gs[:n_rows]), state_rows
+    _run_major(xs[:n_rows], xs_out[:, :n_rows])
+    _run_major(gs[:n_rows], gs_out[:, :n_rows])
+    return n_rows, state_rows
 
 
 def _coordinate_major_fits(objective, update) -> bool:
@@ -408,7 +428,8 @@ def _rows(hp):
                               for k, v in vars(hp).items()})
 
 
-def _step_coordinate_major(objective, update, X, lrs, noise_level, noise_table, steps, record_states):
+def _step_coordinate_major(objective, update, X, lrs, noise_level, noise_table, steps, record_states,
+                           xs, gs):
     """``_step_run_major`` for element-wise rules on a surface, with every array turned
     round: X, g and the state are (D, R), per-run numbers (R,) or (1, R) rows. The same
     rule makes the same element-wise IEEE operations on the same numbers, so the same
@@ -417,16 +438,17 @@ def _step_coordinate_major(objective, update, X, lrs, noise_level, noise_table, 
     surface reads contiguous rows instead of strided columns.
 
     Rows are not copied into a block on every update: the rule's fresh X and the
-    gradient are kept as they come, and every ``_CHUNK`` updates turned round into the
-    run-major result while they are still in cache (one transpose of the whole block at
-    the end cost ~3 ms inside a sweep, plus ~1 ms of first touches of its 8 MB)."""
+    gradient are kept as they come, and every 64 updates turned round into the run-major
+    result while they are still in cache (one transpose of a whole step-major block at
+    the end cost ~3 ms inside a sweep, plus the first touches of its 8 MB; in pieces of
+    16-256 updates the sweep took the same time within 5 %)."""
     R, D = X.shape
     step = Update(_CoordinateRows(objective), update.optimizers, update.ctx.seed, hp=_rows(update.hp))
     X = np.ascontiguousarray(X.T)
     state = step.init_state(X)
     noise_cols = None if noise_table is None else noise_table[:, :, None]  # (steps, D, 1)
-    xs = np.empty((R, steps + 1, D))
-    gs = np.empty((R, steps + 1, D))
+    # (R, rows D) views: each run's rows are contiguous in xs and gs, so this reshape is a view
+    xs, gs = xs.reshape(R, -1), gs.reshape(R, -1)
     kept_x, kept_g = [X], []  # rows x0.. and g0.. not yet in xs and gs
     x0 = g0 = 0
     states = [state] if record_states else None
@@ -439,10 +461,10 @@ def _step_coordinate_major(objective, update, X, lrs, noise_level, noise_table, 
             kept_x.append(X)
             if record_states:
                 states.append(state)
-            if t % _CHUNK == 0:
+            if t % 64 == 0:  # as often as the run-major loop looks for a batch that has blown up
                 x0 = _put_rows(xs, x0, kept_x)
                 g0 = _put_rows(gs, g0, kept_g)
-                if t % 64 == 0 and not np.any(np.all(np.isfinite(X), axis=0)):
+                if not np.any(np.all(np.isfinite(X), axis=0)):
                     last = t  # every run has blown up: nothing left to compute
                     break
     _put_rows(xs, x0, kept_x)
@@ -457,74 +479,67 @@ def _step_coordinate_major(objective, update, X, lrs, noise_level, noise_table, 
             if names:
                 return np.ascontiguousarray(block[:n, :, :, r])
             return np.empty((n, 0, D))  # SGD, sign descent: no slots, as the float path gives them
-    return xs[:, :n_rows], gs[:, :n_rows], state_rows
-
-
-_CHUNK = 32  # updates turned round at a time: 32 x (D, R) rows of a 256-run sweep stay in L2
+    return n_rows, state_rows
 
 
 def _put_rows(A, first, kept):
-    """Write the (D, R) arrays ``kept`` as rows first.. of the run-major A (R, rows, D);
+    """Write the (D, R) arrays ``kept`` as rows first.. of the run-major rows A (R, rows D);
     empties ``kept`` and returns the next row to write."""
     n = len(kept)
     if n:
         # as the transpose of a (n D, R) matrix into (R, n D): inner loops of n D or R
         # floats (as (R, n, D) NumPy's inner loop was D = 2 floats long: 4x slower)
-        R, rows, D = A.shape
-        A.reshape(R, rows * D)[:, first * D:(first + n) * D] = np.concatenate(kept).T
+        D = len(kept[0])
+        A[:, first * D:(first + n) * D] = np.concatenate(kept).T
         kept.clear()
     return first + n
 
 
-def _run_major(A):
-    """(rows, R, D) -> (R, rows, D), contiguous: each run's rows one block, as Trace wants
-    them. Each row of D floats is moved as one element (a NumPy void of 8 D bytes): for a
-    256-run sweep's 1001 x 256 x 2 floats ~0.3 ms alone and ~2 ms inside a sweep on a busy
-    machine, 2-8x less than moving single floats."""
-    rows, R, D = A.shape
-    row = np.dtype((np.void, D * A.itemsize))
-    return np.ascontiguousarray(A.view(row)[..., 0].T).view(A.dtype).reshape(R, rows, D)
-
-
-def _coordinate_to_run_major(A, chunk=32):
-    """(rows, D, R) -> (R, rows, D), contiguous: the transpose of a (rows D, R) matrix,
-    done ``chunk`` of its rows at a time so that each piece's source and target stay in
-    cache (one np.ascontiguousarray of the transpose: ~2.8 ms for a 256-run sweep,
-    in 32-row pieces ~0.9 ms)."""
-    rows, D, R = A.shape
-    M = A.reshape(rows * D, R)
-    out = np.empty((R, rows * D))
-    for s in range(0, rows * D, chunk):
-        out[:, s:s + chunk] = M[s:s + chunk].T
-    return out.reshape(R, rows, D)
+def _run_major(A, out):
+    """(rows, R, D) into ``out`` (R, rows, D), whose last axis is contiguous: each run's
+    rows one block, as Trace wants them. Each row of D floats is moved as one element (a
+    NumPy void of 8 D bytes): for a 256-run sweep's 1001 x 256 x 2 floats ~0.3 ms alone
+    and ~2 ms inside a sweep on a busy machine, 2-8x less than moving single floats."""
+    row = np.dtype((np.void, A.shape[2] * A.itemsize))
+    out.view(row)[..., 0] = A.view(row)[..., 0].T
 
 
 _PIECE = 16_384  # points per piece of a surface's final loss pass
 
 
-def _loss_and_bad(objective, xs):
-    """(R, rows) loss of every row of every run, and where a row has diverged (a non-finite
-    loss, or x non-finite or beyond the box). Vectorised over all rows; a surface's in
-    pieces of ``_PIECE`` points: whole, a 256-run sweep's 256,256 points made 2 MB
-    temporaries, each one freshly mapped and touched page by page (~4 ms of a sweep),
-    while pieces of 16,384 points reuse the same cached memory (~1.3 ms). The loss is
-    element-wise, so the pieces give the same bits."""
+def _loss_and_bad(objective, xs, loss):
+    """The loss of every row of every run into ``loss`` (R, rows); returns where a row has
+    diverged (a non-finite loss, or x non-finite or beyond the box), None where none has.
+
+    Vectorised over all rows; a surface's in pieces of ``_PIECE`` points, straight from
+    its coordinate rows: whole, a 256-run sweep's 256,256 points made 2 MB temporaries,
+    each freshly mapped and touched page by page (~4 ms of a sweep), while pieces of
+    16,384 points reuse the same cached memory (~1.3 ms). The loss is element-wise, so the
+    pieces give the same bits. A piece whose numbers are all finite and inside the box
+    (two reductions) needs no row-by-row test."""
     R, rows, D = xs.shape
     if not isinstance(objective, SurfaceObjective):
         flat = xs.reshape(-1, D)
-        loss = np.asarray(objective.value(flat), dtype=float).reshape(R, rows)
-        return loss, ~np.isfinite(loss) | _outside(objective, flat).reshape(R, rows)
-    loss = np.empty((R, rows))
-    bad = np.empty((R, rows), dtype=bool)
+        loss[...] = np.asarray(objective.value(flat), dtype=float).reshape(R, rows)
+        return ~np.isfinite(loss) | _outside(objective, flat).reshape(R, rows)
+    value = objective.surface.value
+    lo = np.max(objective._centre - objective._limit)
+    hi = np.min(objective._centre + objective._limit)
+    bad = None
     runs, cols = max(1, _PIECE // max(rows, 1)), min(rows, _PIECE)
     for r in range(0, R, runs):
         for c in range(0, rows, cols):
             piece = xs[r:r + runs, c:c + cols]
-            flat = piece.reshape(-1, D)  # a copy only for a run-major view cut short (every run diverged)
             part = loss[r:r + runs, c:c + cols]
-            part[...] = objective.value(flat).reshape(part.shape)
-            bad[r:r + runs, c:c + cols] = ~np.isfinite(part) | _outside(objective, flat).reshape(part.shape)
-    return loss, bad
+            part[...] = value(*(piece[..., i] for i in range(D)))
+            # nan fails both comparisons, and its piece takes the full test
+            if np.isfinite(part).all() and piece.min() >= lo and piece.max() <= hi:
+                continue
+            if bad is None:
+                bad = np.zeros((R, rows), dtype=bool)
+            bad[r:r + runs, c:c + cols] = ~np.isfinite(part) | _outside(objective, piece.reshape(-1, D)).reshape(
+                part.shape)
+    return bad
 
 
 def _outside(objective, X):
@@ -546,16 +561,16 @@ def _outside(objective, X):
 def lr_columns(optimizers, schedules, steps) -> np.ndarray:
     """(steps, R) lr_t of every run, the same products as ``lr_table`` (so the same bits);
     a schedule shared by many runs (a sweep) is evaluated once and multiplied once."""
+    lr = [o.params.get("lr") for o in optimizers]
+    if lr and all(s is schedules[0] for s in schedules) and None not in lr:
+        # a sweep: one schedule object, every run has a rate; the products go straight into
+        # the table (a zeroed table and a temporary product cost two 2 MB first touches)
+        return np.multiply(schedules[0].multipliers(steps)[:, None], np.array(lr, dtype=float)[None, :],
+                           out=np.empty((steps, len(optimizers))))
     groups: dict = {}
     for r, (o, s) in enumerate(zip(optimizers, schedules)):
         if o.params.get("lr") is not None:
             groups.setdefault((s.key, tuple(sorted(s.params.items()))), (s, []))[1].append(r)
-    if len(groups) == 1 and len(next(iter(groups.values()))[1]) == len(optimizers):
-        # a sweep: one schedule, every run has a rate; the products go straight into the
-        # table (a zeroed table and a temporary product cost two 2 MB first touches, ~1 ms)
-        ((s, _),) = groups.values()
-        lr = np.array([o.params["lr"] for o in optimizers], dtype=float)
-        return np.multiply(s.multipliers(steps)[:, None], lr[None, :], out=np.empty((steps, len(optimizers))))
     out = np.zeros((steps, len(optimizers)))
     for s, idx in groups.values():
         lr = np.array([optimizers[r].params["lr"] for r in idx], dtype=float)
