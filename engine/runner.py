@@ -7,7 +7,9 @@ Two paths share the same rules (docs/ARCHITECTURE.md):
   a scene of eight different optimizers stays far below a frame.
 * ``run_batch`` steps R runs of one rule as (R, D) arrays: a learning-rate sweep
   of 256 Adam runs costs about as much as one run in NumPy. Vector rules
-  (Newton, BFGS, ...) and the classification problem always take this path.
+  (Newton, BFGS, ...) and the classification problem always take this path; an
+  element-wise rule on a surface steps the same arrays turned round, (D, R)
+  (``engine.coordinate_major``), with the same bits.
 
 Per update t (k = t - 1): g = grad(x) [+ noise * N_k] [SAM: g = grad(x + rho g/|g|)]
 [+ weight_decay x unless the rule decouples it]; lr_t = lr * s(k); rule step.
@@ -23,6 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from engine.coordinate_major import step_coordinate_major
 from engine.ops import FLOAT_OPS
 from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient_floats
@@ -296,8 +299,8 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     noise_table = noise_rows(float(noise), seed, steps, D)
     xs, gs, loss, lr_r = _result_arrays(R, steps + 1, D)
     if COORDINATE_MAJOR and on_step is None and _coordinate_major_fits(objective, update):
-        n_rows, states = _step_coordinate_major(objective, update, X, lrs, float(noise), noise_table,
-                                                steps, record_states, xs, gs)
+        n_rows, states = step_coordinate_major(objective, update, X, lrs, float(noise), noise_table,
+                                               steps, record_states, xs, gs)
     else:
         n_rows, states = _step_run_major(objective, update, X, lrs, float(noise), noise_table, steps,
                                          record_states, on_step, xs, gs)
@@ -392,107 +395,10 @@ def _step_run_major(objective, update, X, lrs, noise_level, noise_table, steps, 
 
 
 def _coordinate_major_fits(objective, update) -> bool:
-    """Whether ``_step_coordinate_major`` can step this batch: an element-wise rule on a
+    """Whether ``step_coordinate_major`` can step this batch: an element-wise rule on a
     surface, without SAM (its |g| sums along the coordinates of a run)."""
     return (isinstance(objective, SurfaceObjective) and update.record.kind == "elementwise"
             and not update.matrix and not update.use_sam)
-
-
-class _CoordinateRows:
-    """A surface seen by ``Update`` in coordinate-major layout: X is (D, R), row i holding
-    coordinate i of every run, so ``grad`` hands the surface contiguous rows."""
-
-    stochastic = False
-
-    def __init__(self, objective: SurfaceObjective):
-        self.surface = objective.surface
-        self.layout = objective.layout
-        self.view = objective.view
-
-    def value(self, X):
-        return self.surface.value(*X)
-
-    def grad(self, X, k=0):
-        out = np.empty(X.shape)
-        if len(X) == 2:  # a sweep's every update: no generator (~1 us of the ~2 us around the surface)
-            out[0], out[1] = self.surface.grad(X[0], X[1])
-            return out
-        for i, part in enumerate(self.surface.grad(*X)):
-            out[i] = part
-        return out
-
-
-def _rows(hp):
-    """Per-run hyperparameters as (1, R) rows instead of (R, 1) columns."""
-    return SimpleNamespace(**{k: v.reshape(1, -1) if isinstance(v, np.ndarray) else v
-                              for k, v in vars(hp).items()})
-
-
-def _step_coordinate_major(objective, update, X, lrs, noise_level, noise_table, steps, record_states,
-                           xs, gs):
-    """``_step_run_major`` for element-wise rules on a surface, with every array turned
-    round: X, g and the state are (D, R), per-run numbers (R,) or (1, R) rows. The same
-    rule makes the same element-wise IEEE operations on the same numbers, so the same
-    bits (tests hold the two loops together); but a (256, 2) sweep's per-run lr broadcast
-    along the inner axis cost ~2.5 us a call against ~0.7 us along the outer one, and the
-    surface reads contiguous rows instead of strided columns.
-
-    Rows are not copied into a block on every update: the rule's fresh X and the
-    gradient are kept as they come, and every 64 updates turned round into the run-major
-    result while they are still in cache (one transpose of a whole step-major block at
-    the end cost ~3 ms inside a sweep, plus the first touches of its 8 MB; in pieces of
-    16-256 updates the sweep took the same time within 5 %)."""
-    R, D = X.shape
-    step = Update(_CoordinateRows(objective), update.optimizers, update.ctx.seed, hp=_rows(update.hp))
-    X = np.ascontiguousarray(X.T)
-    state = step.init_state(X)
-    noise_cols = None if noise_table is None else noise_table[:, :, None]  # (steps, D, 1)
-    # (R, rows D) views: each run's rows are contiguous in xs and gs, so this reshape is a view
-    xs, gs = xs.reshape(R, -1), gs.reshape(R, -1)
-    kept_x, kept_g = [X], []  # rows x0.. and g0.. not yet in xs and gs
-    x0 = g0 = 0
-    states = [state] if record_states else None
-    last = steps
-    with np.errstate(all="ignore"):
-        for k in range(steps):
-            t = k + 1
-            X, state, g = step(X, state, k, lrs[k], noise_level, None if noise_cols is None else noise_cols[k])
-            kept_g.append(g)
-            kept_x.append(X)
-            if record_states:
-                states.append(state)
-            if t % 64 == 0:  # as often as the run-major loop looks for a batch that has blown up
-                x0 = _put_rows(xs, x0, kept_x)
-                g0 = _put_rows(gs, g0, kept_g)
-                if not np.any(np.all(np.isfinite(X), axis=0)):
-                    last = t  # every run has blown up: nothing left to compute
-                    break
-    _put_rows(xs, x0, kept_x)
-    _put_rows(gs, g0, kept_g)
-    n_rows = last + 1
-    state_rows = None
-    if states is not None:
-        names = update.record.state_names
-        block = np.array(states[:n_rows]) if names else None  # (rows, slots, D, R)
-
-        def state_rows(r, n):
-            if names:
-                return np.ascontiguousarray(block[:n, :, :, r])
-            return np.empty((n, 0, D))  # SGD, sign descent: no slots, as the float path gives them
-    return n_rows, state_rows
-
-
-def _put_rows(A, first, kept):
-    """Write the (D, R) arrays ``kept`` as rows first.. of the run-major rows A (R, rows D);
-    empties ``kept`` and returns the next row to write."""
-    n = len(kept)
-    if n:
-        # as the transpose of a (n D, R) matrix into (R, n D): inner loops of n D or R
-        # floats (as (R, n, D) NumPy's inner loop was D = 2 floats long: 4x slower)
-        D = len(kept[0])
-        A[:, first * D:(first + n) * D] = np.concatenate(kept).T
-        kept.clear()
-    return first + n
 
 
 def _run_major(A, out):

@@ -1,4 +1,4 @@
-"""run_batch's coordinate-major loop (engine.runner._step_coordinate_major) against the
+"""run_batch's coordinate-major loop (engine.coordinate_major) against the
 run-major one it stands in for: element-wise rules on a surface step as (D, R) arrays,
 and every Trace field must come out bit for bit as from (R, D) arrays: rows, gradients,
 loss, lr, states and the divergence step. ``runner.COORDINATE_MAJOR = False`` forces
@@ -158,8 +158,8 @@ def test_which_batches_take_the_coordinate_major_loop(monkeypatch):
     """Element-wise rules on a surface do; SAM, vector rules, an on_step callback and
     objectives that are not surfaces keep the run-major loop."""
     taken = []
-    real = runner._step_coordinate_major
-    monkeypatch.setattr(runner, "_step_coordinate_major", lambda *a, **k: taken.append(1) or real(*a, **k))
+    real = runner.step_coordinate_major
+    monkeypatch.setattr(runner, "step_coordinate_major", lambda *a, **k: taken.append(1) or real(*a, **k))
     surface = SURFACES["rosenbrock"]
 
     def takes(spec, **kwargs):
