@@ -7,7 +7,9 @@ Two paths share the same rules (docs/ARCHITECTURE.md):
   a scene of eight different optimizers stays far below a frame.
 * ``run_batch`` steps R runs of one rule as (R, D) arrays: a learning-rate sweep
   of 256 Adam runs costs about as much as one run in NumPy. Vector rules
-  (Newton, BFGS, ...) and the classification problem always take this path.
+  (Newton, BFGS, ...) and the classification problem always take this path; an
+  element-wise rule on a surface steps the same arrays turned round, (D, R)
+  (``engine.coordinate_major``), with the same bits.
 
 Per update t (k = t - 1): g = grad(x) [+ noise * N_k] [SAM: g = grad(x + rho g/|g|)]
 [+ weight_decay x unless the rule decouples it]; lr_t = lr * s(k); rule step.
@@ -23,6 +25,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from engine.coordinate_major import step_coordinate_major
 from engine.ops import FLOAT_OPS
 from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient_floats
@@ -34,6 +37,7 @@ from engine.trace import Trace
 DIVERGENCE_FACTOR = 1e6
 MAX_STEPS = 1_000_000
 UNROLL_2D = True  # the unrolled loop of plain 2-D runs (tests turn it off to compare)
+COORDINATE_MAJOR = True  # element-wise batches on a surface stepped as (D, R) (tests turn it off to compare)
 
 
 class SurfaceObjective:
@@ -288,13 +292,61 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
     if isinstance(schedules, ScheduleSpec):
         schedules = [schedules] * R
     update = Update(objective, list(optimizers), seed)
-    record, matrix = update.record, update.matrix
+    record = update.record
     X = np.array(starts, dtype=float).reshape(R, objective.dim)
     D = X.shape[1]
     lrs = lr_columns(optimizers, schedules, steps)  # (steps, R)
+    noise_table = noise_rows(float(noise), seed, steps, D)
+    xs, gs, loss, lr_r = _result_arrays(R, steps + 1, D)
+    if COORDINATE_MAJOR and on_step is None and _coordinate_major_fits(objective, update):
+        n_rows, states = step_coordinate_major(objective, update, X, lrs, float(noise), noise_table,
+                                               steps, record_states, xs, gs)
+    else:
+        n_rows, states = _step_run_major(objective, update, X, lrs, float(noise), noise_table, steps,
+                                         record_states, on_step, xs, gs)
+    xs, gs, loss, lr_r = xs[:, :n_rows], gs[:, :n_rows], loss[:, :n_rows], lr_r[:, :n_rows]
+    with np.errstate(all="ignore"):
+        bad = _loss_and_bad(objective, xs, loss)
+    if bad is None:  # the usual case: every row of every run finite and inside the box
+        any_bad, first_bad = np.zeros(R, dtype=bool), np.zeros(R, dtype=int)
+    else:
+        any_bad, first_bad = bad.any(axis=1), np.argmax(bad, axis=1)
+    ends = np.where(any_bad, np.maximum(first_bad, 1), n_rows)
+    with np.errstate(all="ignore"):
+        gs[np.arange(R), ends - 1] = objective.grad(xs[np.arange(R), ends - 1], n_rows - 1)
+    lr_r[:, 0] = 0.0
+    lr_r[:, 1:] = lrs[: n_rows - 1].T
+    # Python ints and one tuple of names: per run, NumPy scalars and the record's
+    # state_names property cost ~1 ms of a 256-run sweep
+    names = record.state_names
+    diverged = [int(f) if a else None for f, a in zip(first_bad.tolist(), any_bad.tolist())]
+    return [Trace(xs=xs[r, :n], loss=loss[r, :n], lr=lr_r[r, :n], grads=gs[r, :n], diverged_at=diverged[r],
+                  states=None if states is None else states(r, n), state_names=names)
+            for r, n in enumerate(ends.tolist())]
+
+
+def _result_arrays(R, rows, D):
+    """xs, grads (R, rows, D), loss and lr (R, rows) of a batch, as views of one block of
+    memory in which each run's rows of each are contiguous (as Trace wants them). One
+    block, not four: glibc gives a freed block back to the system once the free memory at
+    the top of its heap passes twice the largest block it has seen, so a sweep's four
+    2-4 MB arrays came back page by page on every call (~3,500 page faults, ~5 ms of a
+    256-run sweep on a 2-core VM), while the one 12 MB block is kept and reused."""
+    block = np.empty((R, rows * (2 * D + 2)))
+    w = rows * D
+    return (block[:, :w].reshape(R, rows, D), block[:, w:2 * w].reshape(R, rows, D),
+            block[:, 2 * w:2 * w + rows], block[:, 2 * w + rows:])
+
+
+def _step_run_major(objective, update, X, lrs, noise_level, noise_table, steps, record_states, on_step,
+                    xs_out, gs_out):
+    """Every update of ``run_batch`` on (R, D) arrays, for every rule and objective.
+    Writes the rows into ``xs_out`` and ``gs_out`` (R, steps + 1, D) (gs' last row left to
+    the caller); returns how many rows were made and the recorded states as
+    ``states(r, n) -> (n, slots, D)`` (None when not recorded or not per weight)."""
+    record, matrix = update.record, update.matrix
+    R, D = X.shape
     lr_cols = lrs[:, :, None]
-    noise_level = float(noise)
-    noise_table = noise_rows(noise_level, seed, steps, D)
     state = update.init_state(X)
     # Step-major while stepping: update k writes one contiguous (R, D) block. Written
     # run-major, the same rows land on R different pages every update (a sweep of 256 runs
@@ -331,42 +383,69 @@ def run_batch(problem, optimizers, schedules, starts, steps: int, noise: float =
                 last = t  # every run has blown up: nothing left to compute
                 break
     n_rows = last + 1
-    xs, gs = _run_major(xs[:n_rows]), _run_major(gs[:n_rows])
-    # Loss and divergence for every row of every run in one vectorised call each.
-    with np.errstate(all="ignore"):
-        flat = xs.reshape(-1, D)
-        loss = np.asarray(objective.value(flat), dtype=float).reshape(R, n_rows)
-        bad = ~np.isfinite(loss) | _outside(objective, flat).reshape(R, n_rows)
-    any_bad = bad.any(axis=1)
-    first_bad = np.argmax(bad, axis=1)
-    ends = np.where(any_bad, np.maximum(first_bad, 1), n_rows)
-    with np.errstate(all="ignore"):
-        gs[np.arange(R), ends - 1] = objective.grad(xs[np.arange(R), ends - 1], n_rows - 1)
-    lr_r = np.zeros((R, n_rows))
-    lr_r[:, 1:] = lrs[: n_rows - 1].T
-    traces = []
-    for r in range(R):
-        n = int(ends[r])
-        state_arr = None
-        if states is not None and record.kind == "elementwise" and not matrix:
+    state_rows = None
+    if states is not None and record.kind == "elementwise" and not matrix:
+        def state_rows(r, n):
             if record.state_names:
-                state_arr = np.stack([np.stack([slot[r] for slot in st]) for st in states[:n]])
-            else:  # SGD, sign descent: no slots, as the float path gives them
-                state_arr = np.empty((n, 0, D))
-        traces.append(Trace(xs=xs[r, :n], loss=loss[r, :n], lr=lr_r[r, :n], grads=gs[r, :n],
-                            diverged_at=int(first_bad[r]) if any_bad[r] else None,
-                            states=state_arr, state_names=record.state_names))
-    return traces
+                return np.stack([np.stack([slot[r] for slot in st]) for st in states[:n]])
+            return np.empty((n, 0, D))  # SGD, sign descent: no slots, as the float path gives them
+    _run_major(xs[:n_rows], xs_out[:, :n_rows])
+    _run_major(gs[:n_rows], gs_out[:, :n_rows])
+    return n_rows, state_rows
 
 
-def _run_major(A):
-    """(rows, R, D) -> (R, rows, D), contiguous: each run's rows one block, as Trace wants
-    them. Each row of D floats is moved as one element (a NumPy void of 8 D bytes): for a
-    256-run sweep's 1001 x 256 x 2 floats ~0.3 ms alone and ~2 ms inside a sweep on a busy
-    machine, 2-8x less than moving single floats."""
-    rows, R, D = A.shape
-    row = np.dtype((np.void, D * A.itemsize))
-    return np.ascontiguousarray(A.view(row)[..., 0].T).view(A.dtype).reshape(R, rows, D)
+def _coordinate_major_fits(objective, update) -> bool:
+    """Whether ``step_coordinate_major`` can step this batch: an element-wise rule on a
+    surface, without SAM (its |g| sums along the coordinates of a run)."""
+    return (isinstance(objective, SurfaceObjective) and update.record.kind == "elementwise"
+            and not update.matrix and not update.use_sam)
+
+
+def _run_major(A, out):
+    """(rows, R, D) into ``out`` (R, rows, D), whose last axis is contiguous: each run's
+    rows one block, as Trace wants them. Each row of D floats is moved as one element (a
+    NumPy void of 8 D bytes): for a 256-run sweep's 1001 x 256 x 2 floats ~0.3 ms alone
+    and ~2 ms inside a sweep on a busy machine, 2-8x less than moving single floats."""
+    row = np.dtype((np.void, A.shape[2] * A.itemsize))
+    out.view(row)[..., 0] = A.view(row)[..., 0].T
+
+
+_PIECE = 16_384  # points per piece of a surface's final loss pass
+
+
+def _loss_and_bad(objective, xs, loss):
+    """The loss of every row of every run into ``loss`` (R, rows); returns where a row has
+    diverged (a non-finite loss, or x non-finite or beyond the box), None where none has.
+
+    Vectorised over all rows; a surface's in pieces of ``_PIECE`` points, straight from
+    its coordinate rows: whole, a 256-run sweep's 256,256 points made 2 MB temporaries,
+    each freshly mapped and touched page by page (~4 ms of a sweep), while pieces of
+    16,384 points reuse the same cached memory (~1.3 ms). The loss is element-wise, so the
+    pieces give the same bits. A piece whose numbers are all finite and inside the box
+    (two reductions) needs no row-by-row test."""
+    R, rows, D = xs.shape
+    if not isinstance(objective, SurfaceObjective):
+        flat = xs.reshape(-1, D)
+        loss[...] = np.asarray(objective.value(flat), dtype=float).reshape(R, rows)
+        return ~np.isfinite(loss) | _outside(objective, flat).reshape(R, rows)
+    value = objective.surface.value
+    lo = np.max(objective._centre - objective._limit)
+    hi = np.min(objective._centre + objective._limit)
+    bad = None
+    runs, cols = max(1, _PIECE // max(rows, 1)), min(rows, _PIECE)
+    for r in range(0, R, runs):
+        for c in range(0, rows, cols):
+            piece = xs[r:r + runs, c:c + cols]
+            part = loss[r:r + runs, c:c + cols]
+            part[...] = value(*(piece[..., i] for i in range(D)))
+            # nan fails both comparisons, and its piece takes the full test
+            if np.isfinite(part).all() and piece.min() >= lo and piece.max() <= hi:
+                continue
+            if bad is None:
+                bad = np.zeros((R, rows), dtype=bool)
+            bad[r:r + runs, c:c + cols] = ~np.isfinite(part) | _outside(objective, piece.reshape(-1, D)).reshape(
+                part.shape)
+    return bad
 
 
 def _outside(objective, X):
@@ -388,15 +467,20 @@ def _outside(objective, X):
 def lr_columns(optimizers, schedules, steps) -> np.ndarray:
     """(steps, R) lr_t of every run, the same products as ``lr_table`` (so the same bits);
     a schedule shared by many runs (a sweep) is evaluated once and multiplied once."""
-    out = np.zeros((steps, len(optimizers)))
+    lr = [o.params.get("lr") for o in optimizers]
+    if lr and all(s is schedules[0] for s in schedules) and None not in lr:
+        # a sweep: one schedule object, every run has a rate; the products go straight into
+        # the table (a zeroed table and a temporary product cost two 2 MB first touches)
+        return np.multiply(schedules[0].multipliers(steps)[:, None], np.array(lr, dtype=float)[None, :],
+                           out=np.empty((steps, len(optimizers))))
     groups: dict = {}
     for r, (o, s) in enumerate(zip(optimizers, schedules)):
         if o.params.get("lr") is not None:
             groups.setdefault((s.key, tuple(sorted(s.params.items()))), (s, []))[1].append(r)
+    out = np.zeros((steps, len(optimizers)))
     for s, idx in groups.values():
         lr = np.array([optimizers[r].params["lr"] for r in idx], dtype=float)
-        columns = slice(None) if len(idx) == len(optimizers) else idx  # a sweep: no scatter of 256 columns
-        out[:, columns] = s.multipliers(steps)[:, None] * lr[None, :]
+        out[:, idx] = s.multipliers(steps)[:, None] * lr[None, :]
     return out
 
 
