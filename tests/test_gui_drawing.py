@@ -254,3 +254,34 @@ def test_arrow_layers_follow_the_runs_and_their_toggles(window, qtbot):
     assert len([it for it in window.contour.plot.items if isinstance(it, type(over.layers[0][0]))]) == 2 * (n - 1)
     c.set_display("velocity_arrows", False)
     assert not any(layer.boundingRect().isValid() for pair in over.layers for layer in pair)
+
+
+def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot):
+    """The step cursor of the learning-rate plot moves on every frame; pyqtgraph, told of
+    each move, repainted the whole auto-ranging plot (~60% of its pixels) each time."""
+    from PySide6 import QtCore
+
+    view = window.schedule
+    view.plot.vb.enableAutoRange(y=True)  # as a scene whose rates fit the first range leaves it
+    window.controller.seek(40)
+    qtbot.wait(20)
+    regions = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if obj is view.viewport() and event.type() == QtCore.QEvent.Type.Paint:
+                regions.append(event.region().boundingRect())
+            return False
+
+    spy = Spy()
+    view.viewport().installEventFilter(spy)
+    try:
+        for step in (41, 42, 43):
+            window.controller.seek(step)
+            qtbot.wait(10)
+    finally:
+        view.viewport().removeEventFilter(spy)
+    assert regions
+    assert max(r.width() for r in regions) < 0.1 * view.viewport().width()
+    x = view.plot.vb.mapViewToScene(QtCore.QPointF(43, 0)).x()
+    assert abs(view.mapFromScene(QtCore.QPointF(x, 0)).x() - regions[-1].center().x()) < 6  # the cursor's strip
