@@ -285,3 +285,28 @@ def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot
     assert max(r.width() for r in regions) < 0.1 * view.viewport().width()
     x = view.plot.vb.mapViewToScene(QtCore.QPointF(43, 0)).x()
     assert abs(view.mapFromScene(QtCore.QPointF(x, 0)).x() - regions[-1].center().x()) < 6  # the cursor's strip
+
+
+def test_a_knob_drag_keeps_the_signal_plots_still_curves_and_restyles_what_changed(window, qtbot):
+    """Every knob move restyles the signal plot (runChanged): setting an equal new pen
+    threw away each still curve's pixmap, and redrawing eight wide-pen curves cost ~5 ms
+    a move. Only a pen that differs is set; a colour, selection or visibility still shows."""
+    c = window.controller
+    c.set_display("signal", "step_length")
+    c.seek(150)
+    c.select_run(2)
+    qtbot.wait(20)
+    plot = window.signal
+    pens = [curve.opts["pen"] for curve in plot.curves]
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() - 30)
+    qtbot.wait(10)
+    assert all(curve.opts["pen"] is pen for curve, pen in zip(plot.curves, pens))
+    c.set_run_color(0, "#123456")
+    c.select_run(3)
+    c.set_run_visible(1, False)
+    qtbot.wait(10)
+    assert plot.curves[0].opts["pen"].color().name() == "#123456"
+    assert plot.curves[3].opts["pen"].widthF() > plot.curves[2].opts["pen"].widthF()  # the selected run
+    assert plot.curves[3].zValue() == 1 and plot.curves[2].zValue() == 0
+    assert not plot.curves[1].isVisible() and plot.curves[0].isVisible()

@@ -170,10 +170,18 @@ class SignalPlot(QtWidgets.QWidget):
     def _restyle(self) -> None:
         c = self.controller
         for i, run in enumerate(c.runs[: len(self.curves)]):
+            curve = self.curves[i]
             # the run's own look, as in the loss and LR plots (a branched run's past: dimmed, dashed)
-            self.curves[i].setPen(run_pen(run, 2.0 if i == c.selected else 1.2))
-            self.curves[i].setZValue(1 if i == c.selected else 0)
-            self.curves[i].setVisible(run.visible)
+            pen = run_pen(run, 2.0 if i == c.selected else 1.2)
+            # only what changed: every knob move restyles (runChanged), and a new pen, even
+            # an equal one, throws away a still curve's pixmap; redrawing eight 1000-point
+            # curves with their wide pens cost ~5 ms a move with the signal plot shown
+            if curve.opts["pen"] != pen:
+                curve.setPen(pen)
+            if curve.zValue() != (1 if i == c.selected else 0):
+                curve.setZValue(1 if i == c.selected else 0)
+            if curve.isVisible() != run.visible:
+                curve.setVisible(run.visible)
 
     def _axes(self, record: S.Signal, log: bool, x_max: float, log_x: bool = False) -> None:
         axis = S.AXES[self.axis_key()]
@@ -437,8 +445,11 @@ class SurfaceSignalPlot(SignalPlot):
                     y = np.log10(np.maximum(y, floor))
             keep = np.flatnonzero(np.isfinite(y))
             self.faint_series.append((np.asarray(xs[i])[keep], y[keep], keep))
-            curve.setPen(theme.pen(c.runs[i].color, 1.0, alpha=70))
-            curve.setVisible(c.runs[i].visible)
+            pen = theme.pen(c.runs[i].color, 1.0, alpha=70)
+            if curve.opts["pen"] != pen:  # as in _restyle: an equal new pen still repaints
+                curve.setPen(pen)
+            if curve.isVisible() != c.runs[i].visible:
+                curve.setVisible(c.runs[i].visible)
 
     def draw(self, step: int) -> None:
         super().draw(step)
