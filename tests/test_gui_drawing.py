@@ -310,3 +310,37 @@ def test_a_knob_drag_keeps_the_signal_plots_still_curves_and_restyles_what_chang
     assert plot.curves[3].opts["pen"].widthF() > plot.curves[2].opts["pen"].widthF()  # the selected run
     assert plot.curves[3].zValue() == 1 and plot.curves[2].zValue() == 0
     assert not plot.curves[1].isVisible() and plot.curves[0].isVisible()
+
+
+def test_the_loss_plot_keeps_the_still_runs_values_and_matches_a_fresh_computation(window, qtbot):
+    """What each run plots is kept with its trace (a knob moves one run): after drags, a
+    divergence, mode switches, it must equal what the plot computes from nothing."""
+    c = window.controller
+    loss = window.views["loss"]
+    c.seek(300)
+    c.select_run(1)
+    slider = window.hyper_controls.knobs["lr"].slider
+
+    def fresh():
+        kept = [v.copy() for v in loss.values], [v.copy() for v in loss.ranged], loss._transform
+        curves = [(curve.xData.copy(), curve.yData.copy()) for curve in loss.curves if curve.xData is not None]
+        loss._memo = {}
+        loss._traces_changed(list(range(len(c.runs))))
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(kept[0], loss.values))
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(kept[1], loss.ranged))
+        assert kept[2] == loss._transform
+        again = [(curve.xData, curve.yData) for curve in loss.curves if curve.xData is not None]
+        assert all(np.array_equal(a[1], b[1], equal_nan=True) for a, b in zip(curves, again))
+
+    kept = loss._memo[0]
+    for delta in (-40, -80):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(5)
+    assert loss._memo[0] is kept  # a run that did not move was not computed again
+    fresh()
+    slider.setValue(slider.maximum())  # the run blows up: its status, and the floor, change
+    qtbot.wait(5)
+    fresh()
+    for key in ("log_loss", "loss_minus_min", "log_loss", "loss_minus_min"):
+        c.set_display(key, not c.display(key))
+        fresh()
