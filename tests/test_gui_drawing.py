@@ -344,3 +344,38 @@ def test_the_loss_plot_keeps_the_still_runs_values_and_matches_a_fresh_computati
     for key in ("log_loss", "loss_minus_min", "log_loss", "loss_minus_min"):
         c.set_display(key, not c.display(key))
         fresh()
+
+
+def test_the_signal_plots_kept_series_match_a_fresh_computation(window, qtbot):
+    """The signal plot keeps each run's series while its values, floor and x stay the same
+    (a knob moves one run): after drags, other axes and signals it must equal a
+    computation from nothing, and a still run's series is the very same object."""
+    c = window.controller
+    plot = window.signal
+    c.set_display("signal", "step_length")
+    c.seek(200)
+    c.select_run(1)
+    qtbot.wait(10)
+    slider = window.hyper_controls.knobs["lr"].slider
+
+    def fresh():
+        kept = [tuple(a.copy() for a in s) for s in plot.series]
+        plot._made = {}
+        plot._cache = {}
+        plot.recompute()
+        assert len(kept) == len(plot.series)
+        for a, b in zip(kept, plot.series):
+            assert all(np.array_equal(u, v, equal_nan=True) for u, v in zip(a, b))
+
+    still = plot.series[0]
+    for delta in (-40, -80):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(5)
+    assert plot.series[0] is still
+    fresh()
+    for key, value in (("signal_axis", "grad_evals"), ("signal_log_x", True), ("signal", "effective_lr"),
+                       ("signal_axis", "updates"), ("signal_log_x", False)):
+        c.set_display(key, value)
+        slider.setValue(slider.value() + 20)
+        qtbot.wait(5)
+        fresh()
