@@ -55,8 +55,8 @@ def nice_gain(raw: float) -> float:
 
 
 class Segments:
-    """One arrow set or box: its points and its pen. Not a scene item of its own: an
-    :class:`ArrowLayer` draws every one of its parts in one paint (25 PlotCurveItems, each
+    """One arrow set or box: its points and its pen. Not a scene item of its own: the
+    :class:`ArrowLayer` draws every one of them in one paint (25 PlotCurveItems, each
     with its own bounds and index upkeep on every frame, cost ~6 ms a frame)."""
 
     def __init__(self, layer: ArrowLayer, connect: str = "pairs"):
@@ -64,16 +64,13 @@ class Segments:
         self.connect = connect  # "pairs": (p0, p1), (p2, p3) ...; "all": a polyline
         self.pen = QtGui.QPen()
         self.x = self.y = np.empty(0)
-        self.xl: list[float] = []  # the same as Python floats: a few of them are cheaper so
-        self.yl: list[float] = []
 
     def setData(self, x, y) -> None:
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-        xl, yl = x.tolist(), y.tolist()
-        # the same arrow again (a run whose path did not move): its layer keeps its
-        # picture and its patch of the map is not repainted (NaN only ever counts as a change)
-        if xl != self.xl or yl != self.yl:
-            self.x, self.y, self.xl, self.yl = x, y, xl, yl
+        # the same arrows again (nothing moved): no new bounds and no repaint of the layer
+        # (NaN only ever counts as a change)
+        if x.tolist() != self.x.tolist() or y.tolist() != self.y.tolist():
+            self.x, self.y = x, y
             self.layer.dirty = True
 
     def getData(self):
@@ -84,18 +81,19 @@ class Segments:
         self.layer.update()
 
     def lines(self) -> list:
-        x, y = self.xl, self.yl
+        x, y = self.x, self.y
         if self.connect == "pairs":
             return [QtCore.QLineF(x[k], y[k], x[k + 1], y[k + 1]) for k in range(0, len(x) - 1, 2)]
         return [QtCore.QLineF(x[k], y[k], x[k + 1], y[k + 1]) for k in range(len(x) - 1)]
 
 
 class ArrowLayer(pg.GraphicsObject):
-    """Head arrows and boxes drawn by one item (see :class:`Segments`): one layer per run
-    and one per run's plain gradient arrow, so that what Qt repaints when a head moves is
-    the patch around that head. A single layer for every run spanned the rectangle
-    around all heads (47% of the map in the benchmark's frames, 14% without arrows),
-    and the map's paint costs by the area repainted."""
+    """All head arrows and boxes of a view in one item (see :class:`Segments`).
+
+    One item per run (so a slider drag repaints the patch around the moved run's head,
+    not the rectangle around every head) was measured and rejected: a drag with every
+    overlay on got ~1 ms faster, but 16 items cost an animation frame 1-2 ms more
+    (Qt's and Python's work per item), and frames with arrows are the slower case."""
 
     def __init__(self):
         super().__init__()
@@ -114,23 +112,22 @@ class ArrowLayer(pg.GraphicsObject):
         self.parts.remove(part)
         self.dirty = True
 
-    def commit(self, pixel=None) -> None:
+    def commit(self) -> None:
         """After the parts' data changed: new bounds (padded by a few pixels for the pens'
-        width) and one repaint. ``pixel``: the view's (width, height) of a pixel in data
-        units, when the caller already has it (asking costs ~20 us, 16 layers a frame)."""
+        width) and one repaint."""
         if not self.dirty:
             return
         self.dirty = False
-        self._lines = [(part, part.lines()) for part in self.parts if len(part.xl) > 1]
-        xs = [v for part, _ in self._lines for v in part.xl]
-        ys = [v for part, _ in self._lines for v in part.yl]
+        self._lines = [(part, part.lines()) for part in self.parts if len(part.x) > 1]
+        xs = [part.x for part, _ in self._lines]
+        ys = [part.y for part, _ in self._lines]
         self.prepareGeometryChange()
         if xs:
-            px, py = pixel if pixel is not None else (self.pixelWidth(), self.pixelHeight())
-            px, py = abs(px or 0.0), abs(py or 0.0)
+            x, y = np.concatenate(xs), np.concatenate(ys)
+            px, py = (abs(v or 0.0) for v in (self.pixelWidth(), self.pixelHeight()))
             pad_x, pad_y = 4 * theme.LINE_SCALE * px, 4 * theme.LINE_SCALE * py
-            x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-            self._rect = QtCore.QRectF(x0 - pad_x, y0 - pad_y, x1 - x0 + 2 * pad_x, y1 - y0 + 2 * pad_y)
+            self._rect = QtCore.QRectF(x.min() - pad_x, y.min() - pad_y,
+                                       x.max() - x.min() + 2 * pad_x, y.max() - y.min() + 2 * pad_y)
         else:
             self._rect = QtCore.QRectF()
         self.update()
@@ -148,63 +145,30 @@ class ArrowLayer(pg.GraphicsObject):
             painter.drawLines(lines)
 
 
-class _Joined:
-    """Every run's gradient arrow read as one set of points (what ``grad`` was when one
-    item drew them all)."""
-
-    def __init__(self, parts):
-        self.parts = parts
-
-    def getData(self):
-        xs = [p.x for p in self.parts]
-        ys = [p.y for p in self.parts]
-        return (np.concatenate(xs), np.concatenate(ys)) if xs else (np.empty(0), np.empty(0))
-
-
 class HeadOverlays:
-    """Per run: a layer with its update arrow, velocity arrow and adaptive box (in that
-    order, runs in their order), and above every run's layer, a layer with its plain
-    gradient arrow (dark, on top of every run's arrows as when one item drew them all)."""
-
-    Z_RUNS, Z_GRADIENTS = 24.0, 24.5
-
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
+        self.layer = ArrowLayer()
+        self.layer.setZValue(24)
+        plot.addItem(self.layer, ignoreBounds=True)
         self.per_run: list[dict] = []
-        self.layers: list[tuple[ArrowLayer, ArrowLayer]] = []  # (run's arrows, its gradient arrow)
+        self.grad = self.layer.add("pairs")  # drawn over the runs' arrows: added first, moved last
+        self.grad.setPen(theme.pen(theme.INK, 1.5))
         self.gain = 1.0
         self.enabled = dict.fromkeys(KINDS, False)
         self._drawn = False  # something is on the plot: switching every kind off must clear it
 
-    @property
-    def grad(self) -> _Joined:
-        return _Joined([items["gradient"] for items in self.per_run])
-
     def set_count(self, n: int) -> None:
         while len(self.per_run) < n:
-            own, gradient = ArrowLayer(), ArrowLayer()
-            own.setZValue(self.Z_RUNS)
-            gradient.setZValue(self.Z_GRADIENTS)
-            for layer in (own, gradient):
-                self.plot.addItem(layer, ignoreBounds=True)
-            self.layers.append((own, gradient))
-            self.per_run.append({"step": own.add("pairs"), "velocity": own.add("pairs"),
-                                 "box": own.add("all"), "gradient": gradient.add("pairs")})
+            self.per_run.append({"step": self.layer.add("pairs"), "velocity": self.layer.add("pairs"),
+                                 "box": self.layer.add("all")})
         while len(self.per_run) > n:
-            self.per_run.pop()
-            for layer in self.layers.pop():
-                self.plot.removeItem(layer)
-        for items in self.per_run:
-            items["gradient"].setPen(theme.pen(theme.INK, 1.5))  # the theme or scale may have changed
-        self._commit()
-
-    def _commit(self) -> None:
-        dirty = [layer for pair in self.layers for layer in pair if layer.dirty]
-        if not dirty:
-            return
-        pixel = (dirty[0].pixelWidth(), dirty[0].pixelHeight())  # one view: the same for all
-        for layer in dirty:
-            layer.commit(pixel)
+            for part in self.per_run.pop().values():
+                self.layer.remove(part)
+        self.layer.parts.remove(self.grad)  # the plain gradient on top of every run's arrows
+        self.layer.parts.append(self.grad)
+        self.grad.setPen(theme.pen(theme.INK, 1.5))  # the theme or scale may have changed
+        self.layer.commit()
 
     def set_color(self, i: int, color: str) -> None:
         items = self.per_run[i]
@@ -230,10 +194,11 @@ class HeadOverlays:
 
     def clear(self) -> None:
         self._drawn = False
+        self.grad.setData([], [])
         for items in self.per_run:
             for item in items.values():
                 item.setData([], [])
-        self._commit()
+        self.layer.commit()
 
     def draw(self, controller, points, view_box) -> None:
         """Arrows at every visible head for the current step (nothing when all toggles are off:
@@ -246,7 +211,7 @@ class HeadOverlays:
         dim = controller.surface.dim
         width = view_box[1] - view_box[0]
         head_len = 0.025 * width
-        on = self.enabled
+        grads = []
         for i, (run, tr) in enumerate(zip(controller.runs, controller.traces)):
             items = self.per_run[i]
             t = controller.row(i)
@@ -258,11 +223,10 @@ class HeadOverlays:
                 continue
             origin = points[i][t]
             lr_next = float(tr.lr[t + 1]) if t + 1 < len(tr.lr) else float(tr.lr[t])
-            if on["gradient_arrows"]:
+            if self.enabled["gradient_arrows"]:
                 g = -lr_next * tr.grads[t] if lr_next else -tr.grads[t] * 0.0
-                self._set(items["gradient"], arrow_segments(origin, self._vec(g, dim), head_len))
-            else:
-                self._set(items["gradient"], None)
+                grads.append(arrow_segments(origin, self._vec(g, dim), head_len))
+            on = self.enabled
             step = (tr.xs[t + 1] - tr.xs[t]) if t + 1 < len(tr.xs) else np.zeros(dim)
             self._set(items["step"], arrow_segments(origin, self._vec(step, dim), head_len)
                       if on["step_arrows"] else None)
@@ -274,7 +238,8 @@ class HeadOverlays:
                       if vel is not None else None)
             scale = d.scale if d is not None and on["adaptive_boxes"] and dim == 2 else None
             self._set(items["box"], self._box(origin, scale, float(tr.lr[t])) if scale is not None else None)
-        self._commit()
+        self.grad.setData(*(np.concatenate(grads).T if grads else ([], [])))
+        self.layer.commit()
 
     def _vec(self, v, dim):
         v = np.asarray(v, dtype=float) * self.gain
