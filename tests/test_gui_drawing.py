@@ -196,3 +196,165 @@ def test_the_signal_plot_redraws_only_the_moved_run_and_looks_the_same(window, q
     assert all(curve.cacheMode() == UNCACHED for curve in plot.curves)
     assert [len(curve.xData) for curve in plot.curves] == [
         int(np.searchsorted(rows, 60, side="right")) for _x, _y, rows in plot.series]
+
+
+# -- head overlays: arrows not redrawn when nothing moved, never stale ---------------------------
+
+HEAD_KINDS = ("gradient_arrows", "step_arrows", "velocity_arrows", "adaptive_boxes")
+
+
+def _arrows(over) -> list:
+    parts = [over.grad] + [part for items in over.per_run for part in items.values()]
+    return [tuple(a.copy() for a in part.getData()) for part in parts]
+
+
+def test_arrows_after_a_slider_drag_equal_a_drawing_from_scratch(window, qtbot):
+    """Arrows that did not change are not given to the layer again (no new bounds, no
+    repaint); what it shows after a drag equals a drawing from nothing, pixel for pixel."""
+    c = window.controller
+    for key in HEAD_KINDS:
+        c.set_display(key, True)
+    c.seek(20)
+    c.select_run(4)  # adam: every kind of arrow and its box
+    qtbot.wait(10)
+    over = window.contour.overlays
+    lines = over.layer._lines
+    window.contour._step_changed(c.step)  # the same step again: nothing moved
+    assert over.layer._lines is lines
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() - 40)
+    qtbot.wait(10)
+    assert over.layer._lines is not lines
+    after, picture = _arrows(over), pixels(window.contour)
+    over.clear()  # and drawn again from nothing: nothing may have been kept stale
+    window.contour._step_changed(c.step)
+    qtbot.wait(10)
+    assert all(np.array_equal(a, b) for x, y in zip(after, _arrows(over)) for a, b in zip(x, y))
+    assert np.array_equal(picture, pixels(window.contour))
+    c.set_display("velocity_arrows", False)
+    assert not any(len(items["velocity"].getData()[0]) for items in over.per_run)
+
+
+def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot):
+    """The step cursor of the learning-rate plot moves on every frame; pyqtgraph, told of
+    each move, repainted the whole auto-ranging plot (~60% of its pixels) each time."""
+    from PySide6 import QtCore
+
+    view = window.schedule
+    view.plot.vb.enableAutoRange(y=True)  # as a scene whose rates fit the first range leaves it
+    window.controller.seek(40)
+    qtbot.wait(20)
+    regions = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if obj is view.viewport() and event.type() == QtCore.QEvent.Type.Paint:
+                regions.append(event.region().boundingRect())
+            return False
+
+    spy = Spy()
+    view.viewport().installEventFilter(spy)
+    try:
+        for step in (41, 42, 43):
+            window.controller.seek(step)
+            qtbot.wait(10)
+    finally:
+        view.viewport().removeEventFilter(spy)
+    assert regions
+    assert max(r.width() for r in regions) < 0.1 * view.viewport().width()
+    x = view.plot.vb.mapViewToScene(QtCore.QPointF(43, 0)).x()
+    assert abs(view.mapFromScene(QtCore.QPointF(x, 0)).x() - regions[-1].center().x()) < 6  # the cursor's strip
+
+
+def test_a_knob_drag_keeps_the_signal_plots_still_curves_and_restyles_what_changed(window, qtbot):
+    """Every knob move restyles the signal plot (runChanged): setting an equal new pen
+    threw away each still curve's pixmap, and redrawing eight wide-pen curves cost ~5 ms
+    a move. Only a pen that differs is set; a colour, selection or visibility still shows."""
+    c = window.controller
+    c.set_display("signal", "step_length")
+    c.seek(150)
+    c.select_run(2)
+    qtbot.wait(20)
+    plot = window.signal
+    pens = [curve.opts["pen"] for curve in plot.curves]
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() - 30)
+    qtbot.wait(10)
+    assert all(curve.opts["pen"] is pen for curve, pen in zip(plot.curves, pens))
+    c.set_run_color(0, "#123456")
+    c.select_run(3)
+    c.set_run_visible(1, False)
+    qtbot.wait(10)
+    assert plot.curves[0].opts["pen"].color().name() == "#123456"
+    assert plot.curves[3].opts["pen"].widthF() > plot.curves[2].opts["pen"].widthF()  # the selected run
+    assert plot.curves[3].zValue() == 1 and plot.curves[2].zValue() == 0
+    assert not plot.curves[1].isVisible() and plot.curves[0].isVisible()
+
+
+def test_the_loss_plot_keeps_the_still_runs_values_and_matches_a_fresh_computation(window, qtbot):
+    """What each run plots is kept with its trace (a knob moves one run): after drags, a
+    divergence, mode switches, it must equal what the plot computes from nothing."""
+    c = window.controller
+    loss = window.views["loss"]
+    c.seek(300)
+    c.select_run(1)
+    slider = window.hyper_controls.knobs["lr"].slider
+
+    def fresh():
+        kept = [v.copy() for v in loss.values], [v.copy() for v in loss.ranged], loss._transform
+        curves = [(curve.xData.copy(), curve.yData.copy()) for curve in loss.curves if curve.xData is not None]
+        loss._memo = {}
+        loss._traces_changed(list(range(len(c.runs))))
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(kept[0], loss.values))
+        assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(kept[1], loss.ranged))
+        assert kept[2] == loss._transform
+        again = [(curve.xData, curve.yData) for curve in loss.curves if curve.xData is not None]
+        assert all(np.array_equal(a[1], b[1], equal_nan=True) for a, b in zip(curves, again))
+
+    kept = loss._memo[0]
+    for delta in (-40, -80):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(5)
+    assert loss._memo[0] is kept  # a run that did not move was not computed again
+    fresh()
+    slider.setValue(slider.maximum())  # the run blows up: its status, and the floor, change
+    qtbot.wait(5)
+    fresh()
+    for key in ("log_loss", "loss_minus_min", "log_loss", "loss_minus_min"):
+        c.set_display(key, not c.display(key))
+        fresh()
+
+
+def test_the_signal_plots_kept_series_match_a_fresh_computation(window, qtbot):
+    """The signal plot keeps each run's series while its values, floor and x stay the same
+    (a knob moves one run): after drags, other axes and signals it must equal a
+    computation from nothing, and a still run's series is the very same object."""
+    c = window.controller
+    plot = window.signal
+    c.set_display("signal", "step_length")
+    c.seek(200)
+    c.select_run(1)
+    qtbot.wait(10)
+    slider = window.hyper_controls.knobs["lr"].slider
+
+    def fresh():
+        kept = [tuple(a.copy() for a in s) for s in plot.series]
+        plot._made = {}
+        plot._cache = {}
+        plot.recompute()
+        assert len(kept) == len(plot.series)
+        for a, b in zip(kept, plot.series):
+            assert all(np.array_equal(u, v, equal_nan=True) for u, v in zip(a, b))
+
+    still = plot.series[0]
+    for delta in (-40, -80):
+        slider.setValue(slider.value() + delta)
+        qtbot.wait(5)
+    assert plot.series[0] is still
+    fresh()
+    for key, value in (("signal_axis", "grad_evals"), ("signal_log_x", True), ("signal", "effective_lr"),
+                       ("signal_axis", "updates"), ("signal_log_x", False)):
+        c.set_display(key, value)
+        slider.setValue(slider.value() + 20)
+        qtbot.wait(5)
+        fresh()

@@ -33,6 +33,7 @@ class LossCurvePlot(pg.PlotWidget):
         self.shown: list[int] = []
         self.steps_axis = np.arange(0)
         self.ranged: list[np.ndarray] = []
+        self._memo: dict[int, dict] = {}  # run -> what it plots, with the trace it came from
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
@@ -90,25 +91,49 @@ class LossCurvePlot(pg.PlotWidget):
         label = "f(x_t) − f*" if minus else "f(x_t)"
         theme.set_label(self.plot, "left", label)
         n = len(c.runs)
-        raw = []
+        # Per run, what it plots is kept with the trace it came from: a slider moves one
+        # run, and the other seven repeated ~10 NumPy passes over their 1000 rows on every
+        # move. A run is recomputed when its trace, the mode, the floor or its status changed.
+        memo, self._memo = self._memo, {}
+        raw, ranged, tops = [], [], []
         for i in range(n):  # a new path may change the floor, or the mode, of every run
-            y = np.asarray(c.traces[i].loss, dtype=float)
-            raw.append(y - fmin if minus else y)
-        # The axes follow what the runs that did not blow up did: a diverged run's 1e20
-        # would flatten every other curve onto the floor. It leaves through the top.
-        self.ranged = [v[: _sane_rows(v)] if c.status(i) in ("diverged", "escaped") else v
-                       for i, v in enumerate(raw)]
+            tr, status = c.traces[i], c.status(i)
+            key = (minus, fmin, status in ("diverged", "escaped"))
+            kept = memo.get(i)
+            if kept is None or kept["trace"] is not tr or kept["key"] != key:
+                y = np.asarray(tr.loss, dtype=float)
+                v = y - fmin if minus else y
+                # The axes follow what the runs that did not blow up did: a diverged run's 1e20
+                # would flatten every other curve onto the floor. It leaves through the top.
+                r = v[: _sane_rows(v)] if key[2] else v
+                finite = np.isfinite(r)
+                kept = {"trace": tr, "key": key, "raw": v, "ranged": r,
+                        "top": float(np.max(r[finite])) if finite.any() else None}
+            self._memo[i] = kept
+            raw.append(kept["raw"])
+            ranged.append(kept["ranged"])
+            tops.append(kept["top"])
+        self.ranged = ranged
         if log:
-            tops = [float(np.max(v[np.isfinite(v)])) for v in self.ranged if np.isfinite(v).any()]
+            tops = [t for t in tops if t is not None]
             floor = max(max(tops, default=1.0) * 10.0 ** -DECADES, 1e-300)
-            with np.errstate(all="ignore"):
-                raw = [np.log10(np.maximum(v, floor)) for v in raw]
-                self.ranged = [np.log10(np.maximum(v, floor)) for v in self.ranged]
+            logged_raw, logged_ranged = [], []
+            for i in range(n):
+                kept = self._memo[i]
+                if kept.get("floor") != floor:
+                    with np.errstate(all="ignore"):
+                        kept["log"] = (np.log10(np.maximum(kept["raw"], floor)),
+                                       np.log10(np.maximum(kept["ranged"], floor)))
+                    kept["floor"] = floor
+                logged_raw.append(kept["log"][0])
+                logged_ranged.append(kept["log"][1])
+            raw, self.ranged = logged_raw, logged_ranged
         # a slider moves one run: the others keep what they drew (re-setting 8 curves of
         # 1000 points on every move cost more than computing the new path's values)
         old = self.values
-        self.shown = [self.shown[i] if i < len(old) and i < len(self.shown) and old[i].shape == raw[i].shape
-                      and np.array_equal(old[i], raw[i], equal_nan=True) else -1 for i in range(n)]
+        self.shown = [self.shown[i] if i < len(old) and i < len(self.shown) and (
+            old[i] is raw[i] or (old[i].shape == raw[i].shape and np.array_equal(old[i], raw[i], equal_nan=True)))
+            else -1 for i in range(n)]
         self.values = raw
         self._transform = (log, minus, fmin or 0.0, floor if log else 0.0)
         self._fit_x()

@@ -170,10 +170,18 @@ class SignalPlot(QtWidgets.QWidget):
     def _restyle(self) -> None:
         c = self.controller
         for i, run in enumerate(c.runs[: len(self.curves)]):
+            curve = self.curves[i]
             # the run's own look, as in the loss and LR plots (a branched run's past: dimmed, dashed)
-            self.curves[i].setPen(run_pen(run, 2.0 if i == c.selected else 1.2))
-            self.curves[i].setZValue(1 if i == c.selected else 0)
-            self.curves[i].setVisible(run.visible)
+            pen = run_pen(run, 2.0 if i == c.selected else 1.2)
+            # only what changed: every knob move restyles (runChanged), and a new pen, even
+            # an equal one, throws away a still curve's pixmap; redrawing eight 1000-point
+            # curves with their wide pens cost ~5 ms a move with the signal plot shown
+            if curve.opts["pen"] != pen:
+                curve.setPen(pen)
+            if curve.zValue() != (1 if i == c.selected else 0):
+                curve.setZValue(1 if i == c.selected else 0)
+            if curve.isVisible() != run.visible:
+                curve.setVisible(run.visible)
 
     def _axes(self, record: S.Signal, log: bool, x_max: float, log_x: bool = False) -> None:
         axis = S.AXES[self.axis_key()]
@@ -240,7 +248,18 @@ class SignalPlot(QtWidgets.QWidget):
         in plot coordinates (log10 once here, not per frame). ``raw_rows``: the row of each
         value when it is not its position (thinned weight paths)."""
         old, self.series = self.series, []
+        # per run, the series made from the same values (the surface plot keeps a run's
+        # values while its path stands still), the same floor and equal x: a slider moves
+        # one run, and the other seven repeated ~8 NumPy passes over their rows every move
+        memo, self._made = getattr(self, "_made", {}), {}
         for j, (x, y) in enumerate(zip(raw_x, raw_y)):
+            made = memo.get(j)
+            if raw_rows is None and made is not None and made[0] is y and made[1] == floor \
+                    and np.array_equal(made[2], x):
+                self.series.append(made[3])
+                self._made[j] = made
+                continue
+            values = y
             y = np.asarray(y, dtype=float)
             if floor is not None:
                 with np.errstate(all="ignore"):
@@ -248,8 +267,11 @@ class SignalPlot(QtWidgets.QWidget):
             keep = np.isfinite(y) & np.isfinite(x)
             rows = np.flatnonzero(keep) if raw_rows is None else np.asarray(raw_rows[j])[keep]
             self.series.append((np.asarray(x, dtype=float)[keep], y[keep], rows))
+            if raw_rows is None:
+                self._made[j] = (values, floor, np.array(x, dtype=float), self.series[-1])
         # a slider moves one run: the others keep the points they drew (and their pixmap)
-        self.shown = [self.shown[j] if j < len(old) and j < len(self.shown) and _same(old[j], new) else -1
+        self.shown = [self.shown[j] if j < len(old) and j < len(self.shown)
+                      and (old[j] is new or _same(old[j], new)) else -1
                       for j, new in enumerate(self.series)]
 
 
@@ -437,8 +459,11 @@ class SurfaceSignalPlot(SignalPlot):
                     y = np.log10(np.maximum(y, floor))
             keep = np.flatnonzero(np.isfinite(y))
             self.faint_series.append((np.asarray(xs[i])[keep], y[keep], keep))
-            curve.setPen(theme.pen(c.runs[i].color, 1.0, alpha=70))
-            curve.setVisible(c.runs[i].visible)
+            pen = theme.pen(c.runs[i].color, 1.0, alpha=70)
+            if curve.opts["pen"] != pen:  # as in _restyle: an equal new pen still repaints
+                curve.setPen(pen)
+            if curve.isVisible() != c.runs[i].visible:
+                curve.setVisible(c.runs[i].visible)
 
     def draw(self, step: int) -> None:
         super().draw(step)

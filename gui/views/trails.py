@@ -55,6 +55,8 @@ class ThinLine(pg.PlotCurveItem):
     def paint(self, p, opt, widget):
         pen = self.opts["pen"]
         x, y = self.xData, self.yData
+        if x is None or not len(x):
+            return None  # as pyqtgraph's paint does first; the map's eight empty Polyak lines
         if (self._exportOpts is not False or pen.widthF() > self.THIN or x is None or len(x) < 2
                 or self.opts["fillLevel"] is not None or self.opts["shadowPen"] is not None
                 or not (np.isfinite(x).all() and np.isfinite(y).all())):  # gaps: pyqtgraph's paths
