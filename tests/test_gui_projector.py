@@ -480,6 +480,18 @@ def assert_nothing_cut(window):
             for other in marks[k + 1:]:
                 both = rect.intersected(other)
                 assert both.width() <= 1 or both.height() <= 1, (rect, other)
+        # the eigenvalue labels off the kappa card, off each other and off the minimum's star
+        eigen = window.theory.eigen
+        labels = [label for label in eigen.labels if label.isVisible()]
+        if labels:
+            star = view.plot.vb.mapViewToScene(QtCore.QPointF(*eigen._arrows[0][0]))
+            rects = [label.sceneBoundingRect() for label in labels]
+            for k, rect in enumerate(rects):
+                assert not rect.contains(star), labels[k].toPlainText()
+                if eigen.note.isVisible():
+                    assert not rect.intersects(eigen.note.sceneBoundingRect()), labels[k].toPlainText()
+                for other in rects[k + 1:]:
+                    assert not rect.intersects(other), (labels[k].toPlainText(), rect, other)
     from gui.views.signal import combo_arrow_width
 
     for box in (window.signal.signal_box, window.signal.axis_box):
@@ -578,6 +590,25 @@ def test_legend_columns_count_each_column_by_its_own_widest_entry(entries, room,
     from gui.views.contour import legend_columns
 
     assert legend_columns(entries, room) == cols
+
+
+def test_eigenvalue_labels_sit_where_the_paths_are_not(window, qtbot):
+    # zigzag-momentum at 1280x800 presenting: "λ₁ = 1 (flat)" and "λ₂ = 50 (steep)" at 2x
+    # lay across both paths and the star. Now short, at most 1.5x, and at the arrow end the
+    # paths leave free.
+    present_at(window, 1280, 800)
+    window.presets.load("zigzag-momentum")
+    window.controller.seek(window.controller.last_step)
+    settle(qtbot)
+    eigen, vb = window.theory.eigen, window.contour.plot.vb
+    points = eigen._shown_paths()
+    for label in eigen.labels:
+        assert label.isVisible() and "(" not in label.toPlainText()
+        assert label.textItem.font().pointSize() <= round(11 * 1.5)
+        area = vb.mapSceneToView(label.sceneBoundingRect()).boundingRect()
+        covered = np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
+                                   & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom()))
+        assert covered <= 0.01 * len(points), (label.toPlainText(), covered, len(points))
 
 
 def test_theory_note_shrinks_back_after_presentation(window, qtbot):

@@ -32,6 +32,7 @@ from gui.panels.knob import SliderMark
 from gui.views.overlays import arrow_segments
 
 KEY = "theory"
+HEAD_GAP_PX = 6  # between an arrow's tip and its label
 EDGE_PX = 20  # about an ending label's height ("diverged at step 8" at the view's edge)
 # Okabe-Ito, as the runs, but used only for marks and bounds
 BLUE, GREEN, RED, PURPLE = "#0072B2", "#009E73", "#D55E00", "#CC79A7"
@@ -207,7 +208,16 @@ class NoteItem(pg.LabelItem):
 
 class CardText(pg.TextItem):
     """A TextItem on a card of the theme's background, read when painted (a theme switch
-    maps the text's ink, gui.restyle, but not a fill chosen earlier)."""
+    maps the text's ink, gui.restyle, but not a fill chosen earlier). Its type grows with
+    presentation mode only up to NoteItem.PRESENT_MAX, whoever sets the font (gui.restyle
+    doubles every item's): at 2x the eigenvalue labels lay across the paths."""
+
+    points = 11
+
+    def setFont(self, font):
+        font = QtGui.QFont(font)
+        font.setPointSize(round(self.points * min(theme.SCALE, NoteItem.PRESENT_MAX)))
+        super().setFont(font)
 
     def paint(self, painter, *args):
         card = QtGui.QColor(theme.BACKGROUND)
@@ -263,16 +273,13 @@ class EigenOverlay:
         if two_d:
             self._place_note()
 
-    def _place_note(self, *_args) -> None:
-        """The note in the corner the paths leave free. A path that leaves the view is cut
-        at the edge, where its ending is written ("diverged at step 8"): that spot weighs
-        as much as a whole path, and the rows beyond it are not on screen at all."""
-        c = self.controller
-        if not self.note.isVisible() or c.surface.dim != 2:
-            return
+    def _shown_paths(self) -> np.ndarray:
+        """Every run's points as the map shows them (data coordinates). A path that leaves
+        the view is cut at the edge, where its ending is written ("diverged at step 8"):
+        that spot weighs as much as a whole path, and the rows beyond it are not on screen."""
         (x0, x1), (y0, y1) = self.view.plot.vb.viewRange()
         paths = []
-        for tr in c.traces:
+        for tr in self.controller.traces:
             if tr is None or not len(tr.xs):
                 continue
             xs = tr.xs[:, :2]
@@ -282,8 +289,60 @@ class EigenOverlay:
                 paths += [shown, np.repeat(shown[-1:], max(len(xs), 50), axis=0)]
             else:
                 paths.append(xs)
-        if paths:
-            self.note.place_clear_of(np.concatenate(paths))
+        return np.concatenate(paths) if paths else np.empty((0, 2))
+
+    def _place_note(self, *_args) -> None:
+        """The note in the corner the paths leave free, then the eigenvalue labels."""
+        c = self.controller
+        if not self.note.isVisible() or c.surface.dim != 2:
+            return
+        points = self._shown_paths()
+        if len(points):
+            self.note.place_clear_of(points)
+        self._place_labels(points)
+
+    def _place_labels(self, points: np.ndarray) -> None:
+        """Each eigenvalue's label at an end of its double arrow, where it covers the
+        fewest path points: running back along the shaft (above or below it) or beyond
+        the tip, at either end, inside the view and off the note and the minimum. Always
+        at the + tip, "λ₂ = 50 (steep)" beside a short steep arrow lay across the paths
+        and the star at presentation size (zigzag-momentum at 1280x800)."""
+        vb = self.view.plot.vb
+        arrows = getattr(self, "_arrows", ())
+        if not arrows or vb.width() <= 0 or vb.height() <= 0:
+            return
+        box = vb.boundingRect()
+        taken = [vb.mapFromScene(self.note.sceneBoundingRect()).boundingRect()] if self.note.isVisible() else []
+        for label, (center, v, gap) in zip(self.labels, arrows):
+            if not label.isVisible():
+                continue
+            size = label.textItem.boundingRect()
+            w, h = size.width(), size.height()
+            c_px = vb.mapFromView(QtCore.QPointF(*center))
+            taken_here = taken + [QtCore.QRectF(c_px.x() - 12, c_px.y() - 12, 24, 24)]  # the minimum's star
+            best = None
+            for sign in (1.0, -1.0):
+                tip = center + sign * v
+                t_px = vb.mapFromView(QtCore.QPointF(*tip))
+                ux, uy = t_px.x() - c_px.x(), t_px.y() - c_px.y()
+                norm = math.hypot(ux, uy) or 1.0
+                ux, uy = ux / norm, uy / norm
+                x, y = t_px.x() + ux * gap, t_px.y() + uy * gap
+                for ax, ay in _label_anchors(ux, uy):
+                    rect = QtCore.QRectF(x - ax * w, y - ay * h, w, h)
+                    area = vb.mapToView(rect).boundingRect()
+                    covered = int(np.count_nonzero(
+                        (points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
+                        & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom()))) if len(points) else 0
+                    # outside the view (cut) or on the note or the star: only when nothing else fits
+                    score = covered + 10 ** 6 * (not box.contains(rect)) \
+                        + 10 ** 5 * sum(rect.intersects(r) for r in taken_here)
+                    if best is None or score < best[0]:
+                        best = (score, (ax, ay), vb.mapToView(QtCore.QPointF(x, y)), rect)
+            _score, anchor, pos, rect = best
+            label.setAnchor(anchor)
+            label.setPos(pos.x(), pos.y())
+            taken.append(rect)
 
     def _style(self) -> None:
         """Pens, fonts and the label cards from the theme as it is now (light or dark,
@@ -291,7 +350,7 @@ class EigenOverlay:
         self.axes.setPen(theme.pen(theme.INK, 2.0))
         for label in self.labels:
             label.setColor(theme.INK)
-            label.setFont(theme.font(round(11 * theme.SCALE), bold=True))
+            label.setFont(theme.font(label.points, bold=True))  # CardText sizes it
 
     def _draw_axes(self, th, view) -> None:
         width, height = view[1] - view[0], view[3] - view[2]
@@ -301,22 +360,17 @@ class EigenOverlay:
         half = np.maximum(half, 0.06 * min(width, height))  # the steep arrow stays visible
         head = 0.03 * min(width, height)
         segs = []
-        names = ("flat", "steep")
+        names = ("flattest", "steepest")
+        center = np.asarray(th.center, dtype=float)
+        self._arrows = []  # (centre, half-axis, gap to the label in px): _place_labels
         for i, h in enumerate(half):
             v = th.eigenvectors[:, i] * h
-            segs += [arrow_segments(th.center, v, head), arrow_segments(th.center, -v, head)]
-            label = self.labels[i]
-            label.setHtml(f"λ{'₁₂'[i]} = {th.eigenvalues[i]:.3g} <span style='font-weight:normal'>"
-                          f"({names[i]})</span>")
-            tip = th.center + v
-            u = v / (np.hypot(*v) or 1.0)
-            # beside the tip, off the shaft: an arrow across the view ends near its edge, so
-            # the text runs back towards the minimum (beyond the tip it was cut, "λ₁ = 1 (fla")
-            if abs(u[0]) > 0.3:
-                label.setAnchor((1.0 if u[0] > 0 else 0.0, 0.0 if u[1] < -0.3 else 1.0))
-            else:
-                label.setAnchor((0.5, 1.0 if u[1] > 0 else 0.0))
-            label.setPos(*(tip + u * head * 0.6))
+            segs += [arrow_segments(center, v, head), arrow_segments(center, -v, head)]
+            self._arrows.append((center, v, HEAD_GAP_PX))
+            # short: "λ₂ = 50 (steep)" at presentation size had no room beside a projector's
+            # narrow map that was not on the paths; the arrows' lengths say flat and steep
+            self.labels[i].setHtml(f"λ{'₁₂'[i]} = {th.eigenvalues[i]:.3g}")
+            self.labels[i].setToolTip(f"the Hessian's {names[i]} direction")
         pts = np.concatenate(segs)
         self.axes.setData(pts[:, 0], pts[:, 1], connect="pairs")
 
@@ -329,6 +383,18 @@ class EigenOverlay:
                 f"GD stable for lr &lt; 2/λmax = {th.lr_stable:.3g}<br>"
                 f"GD's best lr 2/(λmin+λmax) = {th.lr_best:.3g}: error ×{th.rate_gd:.3f} a step<br>"
                 f"Polyak's heavy ball lr {th.polyak_lr:.3g}, ρ {th.polyak_rho:.3g}: ×{th.rate_heavy_ball:.3f} a step")
+
+
+def _label_anchors(ux: float, uy: float) -> list[tuple[float, float]]:
+    """Anchors (pyqtgraph TextItem: the point of the text put at its position) for a label
+    at the tip of an arrow pointing (ux, uy) in screen pixels (y down): running back along
+    the shaft above it, beyond the tip, running back below it."""
+    if abs(ux) > 0.3:
+        back = 1.0 if ux > 0 else 0.0
+        out = (0.0 if ux > 0 else 1.0, 0.5 if abs(uy) <= 0.3 else (0.0 if uy > 0 else 1.0))
+        return [(back, 1.0 if uy <= 0.3 else 0.0), out, (back, 0.0 if uy <= 0.3 else 1.0)]
+    out = (0.5, 0.0 if uy > 0 else 1.0)
+    return [(1.0, 0.5), out, (0.0, 0.5)]  # vertical: beside the shaft near the tip, or beyond it
 
 
 class BoundOverlay:
