@@ -26,8 +26,8 @@ def render_classification(args, scene, fmt: str, width: int, height: int, view: 
 
     from engine.files import WriteError
     from gui.app import build_window, make_application
-    from gui.classification.plotting import Throttle
     from gui.export import export_widget_svg, render_widget, save_image
+    from gui.throttle import Throttle
 
     app = make_application()
     _surface, window = build_window(scene.replace(step=0))

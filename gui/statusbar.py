@@ -3,23 +3,22 @@ the controller's messages (errors, divergence) on the left. It reads the visible
 mode's controller (gui.modes calls :meth:`PlaygroundStatusBar.follow`); the surface
 controller's messages always come here, classification's through gui.modes.
 
-Text is refreshed at most ~12 times a second: re-laying out rich text on every
-frame would cost more than drawing the trails.
+Text is refreshed at most ~12 times a second (gui.throttle): re-laying out rich text on
+every frame would cost more than drawing the trails.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import time
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.registry import title_for
 from gui import theme
 from gui.panels.inspector import fmt
+from gui.throttle import REFRESH_MS, Throttle
 
-REFRESH_S = 0.08
 MESSAGE_MS = 8000
 
 
@@ -38,10 +37,7 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self.addWidget(self.loss_label, 1)  # a message hides it for a few seconds
         self.addPermanentWidget(self.step_label)
         self.addPermanentWidget(self.fps_label)
-        self._last = 0.0
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.refresh)
+        self.throttle = Throttle(REFRESH_MS, self.refresh, self)
         controller.message.connect(lambda text: self.showMessage(text, MESSAGE_MS))
         self.controller = None
         self.follow(controller)
@@ -69,14 +65,10 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self.refresh()
 
     def request(self) -> None:
-        now = time.perf_counter()
-        if now - self._last >= REFRESH_S:
-            self.refresh()
-        elif not self._timer.isActive():
-            self._timer.start(int(REFRESH_S * 1000))
+        self.throttle.request()
 
     def refresh(self) -> None:
-        self._last = time.perf_counter()
+        self.throttle.ran()
         c = self.controller
         _set_text(self.step_label, f"step {c.step} / {c.timeline.steps}" + ("  ▶" if c.playing else ""))
         full, compact = [], []

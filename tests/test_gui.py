@@ -303,6 +303,7 @@ def test_inspector_shows_state_slots_of_the_selected_run(window):
     c = window.controller
     c.select_run(4)  # Adam
     c.seek(10)
+    window.inspector.throttle.flush()  # the numbers follow at most ~12 times a second
     table = window.inspector.table
     names = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
     for name in ("t", "lr_t", "x", "g", "m", "v", "m_hat", "v_hat", "|Δx|"):

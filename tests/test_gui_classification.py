@@ -202,6 +202,7 @@ def test_a_diverging_run_is_marked_and_the_others_go_on(pane, qtbot):
     pane.metrics_view.update_curves(c.step)
     assert "diverged" in pane.metrics_view.legend.text()
     assert len(pane.metrics_view.crosses[1].data) == 1
+    pane.runs_panel.throttle.flush()  # its rows follow at most ~12 times a second
     assert "diverged" in pane.runs_panel.list.item(1).text()
     assert "diverged" not in pane.runs_panel.list.item(0).text()
 

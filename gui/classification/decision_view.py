@@ -20,8 +20,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
+from gui.throttle import Throttle
 
-from .plotting import Throttle, cache_axes
+from .plotting import cache_axes
 
 # Paul Tol's "bright" qualitative scheme (+ a dark grey): colour-blind safe.
 CLASS_COLORS = ("#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377", "#BBBBBB", "#555555")

@@ -17,8 +17,9 @@ import pyqtgraph as pg
 from PySide6 import QtCore, QtWidgets
 
 from gui import theme
+from gui.throttle import Throttle
 
-from .plotting import LogAxis, Throttle, cache_axes
+from .plotting import LogAxis, cache_axes
 
 AXIS_WIDTH = 64
 REDRAW_MS = 100  # learning curves move slowly: 10 redraws a second are plenty

@@ -1,5 +1,5 @@
 """Small pyqtgraph helpers the classification views share: a log axis that labels
-1-2-5 ticks only, cached axes, and a throttle for redraws.
+1-2-5 ticks only and cached axes (redraws are throttled with gui.throttle).
 
 Why the cache: an AxisItem that draws the grid covers the whole plot, so every curve
 update made Qt replay its QPicture (tick labels included); profiling the live pane put
@@ -10,10 +10,9 @@ unchanged axis is one pixmap blit.
 from __future__ import annotations
 
 import math
-import time
 
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtWidgets
 
 
 class LogAxis(pg.AxisItem):
@@ -56,29 +55,3 @@ def brush(color):
     if color not in _BRUSHES:
         _BRUSHES[color] = pg.mkBrush(color)
     return _BRUSHES[color]
-
-
-class Throttle(QtCore.QObject):
-    """Calls ``fn`` at most once per ``interval_ms``; a request inside the interval is
-    delivered at its end, so the last state is always drawn."""
-
-    def __init__(self, interval_ms: float, fn, parent=None):
-        super().__init__(parent)
-        self.interval = interval_ms / 1e3
-        self.fn = fn
-        self._last = -1e9
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.fire)
-
-    def request(self) -> None:
-        wait = self.interval - (time.perf_counter() - self._last)
-        if wait <= 0:
-            self.fire()
-        elif not self._timer.isActive():
-            self._timer.start(max(int(wait * 1e3), 1))
-
-    def fire(self) -> None:
-        self._timer.stop()
-        self._last = time.perf_counter()
-        self.fn()

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from engine.registry import resolve
 from gui import theme
 from gui.derived import derive
+from gui.throttle import REFRESH_MS, Throttle
 
 
 def fmt(v) -> str:
@@ -94,13 +95,17 @@ class InspectorPanel(QtWidgets.QWidget):
         layout.addWidget(self.table, 3)
         c = controller
         c.selectionChanged.connect(lambda _i: self.refresh(full=True))
-        # a knob's new path follows with tracesChanged, which fills the table: here only
-        # the title and code (a slider drag would fill it twice per move)
-        c.runChanged.connect(lambda i: i == c.selected and self.refresh(full=True, fill=False))
+        # A knob's new path follows with tracesChanged, which fills the table: here only
+        # the title and code. While a slider drags or the playback runs the numbers follow
+        # at most ~12 times a second (gui.throttle): nobody reads them faster, and
+        # re-laying out the table and title cost ~1 ms of every move.
+        self._wanted = (False, False)  # (full, fill) of the requests the throttle holds
+        self.throttle = Throttle(REFRESH_MS, self._refresh_wanted, self)
+        c.runChanged.connect(lambda i: i == c.selected and self._request(full=True, fill=False))
         c.runsChanged.connect(lambda: self.refresh(full=True))
         c.sceneChanged.connect(lambda: self.refresh(full=True))
-        c.tracesChanged.connect(lambda idx: c.selected in idx and self.refresh())
-        c.stepChanged.connect(lambda _s: self.refresh())
+        c.tracesChanged.connect(lambda idx: c.selected in idx and self._request())
+        c.stepChanged.connect(lambda _s: self._request())
         self._code_key = None
         self.refresh(full=True)
 
@@ -135,6 +140,14 @@ class InspectorPanel(QtWidgets.QWidget):
     def showEvent(self, event):
         super().showEvent(event)
         self.refresh(full=True)
+
+    def _request(self, full: bool = False, fill: bool = True) -> None:
+        self._wanted = (self._wanted[0] or full, self._wanted[1] or fill)
+        self.throttle.request()
+
+    def _refresh_wanted(self) -> None:
+        (full, fill), self._wanted = self._wanted, (False, False)
+        self.refresh(full=full, fill=fill)
 
     def refresh(self, full: bool = False, fill: bool = True) -> None:
         if not self.isVisible() and not full:

@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from engine.registry import OPTIMIZERS
 from gui import theme
+from gui.throttle import REFRESH_MS, Throttle
 
 
 def optimizer_menu(parent, on_pick) -> QtWidgets.QMenu:
@@ -68,9 +69,12 @@ class RunsPanel(QtWidgets.QWidget):
         c = controller
         c.sceneChanged.connect(self.rebuild)
         c.runsChanged.connect(self.rebuild)
-        c.runChanged.connect(self._refresh)
-        # a run's own edit comes with runChanged: its row is already fresh
-        c.tracesChanged.connect(lambda idx: [self._refresh(i) for i in idx])
+        # a slider drag changes a run's name ("lr = 0.0512") ~60 times a second: its row
+        # follows at most ~12 times a second (gui.throttle), the map and plots every move
+        self._waiting: set[int] = set()
+        self.throttle = Throttle(REFRESH_MS, self._refresh_waiting, self)
+        c.runChanged.connect(lambda i: self._request([i]))
+        c.tracesChanged.connect(self._request)
         c.selectionChanged.connect(self._show_selection)
         self.rebuild()
 
@@ -89,6 +93,15 @@ class RunsPanel(QtWidgets.QWidget):
         has = bool(self.controller.runs)
         for b in (self.duplicate_button, self.remove_button, self.color_button):
             b.setEnabled(has)
+
+    def _request(self, indices) -> None:
+        self._waiting.update(indices)
+        self.throttle.request()
+
+    def _refresh_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, set()
+        for i in sorted(waiting):
+            self._refresh(i)
 
     def _refresh(self, i: int) -> None:
         item = self.list.item(i)
