@@ -266,6 +266,39 @@ def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot
     assert abs(view.mapFromScene(QtCore.QPointF(x, 0)).x() - regions[-1].center().x()) < 6  # the cursor's strip
 
 
+def test_an_lr_drag_repaints_the_rate_plots_moved_line_not_the_whole_plot(window, qtbot):
+    """The rate plot keeps its own y range (theme.settle_range); left on, pyqtgraph's
+    auto-range re-measured every curve on each move and repainted the whole plot."""
+    from PySide6 import QtCore
+
+    view = window.schedule
+    c = window.controller
+    c.select_run(0)
+    view.plot.vb.enableAutoRange(y=True)  # as a scene whose rates fit the first range left it
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() + 1)
+    qtbot.wait(20)
+    regions = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if obj is view.viewport() and event.type() == QtCore.QEvent.Type.Paint:
+                regions.append(event.region().boundingRect())
+            return False
+
+    spy = Spy()
+    view.viewport().installEventFilter(spy)
+    try:
+        for delta in (1, 1, -1):
+            slider.setValue(slider.value() + delta)
+            qtbot.wait(10)
+    finally:
+        view.viewport().removeEventFilter(spy)
+    assert regions and view.plot.vb.state["autoRange"][1] is False
+    # a constant rate: the strips of its old and new line, not the plot's ~130 px
+    assert max(r.height() for r in regions) < 0.15 * view.viewport().height(), regions
+
+
 def test_a_knob_drag_keeps_the_signal_plots_still_curves_and_restyles_what_changed(window, qtbot):
     """Every knob move restyles the signal plot (runChanged): setting an equal new pen
     threw away each still curve's pixmap, and redrawing eight wide-pen curves cost ~5 ms
