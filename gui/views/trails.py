@@ -42,28 +42,50 @@ def cache_when_still(item, still: bool) -> None:
 
 
 class ThinLine(pg.PlotCurveItem):
-    """A curve whose thin pen (at most 1 px) is drawn as one polyline. In Qt's raster engine
-    that costs about half of the separate segments pyqtgraph draws
-    (``setSegmentedLineMode``, kept for the wide presentation pens, where it is the fast
-    way) or of its path, and a dash pattern runs on along the line instead of starting
-    again at every step. Not antialiased (the item's setting, off by default), so the
-    pixmap a still line is cached in (``cache_when_still``) shows the same pixels. Wide
-    pens, fills, gaps and exports take pyqtgraph's own paint."""
+    """A curve drawn as 1-px polylines. In Qt's raster engine a thin polyline costs about
+    half of the separate segments pyqtgraph draws (``setSegmentedLineMode``, kept for
+    presentation's wide pens) or of its path, and a dash pattern runs on along the line
+    instead of starting again at every step. A pen up to ``STAMPED`` px wide (the selected
+    run's 2 px) is the 1-px polyline drawn three times, shifted one pixel right and one
+    down (1.5 px: twice, ``STAMPS``): about the band of pixels of the stroked line, where Qt's stroker spent ~10x a
+    thin polyline's work on 1000 wide segments (callgrind: ~40% of an lr drag's plot
+    painting, for the map's and the loss plot's selected curves). Not antialiased (the
+    item's setting, off by default), so the pixmap a still line is cached in
+    (``cache_when_still``) shows the same pixels. Wider pens, fills, gaps and exports take
+    pyqtgraph's own paint."""
 
     THIN = 1.01
+    STAMPED = 2.01
+    # (pen width up to, pixel offsets): 2 px as an L of three; 1.5 px (the loss plot's
+    # selected curve) as two, one above the other, about as many pixels as its stroke
+    STAMPS = ((1.75, ((0.0, 0.0), (0.0, 1.0))), (2.01, ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0))))
 
     def paint(self, p, opt, widget):
         pen = self.opts["pen"]
         x, y = self.xData, self.yData
         if x is None or not len(x):
             return None  # as pyqtgraph's paint does first; the map's eight empty Polyak lines
-        if (self._exportOpts is not False or pen.widthF() > self.THIN or x is None or len(x) < 2
+        width = pen.widthF()
+        if (self._exportOpts is not False or width > self.STAMPED or len(x) < 2
                 or self.opts["fillLevel"] is not None or self.opts["shadowPen"] is not None
                 or not (np.isfinite(x).all() and np.isfinite(y).all())):  # gaps: pyqtgraph's paths
             return super().paint(p, opt, widget)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
-        p.setPen(pen)
-        p.drawPolyline(fn.arrayToQPolygonF(x, y))
+        line = fn.arrayToQPolygonF(x, y)
+        if width <= self.THIN:
+            p.setPen(pen)
+            p.drawPolyline(line)
+            return None
+        thin = QtGui.QPen(pen)
+        thin.setWidthF(1.0)
+        thin.setCosmetic(True)
+        p.setPen(thin)
+        base = p.transform()
+        stamps = next(offsets for upto, offsets in self.STAMPS if width <= upto)
+        for dx, dy in stamps:  # pixel offsets on the device, whatever the zoom
+            p.setTransform(base * QtGui.QTransform.fromTranslate(dx, dy))
+            p.drawPolyline(line)
+        p.setTransform(base)
         return None
 
 
