@@ -341,6 +341,47 @@ def test_an_lr_drag_repaints_the_rate_plots_moved_line_not_the_whole_plot(window
     assert max(r.height() for r in regions) < 0.15 * view.viewport().height(), regions
 
 
+@pytest.mark.parametrize("schedule", ["constant", "step", "cosine", "linear"])
+def test_the_rate_plot_draws_a_plateaus_ends_and_looks_the_same(window, qtbot, schedule):
+    """A constant or step schedule's rate line is drawn through the ends of its plateaus
+    (schedule.corners): the same pixels as through all 1000 rows."""
+    from gui.views import schedule as module
+
+    c = window.controller
+    c.select_run(0)
+    combo = window.hyper_controls.schedule
+    combo.setCurrentIndex(combo.findData(schedule))
+    assert c.runs[0].schedule.key == schedule
+    qtbot.wait(20)
+    view = window.schedule
+    x, _y = view.curves[0].getData()
+    if schedule in ("constant", "step"):
+        assert len(x) < 20
+    few = pixels(view)
+    saved, module.corners = module.corners, lambda x, y: (x, y)
+    try:
+        view.rebuild()
+        qtbot.wait(20)
+        assert len(view.curves[0].getData()[0]) == c.scene.steps
+        assert np.array_equal(few, pixels(view))
+    finally:
+        module.corners = saved
+        view.rebuild()
+
+
+@pytest.mark.parametrize("x, y, kept", [
+    ([1, 2, 3, 4, 5], [1, 1, 1, 1, 1], [1, 5]),
+    ([1, 2, 3, 4, 5, 6], [1, 1, 1, .5, .5, .5], [1, 3, 4, 6]),
+    ([1, 2, 3, 4, 5], [3, 2, 1, 1, 0], [1, 2, 3, 4, 5]),
+    ([1, 2, 3, 4, 5], [1, 1, np.nan, 1, 1], [1, 2, 3, 4, 5]),  # a gap keeps its neighbours
+])
+def test_corners_keep_the_ends_of_each_plateau(x, y, kept):
+    from gui.views.schedule import corners
+
+    cx, cy = corners(np.array(x, dtype=float), np.array(y, dtype=float))
+    assert cx.tolist() == kept
+
+
 def test_a_knob_drag_keeps_the_signal_plots_still_curves_and_restyles_what_changed(window, qtbot):
     """Every knob move restyles the signal plot (runChanged): setting an equal new pen
     threw away each still curve's pixmap, and redrawing eight wide-pen curves cost ~5 ms
