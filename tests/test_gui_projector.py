@@ -525,6 +525,21 @@ def presets_of(mode: str) -> list[str]:
     return [key for key, _title in list_presets() if load_preset(key).mode == mode]
 
 
+def cut_in_presets(window, qtbot, mode: str, prepare=lambda: None) -> list[str]:
+    """Every preset of ``mode`` loaded, ``prepare()``d and checked by assert_nothing_cut:
+    what failed, one line a preset (all of them, not only the first)."""
+    failures = []
+    for key in presets_of(mode):
+        window.presets.load(key)
+        prepare()
+        settle(qtbot)
+        try:
+            assert_nothing_cut(window)
+        except AssertionError as err:
+            failures.append(f"{key}: {err}")
+    return failures
+
+
 @pytest.mark.parametrize("width, height, theme_name, presenting", [
     (1280, 800, "light", True), (1920, 1080, "dark", True), (1280, 800, "dark", False), (1366, 768, "dark", False)])
 def test_every_surface_preset_fits_the_projector_at_its_last_step(window, qtbot, width, height, theme_name,
@@ -537,15 +552,7 @@ def test_every_surface_preset_fits_the_projector_at_its_last_step(window, qtbot,
         present_at(window, width, height)
     else:
         window.resize(width, height)
-    failures = []
-    for key in presets_of("surface"):
-        window.presets.load(key)
-        window.controller.seek(window.controller.last_step)
-        settle(qtbot)
-        try:
-            assert_nothing_cut(window)
-        except AssertionError as err:
-            failures.append(f"{key}: {err}")
+    failures = cut_in_presets(window, qtbot, "surface", lambda: window.controller.seek(window.controller.last_step))
     assert not failures, failures
 
 
@@ -553,14 +560,7 @@ def test_every_classification_preset_fits_a_1366x768_projector(window, qtbot):
     # the metrics column under presentation type: "accuracy" could not shrink below 12 pt
     # and ran past its 60-px plot
     present_at(window, 1366, 768)
-    failures = []
-    for key in presets_of("classification"):
-        window.presets.load(key)
-        settle(qtbot)
-        try:
-            assert_nothing_cut(window)
-        except AssertionError as err:
-            failures.append(f"{key}: {err}")
+    failures = cut_in_presets(window, qtbot, "classification")
     assert not failures, failures
 
 

@@ -248,6 +248,8 @@ class EigenOverlay:
         c.displayChanged.connect(lambda key, _v: key == KEY and self.update())
         c.tracesChanged.connect(self._place_note)  # a knob moved the paths
         plot.vb.sigRangeChanged.connect(self._place_note)  # framed or zoomed: other edges
+        # resized (a dock, presentation): the note re-wraps to a new size, the labels follow
+        plot.vb.sigResized.connect(self._place_note)
         self.update()
 
     @property
