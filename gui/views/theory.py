@@ -30,6 +30,7 @@ from engine.theory import applies, gd_rate_bound, quadratic_theory
 from gui import theme
 from gui.panels.knob import SliderMark
 from gui.views.overlays import arrow_segments
+from gui.views.trails import MARKED
 
 KEY = "theory"
 HEAD_GAP_PX = 6  # between an arrow's tip and its label
@@ -135,9 +136,11 @@ class NoteItem(pg.LabelItem):
         self.anchor(itemPos=corner, parentPos=corner,
                     offset=(self.offset[0] * (1 - 2 * cx), self.offset[1] * (1 - 2 * cy)))
 
-    def place_clear_of(self, points: np.ndarray, corners=((0, 1), (1, 1), (0, 0), (1, 0))) -> None:
+    def place_clear_of(self, points: np.ndarray, corners=((0, 1), (1, 1), (0, 0), (1, 0)),
+                       avoid=()) -> None:
         """The corner whose card would cover the fewest of ``points`` (data coordinates:
-        the runs' paths), the first of ``corners`` on a tie."""
+        the runs' paths) and none of ``avoid`` (scene rectangles: the endings written on
+        the map), the first of ``corners`` on a tie."""
         vb = self.view_box
         if not self.isVisible() or vb.width() <= 0 or not len(points):
             return
@@ -157,6 +160,9 @@ class NoteItem(pg.LabelItem):
                                               h + 2 * (oy + EDGE_PX))).boundingRect()
             inside = int(np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
                                           & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom())))
+            # "✗ diverged at step 8" under the card reads as "✗ diverged at st": worse than any path
+            card = vb.mapRectToScene(QtCore.QRectF(x, y, w, h))
+            inside += 10 ** 6 * sum(card.intersects(rect) for rect in avoid)
             if best is None or inside < best[0]:
                 best = (inside, k)
         if corners[best[1]] != self.corner:
@@ -300,8 +306,30 @@ class EigenOverlay:
             return
         points = self._shown_paths()
         if len(points):
-            self.note.place_clear_of(points)
+            self.note.place_clear_of(points, avoid=self._ending_areas())
         self._place_labels(points)
+
+    def _ending_areas(self) -> list:
+        """Scene rectangles where the runs' endings are written on the map ("✗ diverged at
+        step 8"), or will be once the playback gets there: the card is placed from step 0
+        and must not jump, or cover the words, when a run diverges mid-lecture. A mark not
+        yet shown is given the room its text could take on either side of its point."""
+        c, trails, vb = self.controller, self.view.trails, self.view.plot.vb
+        metrics = QtGui.QFontMetricsF(theme.font(theme.LABEL_PT))
+        areas = []
+        for i, items in enumerate(trails.items[: len(c.runs)]):
+            if items.label.isVisible():
+                areas.append(items.label.sceneBoundingRect())
+                continue
+            ending = c.ending(i)
+            pts = trails.points[i] if i < len(trails.points) else None
+            if ending is None or ending.kind not in MARKED or pts is None or not len(pts) or not c.runs[i].visible:
+                continue
+            at = vb.mapViewToScene(QtCore.QPointF(float(pts[-1][0]), float(pts[-1][1])))
+            w = metrics.horizontalAdvance(f"{ending.symbol} {ending.text}") + 12
+            h = 2.5 * metrics.height()
+            areas.append(QtCore.QRectF(at.x() - w, at.y() - h, 2 * w, 2 * h))
+        return areas
 
     def _place_labels(self, points: np.ndarray) -> None:
         """Each eigenvalue's label at an end of its double arrow, where it covers the
