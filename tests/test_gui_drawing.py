@@ -277,6 +277,29 @@ def test_arrows_after_a_slider_drag_equal_a_drawing_from_scratch(window, qtbot):
     assert not any(len(items["velocity"].getData()[0]) for items in over.per_run)
 
 
+def painted_regions(view, qtbot, actions) -> list:
+    """The bounding rectangles of the view's repaints while ``actions`` run one by one."""
+    from PySide6 import QtCore
+
+    regions = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if obj is view.viewport() and event.type() == QtCore.QEvent.Type.Paint:
+                regions.append(event.region().boundingRect())
+            return False
+
+    spy = Spy()
+    view.viewport().installEventFilter(spy)
+    try:
+        for act in actions:
+            act()
+            qtbot.wait(10)
+    finally:
+        view.viewport().removeEventFilter(spy)
+    return regions
+
+
 def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot):
     """The step cursor of the learning-rate plot moves on every frame; pyqtgraph, told of
     each move, repainted the whole auto-ranging plot (~60% of its pixels) each time."""
@@ -286,22 +309,7 @@ def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot
     view.plot.vb.enableAutoRange(y=True)  # as a scene whose rates fit the first range leaves it
     window.controller.seek(40)
     qtbot.wait(20)
-    regions = []
-
-    class Spy(QtCore.QObject):
-        def eventFilter(self, obj, event):
-            if obj is view.viewport() and event.type() == QtCore.QEvent.Type.Paint:
-                regions.append(event.region().boundingRect())
-            return False
-
-    spy = Spy()
-    view.viewport().installEventFilter(spy)
-    try:
-        for step in (41, 42, 43):
-            window.controller.seek(step)
-            qtbot.wait(10)
-    finally:
-        view.viewport().removeEventFilter(spy)
+    regions = painted_regions(view, qtbot, [lambda step=step: window.controller.seek(step) for step in (41, 42, 43)])
     assert regions
     assert max(r.width() for r in regions) < 0.1 * view.viewport().width()
     x = view.plot.vb.mapViewToScene(QtCore.QPointF(43, 0)).x()
@@ -311,7 +319,6 @@ def test_playing_repaints_the_rate_plots_cursor_not_the_whole_plot(window, qtbot
 def test_an_lr_drag_repaints_the_rate_plots_moved_line_not_the_whole_plot(window, qtbot):
     """The rate plot keeps its own y range (theme.settle_range); left on, pyqtgraph's
     auto-range re-measured every curve on each move and repainted the whole plot."""
-    from PySide6 import QtCore
 
     view = window.schedule
     c = window.controller
@@ -320,22 +327,7 @@ def test_an_lr_drag_repaints_the_rate_plots_moved_line_not_the_whole_plot(window
     slider = window.hyper_controls.knobs["lr"].slider
     slider.setValue(slider.value() + 1)
     qtbot.wait(20)
-    regions = []
-
-    class Spy(QtCore.QObject):
-        def eventFilter(self, obj, event):
-            if obj is view.viewport() and event.type() == QtCore.QEvent.Type.Paint:
-                regions.append(event.region().boundingRect())
-            return False
-
-    spy = Spy()
-    view.viewport().installEventFilter(spy)
-    try:
-        for delta in (1, 1, -1):
-            slider.setValue(slider.value() + delta)
-            qtbot.wait(10)
-    finally:
-        view.viewport().removeEventFilter(spy)
+    regions = painted_regions(view, qtbot, [lambda d=d: slider.setValue(slider.value() + d) for d in (1, 1, -1)])
     assert regions and view.plot.vb.state["autoRange"][1] is False
     # a constant rate: the strips of its old and new line, not the plot's ~130 px
     assert max(r.height() for r in regions) < 0.15 * view.viewport().height(), regions
