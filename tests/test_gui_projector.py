@@ -596,6 +596,8 @@ def test_eigenvalue_labels_sit_where_the_paths_are_not(window, qtbot):
     # zigzag-momentum at 1280x800 presenting: "λ₁ = 1 (flat)" and "λ₂ = 50 (steep)" at 2x
     # lay across both paths and the star. Now short, at most 1.5x, and at the arrow end the
     # paths leave free.
+    from gui.views.theory import points_inside
+
     present_at(window, 1280, 800)
     window.presets.load("zigzag-momentum")
     window.controller.seek(window.controller.last_step)
@@ -606,8 +608,7 @@ def test_eigenvalue_labels_sit_where_the_paths_are_not(window, qtbot):
         assert label.isVisible() and "(" not in label.toPlainText()
         assert label.textItem.font().pointSize() <= round(11 * 1.5)
         area = vb.mapSceneToView(label.sceneBoundingRect()).boundingRect()
-        covered = np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
-                                   & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom()))
+        covered = points_inside(points, area)
         assert covered <= 0.01 * len(points), (label.toPlainText(), covered, len(points))
 
 

@@ -30,7 +30,6 @@ from engine.theory import applies, gd_rate_bound, quadratic_theory
 from gui import theme
 from gui.panels.knob import SliderMark
 from gui.views.overlays import arrow_segments
-from gui.views.trails import MARKED
 
 KEY = "theory"
 HEAD_GAP_PX = 6  # between an arrow's tip and its label
@@ -107,6 +106,12 @@ def apply_polyak(controller) -> bool:
     return ok
 
 
+def points_inside(points: np.ndarray, rect: QtCore.QRectF) -> int:
+    """How many of ``points`` (N, 2) lie in ``rect`` (both in data coordinates)."""
+    return int(np.count_nonzero((points[:, 0] >= rect.left()) & (points[:, 0] <= rect.right())
+                                & (points[:, 1] >= rect.top()) & (points[:, 1] <= rect.bottom())))
+
+
 MAX_HEIGHT = 0.3  # of its view box: a card taller than that is set in smaller type (down to 0.7x)
 
 
@@ -158,8 +163,7 @@ class NoteItem(pg.LabelItem):
             # the card's rect grown by what sits between it and the edge (an ending's label)
             area = vb.mapToView(QtCore.QRectF(x - ox - EDGE_PX, y - oy - EDGE_PX, w + 2 * (ox + EDGE_PX),
                                               h + 2 * (oy + EDGE_PX))).boundingRect()
-            inside = int(np.count_nonzero((points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
-                                          & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom())))
+            inside = points_inside(points, area)
             # "✗ diverged at step 8" under the card reads as "✗ diverged at st": worse than any path
             card = vb.mapRectToScene(QtCore.QRectF(x, y, w, h))
             inside += 10 ** 6 * sum(card.intersects(rect) for rect in avoid)
@@ -321,10 +325,9 @@ class EigenOverlay:
             if items.label.isVisible():
                 areas.append(items.label.sceneBoundingRect())
                 continue
-            ending = c.ending(i)
-            pts = trails.points[i] if i < len(trails.points) else None
-            if ending is None or ending.kind not in MARKED or pts is None or not len(pts) or not c.runs[i].visible:
+            if not trails.ends_on_map(i, c.runs[i]):
                 continue
+            ending, pts = trails.endings[i], trails.points[i]
             at = vb.mapViewToScene(QtCore.QPointF(float(pts[-1][0]), float(pts[-1][1])))
             w = metrics.horizontalAdvance(f"{ending.symbol} {ending.text}") + 12
             h = 2.5 * metrics.height()
@@ -361,9 +364,7 @@ class EigenOverlay:
                 for ax, ay in _label_anchors(ux, uy):
                     rect = QtCore.QRectF(x - ax * w, y - ay * h, w, h)
                     area = vb.mapToView(rect).boundingRect()
-                    covered = int(np.count_nonzero(
-                        (points[:, 0] >= area.left()) & (points[:, 0] <= area.right())
-                        & (points[:, 1] >= area.top()) & (points[:, 1] <= area.bottom()))) if len(points) else 0
+                    covered = points_inside(points, area)
                     # outside the view (cut) or on the note or the star: only when nothing else fits
                     score = covered + 10 ** 6 * (not box.contains(rect)) \
                         + 10 ** 5 * sum(rect.intersects(r) for r in taken_here)

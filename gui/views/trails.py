@@ -331,13 +331,19 @@ class TrailLayer:
             self.items[i].mark_key = None
             slot = self._mark(i, step, run, slot)
 
+    def ends_on_map(self, i: int, run) -> bool:
+        """Whether run ``i``'s ending (diverged, escaped, left) is written on the map once
+        the playback reaches it (the theory card keeps clear of it from step 0)."""
+        ending = self.endings[i] if i < len(self.endings) else None
+        return (run.visible and ending is not None and ending.kind in MARKED
+                and i < len(self.points) and len(self.points[i]) > 0)
+
     def _mark(self, i: int, step: int, run, slot: int) -> int:
         """The ending's arrow and text at the last point in view, from the step the
         playback reaches it; nothing before (the legend and the map do not tell the end).
         Returns the next free label slot."""
         items, ending, pts = self.items[i], self.endings[i], self.points[i]
-        show = (run.visible and ending is not None and ending.kind in MARKED and step >= ending.step
-                and len(pts) > 0)
+        show = self.ends_on_map(i, run) and step >= ending.step
         key = None
         if show:
             x, y = float(pts[-1][0]), float(pts[-1][1])
