@@ -45,20 +45,20 @@ class ThinLine(pg.PlotCurveItem):
     """A curve drawn as 1-px polylines. In Qt's raster engine a thin polyline costs about
     half of the separate segments pyqtgraph draws (``setSegmentedLineMode``, kept for
     presentation's wide pens) or of its path, and a dash pattern runs on along the line
-    instead of starting again at every step. A pen up to ``STAMPED`` px wide (the selected
-    run's 2 px) is the 1-px polyline drawn three times, shifted one pixel right and one
-    down (1.5 px: twice, ``STAMPS``): about the band of pixels of the stroked line, where Qt's stroker spent ~10x a
-    thin polyline's work on 1000 wide segments (callgrind: ~40% of an lr drag's plot
-    painting, for the map's and the loss plot's selected curves). Not antialiased (the
-    item's setting, off by default), so the pixmap a still line is cached in
+    instead of starting again at every step. A pen up to ``STAMPED`` px wide (the
+    selected run's 2 px) is the 1-px polyline drawn at a few pixel offsets (``STAMPS``):
+    about the band of pixels of the stroked line, where Qt's stroker spent ~10x a thin
+    polyline's work on 1000 wide segments (callgrind: ~40% of an lr drag's plot painting,
+    for the map's and the loss plot's selected curves). Not antialiased (the item's
+    setting, off by default), so the pixmap a still line is cached in
     (``cache_when_still``) shows the same pixels. Wider pens, fills, gaps and exports take
     pyqtgraph's own paint."""
 
     THIN = 1.01
-    STAMPED = 2.01
-    # (pen width up to, pixel offsets): 2 px as an L of three; 1.5 px (the loss plot's
-    # selected curve) as two, one above the other, about as many pixels as its stroke
+    # (pen width up to, pixel offsets): 1.5 px (the loss plot's selected curve) as two, one
+    # above the other; 2 px as an L of three. Each inks about as many pixels as its stroke.
     STAMPS = ((1.75, ((0.0, 0.0), (0.0, 1.0))), (2.01, ((0.0, 0.0), (1.0, 0.0), (0.0, 1.0))))
+    STAMPED = STAMPS[-1][0]  # wider: pyqtgraph's stroke
 
     def paint(self, p, opt, widget):
         pen = self.opts["pen"]
