@@ -134,19 +134,13 @@ def test_the_loss_plot_caches_the_still_curves_and_looks_the_same(window, qtbot)
     assert np.array_equal(cached, pixels(loss))
 
 
-def run_ink(image: np.ndarray, color: str) -> np.ndarray:
-    """Where ``pixels()`` shows (nearly) exactly ``color``."""
-    rgb = image.reshape(image.shape[0], -1, 4)[:, :, 2::-1].astype(int)
-    target = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
-    return np.abs(rgb - target).sum(axis=2) < 30
-
-
 @pytest.mark.parametrize("view_name, selected_width", [("surface", 2.0), ("loss", 1.5)])
 def test_the_selected_runs_stamped_line_covers_the_pixels_of_its_stroke(window, qtbot, view_name, selected_width):
     """The selected run's wide pen is the 1-px polyline stamped at pixel offsets
     (ThinLine.STAMPS), ~10x cheaper than Qt's stroke of 1000 wide segments: it must ink
     about as many pixels, in the same places."""
     from gui.views.trails import ThinLine
+    from tests.test_gui_export import run_ink
 
     c = window.controller
     c.seek(150)
@@ -158,12 +152,12 @@ def test_the_selected_runs_stamped_line_covers_the_pixels_of_its_stroke(window, 
     for other in range(1, len(c.runs)):  # only run 1's ink counts
         c.set_run_visible(other, False)
     qtbot.wait(20)
-    stamped = run_ink(pixels(view), c.runs[0].color)
+    stamped = run_ink(view.grab().toImage(), c.runs[0].color)
     saved, ThinLine.STAMPED = ThinLine.STAMPED, ThinLine.THIN  # pyqtgraph's stroke
     try:
         curve.update()
         qtbot.wait(10)
-        stroked = run_ink(pixels(view), c.runs[0].color)
+        stroked = run_ink(view.grab().toImage(), c.runs[0].color)
     finally:
         ThinLine.STAMPED = saved
     assert stroked.sum() > 100

@@ -71,14 +71,19 @@ def test_plot_png_width_follows_the_scale(window, tmp_path, scale, name):
     assert distinct_colors(path, step=3 * scale) > 5
 
 
-def run_pixels(image: QtGui.QImage, color: str) -> int:
-    """Pixels drawn in (nearly) exactly ``color``."""
+def run_ink(image: QtGui.QImage, color: str) -> np.ndarray:
+    """Where ``image`` is drawn in (nearly) exactly ``color``: a (height, width) mask."""
     image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
     ptr = image.constBits()
     a = np.frombuffer(ptr, dtype=np.uint8).reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4]
     rgb = a.reshape(image.height(), image.width(), 4)[:, :, 2::-1].astype(int)
     target = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)])
-    return int((np.abs(rgb - target).sum(axis=2) < 30).sum())
+    return np.abs(rgb - target).sum(axis=2) < 30
+
+
+def run_pixels(image: QtGui.QImage, color: str) -> int:
+    """Pixels drawn in (nearly) exactly ``color``."""
+    return int(run_ink(image, color).sum())
 
 
 @pytest.mark.parametrize("name", ["surface", "loss"])
