@@ -191,6 +191,36 @@ def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
         Dots.lean = True
 
 
+def test_still_runs_dots_are_not_placed_again_and_the_dragged_runs_are(window, qtbot):
+    """A dragged run's dots get one style lookup for all (IterateDots) and the still runs'
+    dots keep the fragments they placed last paint (Dots._drawn); either going wrong shows
+    as a picture that differs from pyqtgraph's own paint."""
+    from gui.views.trails import Dots, IterateDots
+
+    c = window.controller
+    c.seek(150)
+    qtbot.wait(20)
+    items = window.contour.trails.items
+    assert all(isinstance(it.dots, IterateDots) for it in items)
+    assert c.set_hyper(0, "lr", 0.003)  # and the layout settles (axis widths after first paint)
+    qtbot.wait(200)
+    placed = [it.dots._drawn for it in items]
+    assert all(d is not None for d in placed)
+    for value in (0.002, 0.004):
+        assert c.set_hyper(0, "lr", value)
+        qtbot.wait(20)
+        lean = pixels(window.contour)
+        assert items[0].dots._drawn is not placed[0]  # the moved run placed its dots anew
+        assert all(it.dots._drawn is d for it, d in zip(items[1:], placed[1:]))
+        Dots.lean = False
+        try:
+            assert np.array_equal(lean, pixels(window.contour))
+        finally:
+            Dots.lean = True
+        pixels(window.contour)  # pyqtgraph's paint placed its own fragments: the lean one again
+        placed = [it.dots._drawn for it in items]
+
+
 def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
     import pyqtgraph as pg
 
