@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
-from PySide6 import QtGui  # noqa: E402
+from PySide6 import QtGui, QtWidgets  # noqa: E402
 
 from gui.controller import PlaygroundController, default_scene  # noqa: E402
 from gui.window import MainWindow  # noqa: E402
@@ -31,6 +31,17 @@ def pixels(widget) -> np.ndarray:
     return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
 
 
+CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def assert_same_picture(a: np.ndarray, b: np.ndarray) -> None:
+    """Equal but for anti-aliased dot edges that went through a still run's pixmap first
+    (gui.views.trails.cache_when_still): one level of 255 apart, on a few pixels."""
+    a, b = a.astype(int), b.astype(int)
+    assert np.abs(a - b).max() <= 1
+    assert (a != b).mean() < 0.001
+
+
 def drawn_directly(window) -> np.ndarray:
     for items in window.contour.trails.items:
         items.cache_while_still(False)
@@ -48,8 +59,8 @@ def test_a_slider_drag_caches_the_runs_that_stand_still_and_the_picture_is_uncha
     items = window.contour.trails.items
     assert not items[1].cached
     assert all(it.cached for k, it in enumerate(items) if k != 1 and c.runs[k].visible)
-    cached = pixels(window.contour)
-    assert np.array_equal(cached, drawn_directly(window))
+    assert all(it.dots.cacheMode() == CACHED for k, it in enumerate(items) if k != 1 and len(it.dots.data))
+    assert_same_picture(pixels(window.contour), drawn_directly(window))
 
 
 def test_runs_drawn_from_their_pixmap_follow_the_next_step(window, qtbot):
@@ -191,34 +202,26 @@ def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
         Dots.lean = True
 
 
-def test_still_runs_dots_are_not_placed_again_and_the_dragged_runs_are(window, qtbot):
-    """A dragged run's dots get one style lookup for all (IterateDots) and the still runs'
-    dots keep the fragments they placed last paint (Dots._drawn); either going wrong shows
-    as a picture that differs from pyqtgraph's own paint."""
+def test_a_dragged_runs_dots_paint_as_pyqtgraph_does(window, qtbot):
+    """A run's dots take one atlas lookup for all of them (IterateDots.updateSpots): a
+    wrong one shows as a picture unlike pyqtgraph's own, which looks each dot up."""
     from gui.views.trails import Dots, IterateDots
 
     c = window.controller
     c.seek(150)
-    qtbot.wait(20)
     items = window.contour.trails.items
     assert all(isinstance(it.dots, IterateDots) for it in items)
-    assert c.set_hyper(0, "lr", 0.003)  # and the layout settles (axis widths after first paint)
-    qtbot.wait(200)
-    placed = [it.dots._drawn for it in items]
-    assert all(d is not None for d in placed)
     for value in (0.002, 0.004):
         assert c.set_hyper(0, "lr", value)
         qtbot.wait(20)
+        for it in items:
+            it.cache_while_still(False)
         lean = pixels(window.contour)
-        assert items[0].dots._drawn is not placed[0]  # the moved run placed its dots anew
-        assert all(it.dots._drawn is d for it, d in zip(items[1:], placed[1:]))
         Dots.lean = False
         try:
             assert np.array_equal(lean, pixels(window.contour))
         finally:
             Dots.lean = True
-        pixels(window.contour)  # pyqtgraph's paint placed its own fragments: the lean one again
-        placed = [it.dots._drawn for it in items]
 
 
 def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
@@ -296,7 +299,7 @@ def test_arrows_after_a_slider_drag_equal_a_drawing_from_scratch(window, qtbot):
     window.contour._step_changed(c.step)
     qtbot.wait(10)
     assert all(np.array_equal(a, b) for x, y in zip(after, _arrows(over)) for a, b in zip(x, y))
-    assert np.array_equal(picture, pixels(window.contour))
+    assert_same_picture(picture, pixels(window.contour))  # the dragged run's dots now still
     c.set_display("velocity_arrows", False)
     assert not any(len(items["velocity"].getData()[0]) for items in over.per_run)
 

@@ -31,10 +31,12 @@ UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
 
 
 def cache_when_still(item, still: bool) -> None:
-    """A line that did not change this frame is drawn from a pixmap of itself: dragging
+    """An item that did not change this frame is drawn from a pixmap of itself: dragging
     one run's slider then strokes one run's line instead of eight (up to 1000 segments
-    each). A line that moves draws directly, or every frame would also render a pixmap.
-    (Lines only: scatter dots, stamped at fractional positions, would move by a pixel.)"""
+    each) and blits its dots instead of placing them one by one (~3k instructions a dot
+    in Qt's raster engine). An item that moves draws directly, or every frame would also
+    render a pixmap. The pixmap shows the same pixels, but for the dots' anti-aliased
+    edges, blended twice: at most one level of 255 apart."""
     mode = CACHED if still else UNCACHED
     if item.cacheMode() != mode:
         item.setCacheMode(mode)
@@ -103,13 +105,6 @@ class Dots(pg.ScatterPlotItem):
 
     lean = True  # False: pyqtgraph's own paint and bounds (tests compare the two pictures)
     _rect_key = _rect = None
-    _drawn = None  # (painter transform, pixel ratio) the fragments were last placed for
-
-    def invalidate(self):
-        """Every change of data or style ends here (pyqtgraph's own hook): the placed
-        fragments are then stale."""
-        self._drawn = None
-        super().invalidate()
 
     def boundingRect(self):
         """pyqtgraph's, remembered: Qt asks several times a paint and each answer maps
@@ -132,24 +127,20 @@ class Dots(pg.ScatterPlotItem):
                 or not self.opts["useCache"] or self.opts["hoverable"]
                 or self.opts.get("compositionMode") is not None
                 or (widget is not None and widget.devicePixelRatioF() != atlas.devicePixelRatio())):
-            self._drawn = None  # pyqtgraph's paint places its own fragments (culled to the view)
             super().paint(p, option, widget)
             return
         n = len(self.data)
         if not n:
             return
-        dpr = atlas.devicePixelRatio()
-        drawn = (p.transform(), dpr)
-        if self._drawn != drawn:  # else (a still run's dots under a dragged one) as placed last time
-            pts = fn.transformCoordinates(drawn[0], np.vstack([self.data["x"], self.data["y"]]))
-            pts = fn.clip_array(pts, -2 ** 30, 2 ** 30)  # as pyqtgraph: Qt crashes beyond
-            self._pixmapFragments.resize(n)
-            frags = self._pixmapFragments.ndarray()
-            frags[:, 0:2] = pts.T
-            frags[:, 2:6] = np.frombuffer(self.data["sourceRect"].copy(), dtype=int).reshape((-1, 4))
-            frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]
-            self._drawn = drawn
+        pts = fn.transformCoordinates(p.transform(), np.vstack([self.data["x"], self.data["y"]]))
+        pts = fn.clip_array(pts, -2 ** 30, 2 ** 30)  # as pyqtgraph: Qt crashes beyond
         p.resetTransform()
+        dpr = atlas.devicePixelRatio()
+        self._pixmapFragments.resize(n)
+        frags = self._pixmapFragments.ndarray()
+        frags[:, 0:2] = pts.T
+        frags[:, 2:6] = np.frombuffer(self.data["sourceRect"].copy(), dtype=int).reshape((-1, 4))
+        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]
         p.drawPixmapFragments(*self._pixmapFragments.drawargs(), atlas.pixmap)
 
 
@@ -206,13 +197,12 @@ class RunItems:
         self.cached = False
 
     def cache_while_still(self, still: bool) -> None:
-        """The trail and Polyak lines from a pixmap while the run stands still
-        (:func:`cache_when_still`); the dots are not cached: the pixmap sits on whole
-        pixels and the dots would move by a pixel here and there."""
+        """The trail, the Polyak line and the dots from a pixmap while the run stands
+        still (:func:`cache_when_still`)."""
         if still == self.cached:
             return
         self.cached = still
-        for item in (self.trail, self.polyak):
+        for item in (self.trail, self.polyak, self.dots):
             cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
