@@ -42,9 +42,16 @@ def assert_same_picture(a: np.ndarray, b: np.ndarray) -> None:
     assert (a != b).mean() < 0.001
 
 
-def drawn_directly(window) -> np.ndarray:
+def uncache(window) -> None:
+    from gui.views.trails import cache_when_still
+
     for items in window.contour.trails.items:
         items.cache_while_still(False)
+        cache_when_still(items.dots, False)
+
+
+def drawn_directly(window) -> np.ndarray:
+    uncache(window)
     return pixels(window.contour)
 
 
@@ -193,13 +200,41 @@ def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
         window.controller.seek(step - 100)
         window.contour.plot.vb.scaleBy((0.7, 0.7))
         qtbot.wait(20)
-    assert any(len(items.dots.data) for items in window.contour.trails.items)
+    assert any(len(items.dots.data) + len(items.fresh.data) for items in window.contour.trails.items)
+    uncache(window)
     lean = pixels(window.contour)
     Dots.lean = False
     try:
         assert np.array_equal(lean, pixels(window.contour))
     finally:
         Dots.lean = True
+
+
+def test_playing_forward_moves_dots_to_the_settled_pixmap_a_block_at_a_time(window, qtbot):
+    """Playing forward, a run's settled dots change once every SETTLE steps and are drawn
+    from their pixmap in between; only the fresh ones are placed on every frame. Together
+    they are every iterate up to the step, and the picture is the direct drawing's."""
+    from gui.views.trails import SETTLE
+
+    c = window.controller
+    c.seek(0)
+    qtbot.wait(10)
+    items = window.contour.trails.items
+    changes = 0
+    for step in range(1, 2 * SETTLE + 10):
+        before = items[0].dots.data
+        c.seek(step)  # the map draws the step at once
+        changed = items[0].dots.data is not before
+        changes += changed
+        settled = (step + 1) // SETTLE * SETTLE
+        for it in items:
+            assert len(it.dots.data) == settled and len(it.dots.data) + len(it.fresh.data) == step + 1
+            assert (it.dots.cacheMode() == CACHED) == (not changed)
+    assert changes == 2
+    qtbot.wait(10)
+    rows = np.concatenate([items[0].dots.getData(), items[0].fresh.getData()], axis=1).T
+    assert np.array_equal(rows, c.traces[0].xs[: len(rows), :2])
+    assert_same_picture(pixels(window.contour), drawn_directly(window))
 
 
 def test_a_dragged_runs_dots_paint_as_pyqtgraph_does(window, qtbot):
@@ -214,8 +249,7 @@ def test_a_dragged_runs_dots_paint_as_pyqtgraph_does(window, qtbot):
     for value in (0.002, 0.004):
         assert c.set_hyper(0, "lr", value)
         qtbot.wait(20)
-        for it in items:
-            it.cache_while_still(False)
+        uncache(window)
         lean = pixels(window.contour)
         Dots.lean = False
         try:
@@ -229,7 +263,7 @@ def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
 
     window.controller.seek(100)
     qtbot.wait(10)
-    dots = [items.dots for items in window.contour.trails.items if len(items.dots.data)]
+    dots = [d for items in window.contour.trails.items for d in (items.dots, items.fresh) if len(d.data)]
     assert dots
     for change in (lambda: window.contour.plot.vb.scaleBy((0.5, 0.5)), lambda: window.resize(1600, 1000)):
         before = [d.boundingRect() for d in dots]

@@ -25,6 +25,7 @@ DOT_SIZE = 4
 CROSS_SIZE = 22
 LONG_TRAIL = 5000  # beyond this many rows a wide pen costs frames (NOTES.md): draw it thin
 MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
+SETTLE = 64  # a run's dots move to its settled item (drawn from a pixmap) in blocks of this many
 MARKED = ("diverged", "escaped", "left")  # endings written on the map where the run left it
 CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
@@ -176,11 +177,16 @@ class RunItems:
         # antialiased 20-40x (benchmarks/bench_presentation.py). Thin ones: ThinLine.
         self.trail.setSegmentedLineMode("on")
         self.polyak = ThinLine()
+        # the dots in two items: whole blocks of SETTLE in ``dots``, which playing forward
+        # changes once every SETTLE frames and otherwise blits its pixmap, and the last few
+        # in ``fresh``, the only ones placed dot by dot on every frame
         self.dots = IterateDots(size=DOT_SIZE, pxMode=True)
+        self.fresh = IterateDots(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
         self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
         self.dots.setZValue(11)
-        for item in (self.trail, self.polyak, self.dots):
+        self.fresh.setZValue(11)
+        for item in (self.trail, self.polyak, self.dots, self.fresh):
             plot.addItem(item)
         # the ending mark: an arrow head at the last point in view and the ending's text
         self.arrow = pg.ArrowItem(pxMode=True, tipAngle=40, tailLen=0)
@@ -194,19 +200,21 @@ class RunItems:
         self.shown = -1   # rows drawn so far (-1: nothing)
         self.shown_polyak = -1
         self.shown_dots = -1
+        self.shown_settled = -1
         self.cached = False
 
     def cache_while_still(self, still: bool) -> None:
-        """The trail, the Polyak line and the dots from a pixmap while the run stands
-        still (:func:`cache_when_still`)."""
+        """The trail, the Polyak line and the fresh dots from a pixmap while the run
+        stands still (:func:`cache_when_still`); the settled dots keep theirs until
+        their block changes (:meth:`TrailLayer.draw`)."""
         if still == self.cached:
             return
         self.cached = still
-        for item in (self.trail, self.polyak, self.dots):
+        for item in (self.trail, self.polyak, self.fresh):
             cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.trail, self.polyak, self.dots, self.arrow, self.label):
+        for item in (self.trail, self.polyak, self.dots, self.fresh, self.arrow, self.label):
             plot.removeItem(item)
 
 
@@ -263,14 +271,15 @@ class TrailLayer:
         items.trail.setSegmentedLineMode("on" if run.dash == "solid" and not run.branched else "off")
         # the average must differ from its own run's trail: a darker shade and another dash
         items.polyak.setPen(styled_pen(color.darker(170), 1.5 * self.width, "dot" if run.dash == "dash" else "dash"))
-        items.dots.setBrush(self._brush(run.color))
-        items.dots.setSymbol(symbol(run.marker))
-        items.dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
-        items.dots.setPen(None)
+        for dots in (items.dots, items.fresh):
+            dots.setBrush(self._brush(run.color))
+            dots.setSymbol(symbol(run.marker))
+            dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
+            dots.setPen(None)
         if items.trail.isVisible() != run.visible:
-            for item in (items.trail, items.polyak, items.dots):
+            for item in (items.trail, items.polyak, items.dots, items.fresh):
                 item.setVisible(run.visible)
-            items.shown = items.shown_polyak = items.shown_dots = -1
+            items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = -1
         return True
 
     def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None, ending=None) -> None:
@@ -292,7 +301,7 @@ class TrailLayer:
         self.endings[i] = ending
         self.directions[i] = direction
         items = self.items[i]
-        items.shown = items.shown_polyak = items.shown_dots = -1
+        items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = -1
         if polyak is None:
             items.polyak.setData([], [])
 
@@ -308,9 +317,11 @@ class TrailLayer:
             n = min(step, len(pts) - 1) + 1
             if run.visible:
                 want = n if self.show_dots and n <= MAX_DOTS else 0
+                settled = want - want % SETTLE
                 poly = self.polyak[i]
                 items.cache_while_still(n == items.shown and want == items.shown_dots
                                         and (poly is None or n == items.shown_polyak))
+                cache_when_still(items.dots, settled == items.shown_settled)
                 if n != items.shown:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
@@ -318,15 +329,18 @@ class TrailLayer:
                         items.trail.setPen(run_pen(run, 1.0 if thin else self.width))
                     items.trail.setData(pts[:n, 0], pts[:n, 1])
                     items.shown = n
-                if want > items.shown_dots > 0 and want - items.shown_dots < items.shown_dots:
+                if settled != items.shown_settled:
+                    items.dots.setData(pos=pts[:settled])
+                    items.fresh.setData(pos=pts[settled:want])
+                elif want > items.shown_dots >= settled:
                     # playing forward: add only the new iterates (setData would rebuild all)
-                    items.dots.addPoints(pos=pts[items.shown_dots:want])
-                    items.shown_dots = want
+                    items.fresh.addPoints(pos=pts[items.shown_dots:want])
                 elif want != items.shown_dots:
-                    items.dots.setData(pos=pts[:want])
-                    items.shown_dots = want
-                if items.dots.isVisible() != (want > 0):  # an empty scatter still costs a paint
-                    items.dots.setVisible(want > 0)
+                    items.fresh.setData(pos=pts[settled:want])
+                items.shown_settled, items.shown_dots = settled, want
+                for dots, shown in ((items.dots, settled > 0), (items.fresh, want > settled)):
+                    if dots.isVisible() != shown:  # an empty scatter still costs a paint
+                        dots.setVisible(shown)
                 if poly is not None and n != items.shown_polyak:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
                     items.shown_polyak = n
