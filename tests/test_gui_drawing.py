@@ -55,6 +55,18 @@ def drawn_directly(window) -> np.ndarray:
     return pixels(window.contour)
 
 
+def assert_lean_dots_paint_as_pyqtgraph(window) -> None:
+    """The map drawn directly with gui.views.trails.Dots' lean paint equals pyqtgraph's."""
+    from gui.views.trails import Dots
+
+    lean = drawn_directly(window)
+    Dots.lean = False
+    try:
+        assert np.array_equal(lean, pixels(window.contour))
+    finally:
+        Dots.lean = True
+
+
 def test_a_slider_drag_caches_the_runs_that_stand_still_and_the_picture_is_unchanged(window, qtbot):
     c = window.controller
     c.seek(60)
@@ -190,8 +202,6 @@ def test_the_selected_runs_stamped_line_covers_the_pixels_of_its_stroke(window, 
 
 @pytest.mark.parametrize("step, size", [(0, None), (30, None), (200, (1920, 1080)), (200, (900, 700))])
 def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
-    from gui.views.trails import Dots
-
     window.controller.seek(step)
     qtbot.wait(10)
     if size is not None:  # the view's transform changes: the remembered bounds must follow
@@ -201,13 +211,7 @@ def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
         window.contour.plot.vb.scaleBy((0.7, 0.7))
         qtbot.wait(20)
     assert any(len(items.dots.data) + len(items.fresh.data) for items in window.contour.trails.items)
-    uncache(window)
-    lean = pixels(window.contour)
-    Dots.lean = False
-    try:
-        assert np.array_equal(lean, pixels(window.contour))
-    finally:
-        Dots.lean = True
+    assert_lean_dots_paint_as_pyqtgraph(window)
 
 
 def test_playing_forward_moves_dots_to_the_settled_pixmap_a_block_at_a_time(window, qtbot):
@@ -240,7 +244,7 @@ def test_playing_forward_moves_dots_to_the_settled_pixmap_a_block_at_a_time(wind
 def test_a_dragged_runs_dots_paint_as_pyqtgraph_does(window, qtbot):
     """A run's dots take one atlas lookup for all of them (IterateDots.updateSpots): a
     wrong one shows as a picture unlike pyqtgraph's own, which looks each dot up."""
-    from gui.views.trails import Dots, IterateDots
+    from gui.views.trails import IterateDots
 
     c = window.controller
     c.seek(150)
@@ -249,13 +253,7 @@ def test_a_dragged_runs_dots_paint_as_pyqtgraph_does(window, qtbot):
     for value in (0.002, 0.004):
         assert c.set_hyper(0, "lr", value)
         qtbot.wait(20)
-        uncache(window)
-        lean = pixels(window.contour)
-        Dots.lean = False
-        try:
-            assert np.array_equal(lean, pixels(window.contour))
-        finally:
-            Dots.lean = True
+        assert_lean_dots_paint_as_pyqtgraph(window)
 
 
 def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
