@@ -28,7 +28,7 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self.controller = controller
         self.frames = frames  # gui.views.contour.FrameCounter
         self.step_label = QtWidgets.QLabel()
-        self.loss_label = QtWidgets.QLabel()
+        self.loss_label = OneLineLabel()
         self.loss_label.setTextFormat(QtCore.Qt.TextFormat.RichText)
         # its width changes with every number: keep that from re-laying out the window
         self.loss_label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
@@ -121,6 +121,31 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         shown = super().currentMessage()
         drawn, full = getattr(self, "_message", ("", ""))
         return full if shown and shown == drawn else shown
+
+
+class OneLineLabel(QtWidgets.QLabel):
+    """A one-line label whose size hints do not depend on its text. Its text changes ~12
+    times a second, and every change re-runs the status bar's layout, where QLabel's own
+    hints lay the rich text out again (~3 M instructions, more than painting it). The
+    height is measured once per font (presentation mode doubles it); the width is the
+    layout's to give (the size policy ignores it)."""
+
+    _hint: tuple | None = None  # (font key, QLabel's hints for one line in this font)
+
+    def _hints(self) -> tuple[QtCore.QSize, QtCore.QSize]:
+        key = self.font().key()
+        if self._hint is not None and self._hint[0] == key:
+            return self._hint[1], self._hint[2]
+        hints = QtCore.QSize(0, super().sizeHint().height()), QtCore.QSize(0, super().minimumSizeHint().height())
+        if self.text():  # the text is one line (no wrap): its height is this font's line
+            self._hint = (key, *hints)
+        return hints
+
+    def sizeHint(self) -> QtCore.QSize:
+        return self._hints()[0]
+
+    def minimumSizeHint(self) -> QtCore.QSize:
+        return self._hints()[1]
 
 
 def _set_text(label: QtWidgets.QLabel, text: str) -> None:

@@ -461,3 +461,31 @@ def test_stepping_with_the_keys_shows_each_step_at_once(window, qtbot):
     table = window.inspector.table
     names = [table.verticalHeaderItem(r).text() for r in range(table.rowCount())]
     assert table.item(names.index("t"), 0).text() == "7"
+
+
+def test_the_status_lines_size_hints_do_not_lay_its_text_out_again(window, qtbot, monkeypatch):
+    """Every refresh of the status line (~12 a second) re-runs the status bar's layout;
+    the run losses' label answers its size hints without laying its rich text out
+    (gui.statusbar.OneLineLabel), one line of its font high, and follows a new font."""
+    from PySide6 import QtWidgets
+
+    label = window.statusBar().loss_label
+    c = window.controller
+    c.seek(5)
+    window.statusBar().refresh()
+    height = QtWidgets.QLabel.sizeHint(label).height()
+    assert label.sizeHint().height() == height
+    laid_out = []
+    original = QtWidgets.QLabel.sizeHint
+    monkeypatch.setattr(QtWidgets.QLabel, "sizeHint",
+                        lambda self: (self is label and laid_out.append(1)) or original(self))
+    for step in (6, 7, 8):
+        c.seek(step)
+        window.statusBar().refresh()
+        qtbot.wait(5)
+        assert label.sizeHint().height() == height and label.minimumSizeHint().height() <= height
+    assert not laid_out
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 2)  # presentation mode's type
+    label.setFont(font)
+    assert label.sizeHint().height() == original(label).height() > height
