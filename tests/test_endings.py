@@ -88,7 +88,7 @@ def test_a_diverging_trail_stays_in_the_view_with_its_label_at_the_exit(qtbot):
     assert mark.label.toPlainText().endswith(f"diverged at step {ending.step}")
     assert any(f"diverged at step {ending.step}" in t for t in legend_texts(win))
     c.jump_to_end()
-    x, y = mark.trail.getData()
+    x, y = mark.trail_points()
     x0, x1, y0, y1 = c.surface.view
     assert np.all((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))  # no wall across the map
     exit_point = c.traces[1].xs[ending.exit_row]
@@ -127,7 +127,7 @@ def test_one_dimensional_runs_end_at_the_view_edge_too(qtbot):
     ending = c.ending(1)
     assert ending.kind == "diverged" and ending.exit_row is not None
     c.jump_to_end()
-    x, y = win.contour.trails.items[1].trail.getData()
+    x, y = win.contour.trails.items[1].trail_points()
     x0, x1 = c.surface.view[:2]
     assert np.all((x >= x0) & (x <= x1))  # on the curve, inside the view
     assert y[-1] == pytest.approx(float(c.surface.value_at(np.array([[x[-1]]]))[0]))

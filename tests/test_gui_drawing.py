@@ -48,6 +48,7 @@ def uncache(window) -> None:
     for items in window.contour.trails.items:
         items.cache_while_still(False)
         cache_when_still(items.dots, False)
+        cache_when_still(items.settled, False)
 
 
 def drawn_directly(window) -> np.ndarray:
@@ -214,10 +215,11 @@ def test_the_lean_dots_paint_as_pyqtgraph_does(window, qtbot, step, size):
     assert_lean_dots_paint_as_pyqtgraph(window)
 
 
-def test_playing_forward_moves_dots_to_the_settled_pixmap_a_block_at_a_time(window, qtbot):
-    """Playing forward, a run's settled dots change once every SETTLE steps and are drawn
-    from their pixmap in between; only the fresh ones are placed on every frame. Together
-    they are every iterate up to the step, and the picture is the direct drawing's."""
+def test_playing_forward_settles_dots_and_trail_into_pixmaps_a_block_at_a_time(window, qtbot):
+    """Playing forward, a run's settled dots and settled trail change once every SETTLE
+    steps and are drawn from their pixmaps in between; only the newest dots and the
+    trail's newest piece are drawn on every frame. Together they are every iterate up to
+    the step, and the picture is the direct drawing's."""
     from gui.views.trails import SETTLE
 
     c = window.controller
@@ -225,19 +227,26 @@ def test_playing_forward_moves_dots_to_the_settled_pixmap_a_block_at_a_time(wind
     qtbot.wait(10)
     items = window.contour.trails.items
     changes = 0
+    cuts = 0
     for step in range(1, 2 * SETTLE + 10):
-        before = items[0].dots.data
+        before, line_before = items[0].dots.data, items[0].settled.xData
         c.seek(step)  # the map draws the step at once
         changed = items[0].dots.data is not before
+        cut = items[0].settled.xData is not line_before
         changes += changed
+        cuts += cut
         settled = (step + 1) // SETTLE * SETTLE
         for it in items:
             assert len(it.dots.data) == settled and len(it.dots.data) + len(it.fresh.data) == step + 1
             assert (it.dots.cacheMode() == CACHED) == (not changed)
-    assert changes == 2
+            assert (it.settled.cacheMode() == CACHED) == (not cut)
+            assert len(it.settled.xData) == (step // SETTLE * SETTLE + 1 if step >= SETTLE else 0)
+    assert changes == 2 and cuts == 2
     qtbot.wait(10)
     rows = np.concatenate([items[0].dots.getData(), items[0].fresh.getData()], axis=1).T
     assert np.array_equal(rows, c.traces[0].xs[: len(rows), :2])
+    for it, trace in zip(items, c.traces):
+        assert np.array_equal(np.column_stack(it.trail_points()), trace.xs[: len(rows), :2])
     assert_same_picture(pixels(window.contour), drawn_directly(window))
 
 

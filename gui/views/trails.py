@@ -176,6 +176,10 @@ class RunItems:
         # trail then costs what a 1 px one does; stroking it as one path is up to 2x slower,
         # antialiased 20-40x (benchmarks/bench_presentation.py). Thin ones: ThinLine.
         self.trail.setSegmentedLineMode("on")
+        # a solid trail in two pieces, as the dots: rows up to the last whole block of
+        # SETTLE in ``settled`` (from its pixmap while playing forward), the rest in ``trail``
+        self.settled = ThinLine()
+        self.settled.setSegmentedLineMode("on")
         self.polyak = ThinLine()
         # the dots in two items: whole blocks of SETTLE in ``dots``, which playing forward
         # changes once every SETTLE frames and otherwise blits its pixmap, and the last few
@@ -183,10 +187,11 @@ class RunItems:
         self.dots = IterateDots(size=DOT_SIZE, pxMode=True)
         self.fresh = IterateDots(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
+        self.settled.setZValue(10)
         self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
         self.dots.setZValue(11)
         self.fresh.setZValue(11)
-        for item in (self.trail, self.polyak, self.dots, self.fresh):
+        for item in (self.trail, self.settled, self.polyak, self.dots, self.fresh):
             plot.addItem(item)
         # the ending mark: an arrow head at the last point in view and the ending's text
         self.arrow = pg.ArrowItem(pxMode=True, tipAngle=40, tailLen=0)
@@ -201,6 +206,8 @@ class RunItems:
         self.shown_polyak = -1
         self.shown_dots = -1
         self.shown_settled = -1
+        self.shown_cut = -1  # the row where the settled trail ends and ``trail`` begins
+        self.solid = False  # a solid line can be drawn in two pieces (set_style)
         self.cached = False
 
     def cache_while_still(self, still: bool) -> None:
@@ -214,8 +221,16 @@ class RunItems:
             cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.trail, self.polyak, self.dots, self.fresh, self.arrow, self.label):
+        for item in (self.trail, self.settled, self.polyak, self.dots, self.fresh, self.arrow, self.label):
             plot.removeItem(item)
+
+    def trail_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """x and y of the whole trail drawn, the settled piece and the rest joined."""
+        x0, y0 = self.settled.getData()
+        x1, y1 = self.trail.getData()
+        if x0 is None or not len(x0):
+            return x1, y1
+        return np.concatenate([x0, x1[1:]]), np.concatenate([y0, y1[1:]])
 
 
 class TrailLayer:
@@ -265,10 +280,13 @@ class TrailLayer:
         items.style = key
         color = QtGui.QColor(run.color)
         items.thin = False
-        items.trail.setPen(run_pen(run, self.width))
-        # drawn as separate segments a dash pattern restarts at every iterate (looks solid
-        # where steps are short); stroke a dashed trail as one path
-        items.trail.setSegmentedLineMode("on" if run.dash == "solid" and not run.branched else "off")
+        items.solid = run.dash == "solid" and not run.branched
+        items.shown = items.shown_cut = -1  # the pieces are cut again with the new style
+        for line in (items.trail, items.settled):
+            line.setPen(run_pen(run, self.width))
+            # drawn as separate segments a dash pattern restarts at every iterate (looks solid
+            # where steps are short); stroke a dashed trail as one path
+            line.setSegmentedLineMode("on" if items.solid else "off")
         # the average must differ from its own run's trail: a darker shade and another dash
         items.polyak.setPen(styled_pen(color.darker(170), 1.5 * self.width, "dot" if run.dash == "dash" else "dash"))
         for dots in (items.dots, items.fresh):
@@ -277,9 +295,9 @@ class TrailLayer:
             dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
             dots.setPen(None)
         if items.trail.isVisible() != run.visible:
-            for item in (items.trail, items.polyak, items.dots, items.fresh):
+            for item in (items.trail, items.settled, items.polyak, items.dots, items.fresh):
                 item.setVisible(run.visible)
-            items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = -1
+            items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = items.shown_cut = -1
         return True
 
     def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None, ending=None) -> None:
@@ -301,7 +319,7 @@ class TrailLayer:
         self.endings[i] = ending
         self.directions[i] = direction
         items = self.items[i]
-        items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = -1
+        items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = items.shown_cut = -1
         if polyak is None:
             items.polyak.setData([], [])
 
@@ -322,12 +340,19 @@ class TrailLayer:
                 items.cache_while_still(n == items.shown and want == items.shown_dots
                                         and (poly is None or n == items.shown_polyak))
                 cache_when_still(items.dots, settled == items.shown_settled)
+                # a dash pattern would start again where the pieces meet: dashed trails whole
+                cut = (n - 1) - (n - 1) % SETTLE if items.solid else 0
+                cache_when_still(items.settled, cut == items.shown_cut)
                 if n != items.shown:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
                         items.thin = thin
-                        items.trail.setPen(run_pen(run, 1.0 if thin else self.width))
-                    items.trail.setData(pts[:n, 0], pts[:n, 1])
+                        for line in (items.trail, items.settled):
+                            line.setPen(run_pen(run, 1.0 if thin else self.width))
+                    if cut != items.shown_cut:
+                        items.settled.setData(pts[:cut + 1, 0] if cut else [], pts[:cut + 1, 1] if cut else [])
+                        items.shown_cut = cut
+                    items.trail.setData(pts[cut:n, 0], pts[cut:n, 1])  # from the settled piece's end
                     items.shown = n
                 if settled != items.shown_settled:
                     items.dots.setData(pos=pts[:settled])
