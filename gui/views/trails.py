@@ -25,7 +25,7 @@ DOT_SIZE = 4
 CROSS_SIZE = 22
 LONG_TRAIL = 5000  # beyond this many rows a wide pen costs frames (NOTES.md): draw it thin
 MAX_DOTS = 1000  # beyond this many per run the dots merge into a thick line and cost frames
-SETTLE = 64  # a run's dots move to its settled item (drawn from a pixmap) in blocks of this many
+SETTLE = 64  # a run's dots and solid trail settle into items drawn from a pixmap in blocks of this many rows
 MARKED = ("diverged", "escaped", "left")  # endings written on the map where the run left it
 CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 UNCACHED = QtWidgets.QGraphicsItem.CacheMode.NoCache
@@ -205,7 +205,7 @@ class RunItems:
         self.shown = -1   # rows drawn so far (-1: nothing)
         self.shown_polyak = -1
         self.shown_dots = -1
-        self.shown_settled = -1
+        self.shown_dots_settled = -1  # of those, the ones in ``dots`` (the rest in ``fresh``)
         self.shown_cut = -1  # the row where the settled trail ends and ``trail`` begins
         self.solid = False  # a solid line can be drawn in two pieces (set_style)
         self.cached = False
@@ -297,7 +297,7 @@ class TrailLayer:
         if items.trail.isVisible() != run.visible:
             for item in (items.trail, items.settled, items.polyak, items.dots, items.fresh):
                 item.setVisible(run.visible)
-            items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = items.shown_cut = -1
+            items.shown = items.shown_polyak = items.shown_dots = items.shown_dots_settled = items.shown_cut = -1
         return True
 
     def set_points(self, i: int, points: np.ndarray, polyak: np.ndarray | None, ending=None) -> None:
@@ -319,7 +319,7 @@ class TrailLayer:
         self.endings[i] = ending
         self.directions[i] = direction
         items = self.items[i]
-        items.shown = items.shown_polyak = items.shown_dots = items.shown_settled = items.shown_cut = -1
+        items.shown = items.shown_polyak = items.shown_dots = items.shown_dots_settled = items.shown_cut = -1
         if polyak is None:
             items.polyak.setData([], [])
 
@@ -339,7 +339,7 @@ class TrailLayer:
                 poly = self.polyak[i]
                 items.cache_while_still(n == items.shown and want == items.shown_dots
                                         and (poly is None or n == items.shown_polyak))
-                cache_when_still(items.dots, settled == items.shown_settled)
+                cache_when_still(items.dots, settled == items.shown_dots_settled)
                 # a dash pattern would start again where the pieces meet: dashed trails whole
                 cut = (n - 1) - (n - 1) % SETTLE if items.solid else 0
                 cache_when_still(items.settled, cut == items.shown_cut)
@@ -354,7 +354,7 @@ class TrailLayer:
                         items.shown_cut = cut
                     items.trail.setData(pts[cut:n, 0], pts[cut:n, 1])  # from the settled piece's end
                     items.shown = n
-                if settled != items.shown_settled:
+                if settled != items.shown_dots_settled:
                     items.dots.setData(pos=pts[:settled])
                     items.fresh.setData(pos=pts[settled:want])
                 elif want > items.shown_dots >= settled:
@@ -362,7 +362,7 @@ class TrailLayer:
                     items.fresh.addPoints(pos=pts[items.shown_dots:want])
                 elif want != items.shown_dots:
                     items.fresh.setData(pos=pts[settled:want])
-                items.shown_settled, items.shown_dots = settled, want
+                items.shown_dots_settled, items.shown_dots = settled, want
                 for dots, shown in ((items.dots, settled > 0), (items.fresh, want > settled)):
                     if dots.isVisible() != shown:  # an empty scatter still costs a paint
                         dots.setVisible(shown)
