@@ -48,7 +48,7 @@ def uncache(window) -> None:
     for items in window.contour.trails.items:
         items.cache_while_still(False)
         cache_when_still(items.dots, False)
-        cache_when_still(items.settled, False)
+        cache_when_still(items.settled_trail, False)
 
 
 def drawn_directly(window) -> np.ndarray:
@@ -229,18 +229,18 @@ def test_playing_forward_settles_dots_and_trail_into_pixmaps_a_block_at_a_time(w
     changes = 0
     cuts = 0
     for step in range(1, 2 * SETTLE + 10):
-        before, line_before = items[0].dots.data, items[0].settled.xData
+        before, line_before = items[0].dots.data, items[0].settled_trail.xData
         c.seek(step)  # the map draws the step at once
         changed = items[0].dots.data is not before
-        cut = items[0].settled.xData is not line_before
+        cut = items[0].settled_trail.xData is not line_before
         changes += changed
         cuts += cut
         settled = (step + 1) // SETTLE * SETTLE
         for it in items:
             assert len(it.dots.data) == settled and len(it.dots.data) + len(it.fresh.data) == step + 1
             assert (it.dots.cacheMode() == CACHED) == (not changed)
-            assert (it.settled.cacheMode() == CACHED) == (not cut)
-            assert len(it.settled.xData) == (step // SETTLE * SETTLE + 1 if step >= SETTLE else 0)
+            assert (it.settled_trail.cacheMode() == CACHED) == (not cut)
+            assert len(it.settled_trail.xData) == (step // SETTLE * SETTLE + 1 if step >= SETTLE else 0)
     assert changes == 2 and cuts == 2
     qtbot.wait(10)
     rows = np.concatenate([items[0].dots.getData(), items[0].fresh.getData()], axis=1).T

@@ -62,8 +62,8 @@ def test_runs_with_the_same_path_differ_in_dash_and_marker(window):
     assert dashed.trail.opts["pen"].style() == Pen.CustomDashLine
     # a solid trail is drawn in two pieces (gui.views.trails.SETTLE); a dash pattern would
     # start again where they meet, so a dashed trail stays one line
-    assert len(solid.settled.xData) > 1 and len(solid.trail.xData) < len(c.traces[0].xs)
-    assert not len(dashed.settled.xData) and len(dashed.trail.xData) == len(c.traces[1].xs)
+    assert len(solid.settled_trail.xData) > 1 and len(solid.trail.xData) < len(c.traces[0].xs)
+    assert not len(dashed.settled_trail.xData) and len(dashed.trail.xData) == len(c.traces[1].xs)
     assert window.loss.curves[1].opts["pen"].style() == Pen.CustomDashLine
     assert window.loss.curves[0].opts["pen"].style() == Pen.SolidLine
     heads = window.contour.trails.heads.data["symbol"]

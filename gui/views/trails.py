@@ -92,6 +92,11 @@ class ThinLine(pg.PlotCurveItem):
         return None
 
 
+def whole_blocks(rows: int) -> int:
+    """``rows`` rounded down to whole blocks of SETTLE: the part that has settled."""
+    return rows - rows % SETTLE
+
+
 def display_points(trace, dim: int) -> np.ndarray:
     if dim == 1:
         return np.column_stack([trace.xs[:, 0], trace.loss])
@@ -177,9 +182,9 @@ class RunItems:
         # antialiased 20-40x (benchmarks/bench_presentation.py). Thin ones: ThinLine.
         self.trail.setSegmentedLineMode("on")
         # a solid trail in two pieces, as the dots: rows up to the last whole block of
-        # SETTLE in ``settled`` (from its pixmap while playing forward), the rest in ``trail``
-        self.settled = ThinLine()
-        self.settled.setSegmentedLineMode("on")
+        # SETTLE in ``settled_trail`` (from its pixmap while playing forward), the rest in ``trail``
+        self.settled_trail = ThinLine()
+        self.settled_trail.setSegmentedLineMode("on")
         self.polyak = ThinLine()
         # the dots in two items: whole blocks of SETTLE in ``dots``, which playing forward
         # changes once every SETTLE frames and otherwise blits its pixmap, and the last few
@@ -187,11 +192,11 @@ class RunItems:
         self.dots = IterateDots(size=DOT_SIZE, pxMode=True)
         self.fresh = IterateDots(size=DOT_SIZE, pxMode=True)
         self.trail.setZValue(10)
-        self.settled.setZValue(10)
+        self.settled_trail.setZValue(10)
         self.polyak.setZValue(12)  # over the noisy iterates it averages: the average is the point
         self.dots.setZValue(11)
         self.fresh.setZValue(11)
-        for item in (self.trail, self.settled, self.polyak, self.dots, self.fresh):
+        for item in (self.trail, self.settled_trail, self.polyak, self.dots, self.fresh):
             plot.addItem(item)
         # the ending mark: an arrow head at the last point in view and the ending's text
         self.arrow = pg.ArrowItem(pxMode=True, tipAngle=40, tailLen=0)
@@ -221,12 +226,12 @@ class RunItems:
             cache_when_still(item, still)
 
     def remove(self, plot: pg.PlotItem) -> None:
-        for item in (self.trail, self.settled, self.polyak, self.dots, self.fresh, self.arrow, self.label):
+        for item in (self.trail, self.settled_trail, self.polyak, self.dots, self.fresh, self.arrow, self.label):
             plot.removeItem(item)
 
     def trail_points(self) -> tuple[np.ndarray, np.ndarray]:
         """x and y of the whole trail drawn, the settled piece and the rest joined."""
-        x0, y0 = self.settled.getData()
+        x0, y0 = self.settled_trail.getData()
         x1, y1 = self.trail.getData()
         if x0 is None or not len(x0):
             return x1, y1
@@ -282,7 +287,7 @@ class TrailLayer:
         items.thin = False
         items.solid = run.dash == "solid" and not run.branched
         items.shown = items.shown_cut = -1  # the pieces are cut again with the new style
-        for line in (items.trail, items.settled):
+        for line in (items.trail, items.settled_trail):
             line.setPen(run_pen(run, self.width))
             # drawn as separate segments a dash pattern restarts at every iterate (looks solid
             # where steps are short); stroke a dashed trail as one path
@@ -295,7 +300,7 @@ class TrailLayer:
             dots.setSize((DOT_SIZE + 1.5 * self.width) * theme.MARKER_SCALE)  # stay visible on a wide trail
             dots.setPen(None)
         if items.trail.isVisible() != run.visible:
-            for item in (items.trail, items.settled, items.polyak, items.dots, items.fresh):
+            for item in (items.trail, items.settled_trail, items.polyak, items.dots, items.fresh):
                 item.setVisible(run.visible)
             items.shown = items.shown_polyak = items.shown_dots = items.shown_dots_settled = items.shown_cut = -1
         return True
@@ -335,22 +340,23 @@ class TrailLayer:
             n = min(step, len(pts) - 1) + 1
             if run.visible:
                 want = n if self.show_dots and n <= MAX_DOTS else 0
-                settled = want - want % SETTLE
+                settled = whole_blocks(want)
                 poly = self.polyak[i]
                 items.cache_while_still(n == items.shown and want == items.shown_dots
                                         and (poly is None or n == items.shown_polyak))
                 cache_when_still(items.dots, settled == items.shown_dots_settled)
                 # a dash pattern would start again where the pieces meet: dashed trails whole
-                cut = (n - 1) - (n - 1) % SETTLE if items.solid else 0
-                cache_when_still(items.settled, cut == items.shown_cut)
+                cut = whole_blocks(n - 1) if items.solid else 0
+                cache_when_still(items.settled_trail, cut == items.shown_cut)
                 if n != items.shown:
                     thin = n > LONG_TRAIL and self.width > 1.0
                     if thin != getattr(items, "thin", False):
                         items.thin = thin
-                        for line in (items.trail, items.settled):
+                        for line in (items.trail, items.settled_trail):
                             line.setPen(run_pen(run, 1.0 if thin else self.width))
                     if cut != items.shown_cut:
-                        items.settled.setData(pts[:cut + 1, 0] if cut else [], pts[:cut + 1, 1] if cut else [])
+                        rows = pts[:cut + 1] if cut else pts[:0]
+                        items.settled_trail.setData(rows[:, 0], rows[:, 1])
                         items.shown_cut = cut
                     items.trail.setData(pts[cut:n, 0], pts[cut:n, 1])  # from the settled piece's end
                     items.shown = n
