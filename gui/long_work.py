@@ -27,6 +27,11 @@ POLL_MS = 40
 # element-wise rules step in Python floats, vector rules (Newton, BFGS, L-BFGS, random
 # search) in NumPy with a line search; generous figures, so the estimate errs long.
 SECONDS_PER_STEP = {"elementwise": 5e-6, "vector": 1e-3}
+# A job gives the UI thread the interpreter at least this often (Progress.tick). NumPy
+# drops and retakes the GIL inside its calls, and each retake resets CPython's switch
+# timer, so the UI thread, waiting to run its poll, could wait for seconds: on a busy
+# 2-core machine polls 40 ms apart came 1-9 s apart, and Cancel with them.
+YIELD_S = 0.005
 
 # Held back while work runs. Releases pass, so a slider or button pressed before the work
 # began is not left pressed; a change they ask for meanwhile is refused (busy()).
@@ -58,11 +63,16 @@ class Progress:
         self.total = max(int(total), 1)
         self.done = 0
         self.cancel = threading.Event()
+        self._yielded = time.perf_counter()
 
     def tick(self, units: int = 1) -> None:
         self.done += units
         if self.cancel.is_set():
             raise Cancelled()
+        now = time.perf_counter()
+        if now - self._yielded > YIELD_S:
+            self._yielded = now
+            time.sleep(0)  # lets the waiting UI thread take the GIL (see YIELD_S)
 
 
 class _HoldInput(QtCore.QObject):

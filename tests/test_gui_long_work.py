@@ -129,13 +129,9 @@ def test_cancelling_a_heavy_change_keeps_the_scene_on_screen(qapp, monkeypatch):
     said = []
     c.message.connect(said.append)
     # Cancel as the dialog reports it (the button, Esc or cancel(): test_cancel_stops_the_
-    # work_and_returns_none presses the real one), a few polls into the work. Waiting for
-    # the dialog to show and pressing it from a timer once hung a full CI run for minutes.
-    # The dialog is never shown here: twice (b87e158, 7dbac91) a CI run hung for minutes
-    # with the main thread inside the first poll's setValue (it shows a modal dialog and
-    # spins the event loop) before any cancel was read. Showing it is
-    # test_cancel_stops_the_work_and_returns_none's part.
-    monkeypatch.setattr(long_work, "SHOW_AFTER_MS", 10 * 60 * 1000)
+    # work_and_returns_none presses the real one), a few polls into the work. Twice a CI
+    # run hung here for minutes, the UI thread waiting for the GIL inside the first poll:
+    # test_a_numpy_job_leaves_the_ui_thread_its_polls.
     polls = []
     real = QtWidgets.QProgressDialog.wasCanceled
     monkeypatch.setattr(QtWidgets.QProgressDialog, "wasCanceled",
@@ -145,6 +141,27 @@ def test_cancelling_a_heavy_change_keeps_the_scene_on_screen(qapp, monkeypatch):
     assert time.monotonic() - t0 < 30 and len(polls) > 3
     assert c.current_scene() == before
     assert any("cancelled" in m for m in said)
+
+
+def test_a_numpy_job_leaves_the_ui_thread_its_polls(qapp, monkeypatch):
+    """L-BFGS steps in NumPy, which drops and retakes the GIL inside its calls: without
+    Progress.tick handing the GIL over, the UI thread's 40 ms polls (and with them the
+    dialog, its Cancel and every repaint) came seconds apart."""
+    from engine.session import Scene
+    from gui.controller import PlaygroundController
+
+    c = PlaygroundController(Scene.from_dict({**HEAVY, "steps": 50}))
+    polls = []
+    real = QtWidgets.QProgressDialog.wasCanceled
+
+    def poll(dialog):
+        polls.append(time.monotonic())
+        return polls[-1] - polls[0] > 2.0 or real(dialog)  # Cancel after 2 s of polling
+    monkeypatch.setattr(QtWidgets.QProgressDialog, "wasCanceled", poll)
+    assert not c.set_steps(100_000)  # 2 L-BFGS runs x 100,000 steps: minutes
+    gaps = [b - a for a, b in zip(polls, polls[1:])]
+    # 50 polls in 2 s at POLL_MS; starved, one or two gaps alone took 2 s or more
+    assert len(polls) > 15 and max(gaps) < 0.5, [round(g, 2) for g in gaps]
 
 
 def test_quitting_the_app_stops_the_worker(qapp):
