@@ -193,31 +193,52 @@ def _in_scroll_area(w: QtWidgets.QWidget, root: QtWidgets.QWidget) -> bool:
     return False
 
 
+# On the slide besides the labels: the results table and the buttons and fields beside
+# it, the signal plot's choosers. At presentation size a doubled "tolerance" beside a
+# small field and a table in 10 pt read as a mistake from the back row. Not the tab bars:
+# at 2x classification's three tabs no longer fit at 1280 px and scroll.
+SCALED = (QtWidgets.QLabel, QtWidgets.QAbstractItemView, QtWidgets.QPushButton,
+          QtWidgets.QRadioButton, QtWidgets.QCheckBox, QtWidgets.QLineEdit, QtWidgets.QComboBox,
+          QtWidgets.QAbstractSpinBox)
+
+
 def _scale_labels(root: QtWidgets.QWidget, factor: float, old_scale: float) -> None:
-    """Titles and legends the views draw as Qt labels (classification mode): their size
-    goes in their style sheet, which survives the re-polish a theme switch does (a
-    setFont would be undone by the application style sheet), and their rich text's
-    font sizes are scaled in place."""
-    for w in root.findChildren(QtWidgets.QLabel):
-        if _in_scroll_area(w, root):
-            continue  # the controls columns (hidden while presenting) keep their size
+    """Titles and legends the views draw as Qt labels (classification mode), and the other
+    widgets on the slide (``SCALED``): their size goes in their style sheet, which
+    survives the re-polish a theme switch does (a setFont would be undone by the
+    application style sheet), and a label's rich-text font sizes are scaled in place."""
+    # the controls columns (hidden while presenting) keep their size
+    widgets = [w for w in root.findChildren(QtWidgets.QWidget)
+               if isinstance(w, SCALED) and not _in_scroll_area(w, root)]
+    for w in widgets:  # every size before any is set: a table's sheet reaches its header
+        if w.property(BASE_PT) is None:
+            w.setProperty(BASE_PT, (w.font().pointSizeF() if w.font().pointSizeF() > 0 else 10.0) / old_scale)
+    for w in widgets:
         base = w.property(BASE_PT)
-        if base is None:
-            base = (w.font().pointSizeF() if w.font().pointSizeF() > 0 else 10.0) / old_scale
-            w.setProperty(BASE_PT, base)
         sheet = _strip_scale(w.styleSheet())
         if theme.SCALE != 1.0:
             pt = max(round(float(base) * theme.SCALE), 6)
-            sheet += f"{SCALE_MARK} QLabel {{ font-size: {pt}pt; }}" if "{" in sheet else \
+            sheet += f"{SCALE_MARK} {_qt_class(w)} {{ font-size: {pt}pt; }}" if "{" in sheet else \
                 f"{SCALE_MARK} font-size: {pt}pt;"
         if sheet != w.styleSheet():
             w.setStyleSheet(sheet)
+        if not isinstance(w, QtWidgets.QLabel):
+            continue
         text = w.text()
         if factor != 1.0 and "font-size" in text:
             w.setText(_scaled_pts(text, factor))
             light = w.property(LIGHT_TEXT)
             if light is not None:
                 w.setProperty(LIGHT_TEXT, _scaled_pts(light, factor))
+
+
+def _qt_class(w: QtWidgets.QWidget) -> str:
+    """The Qt class a style sheet selector names for ``w`` (a Python subclass's own name
+    matches nothing)."""
+    meta = w.metaObject()
+    while meta is not None and not meta.className().startswith("Q"):
+        meta = meta.superClass()
+    return meta.className() if meta is not None else "QWidget"
 
 
 BASE_PT = "playground_base_pt"

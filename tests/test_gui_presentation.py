@@ -96,6 +96,28 @@ def test_f5_presents_full_screen_with_large_type_and_esc_restores(window, qtbot)
     assert not p.active and window.menuBar().isVisible()
 
 
+def test_presenting_scales_the_results_table_and_its_controls_with_the_labels(window, qtbot):
+    """The Results tab is on the slide: its table, header, buttons and field grow with
+    its labels (a doubled "tolerance" beside a 10 pt table read as a mistake), the name
+    column widens with them, and nothing is scaled twice (a table's style sheet reaches
+    its header)."""
+    view = window.analysis.results
+    window.analysis.setCurrentIndex(window.analysis.RESULTS)
+    qtbot.waitUntil(lambda: view.table.rowCount() > 0)
+    parts = (view.table, view.table.horizontalHeader(), view.tune_button, view.tol, view.criterion)
+    before = [w.font().pointSizeF() for w in parts]
+    names = view.table.columnWidth(0)
+    QTest.keyClick(window, Key.Key_F5)
+    assert [w.font().pointSizeF() for w in parts] == [round(pt * theme.SCALE) for pt in before]
+    assert view.table.columnWidth(0) >= 1.8 * names
+    assert window.analysis.tabBar().font().pointSizeF() == pytest.approx(before[0])  # tabs fit at 1280
+    QTest.keyClick(window, Key.Key_Escape)
+    assert [w.font().pointSizeF() for w in parts] == before and view.table.columnWidth(0) == names
+    restyle.switch([window], name="dark", label_root=window.centralWidget())  # sizes survive a theme switch
+    QTest.keyClick(window, Key.Key_F5)
+    assert [w.font().pointSizeF() for w in parts] == [round(pt * theme.SCALE) for pt in before]
+
+
 def test_page_down_and_up_step_through_the_playlist(window):
     presets = window.presets
     presets.set_playlist("cs519")

@@ -46,6 +46,21 @@ class SortItem(QtWidgets.QTableWidgetItem):
         return a < b
 
 
+class ResultsTable(QtWidgets.QTableWidget):
+    """The results table, whose run-name column (elided in the middle) is ~24 characters
+    of its font wide: presentation mode doubles the font, and the names must widen with it."""
+
+    NAME_CHARS = 24
+
+    def changeEvent(self, event):
+        super().changeEvent(event)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self.fit_names()
+
+    def fit_names(self) -> None:
+        self.horizontalHeader().resizeSection(0, self.fontMetrics().averageCharWidth() * self.NAME_CHARS)
+
+
 class ResultsView(QtWidgets.QWidget):
     computed = QtCore.Signal()
     # surface scenes know f* (steps to a tolerance) and sweep fast enough for fair tuning
@@ -92,7 +107,7 @@ class ResultsView(QtWidgets.QWidget):
             for widget in (tol_label, self.tol, self.tune_button, self.untune_button, self.criterion):
                 widget.hide()
 
-        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table = ResultsTable(0, len(COLUMNS))
         # two-line headings ("grad / evals"): the columns stay as narrow as their numbers
         self.table.setHorizontalHeaderLabels([heading.replace(" ", "\n", 1) for _k, heading, _f in COLUMNS])
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -102,7 +117,7 @@ class ResultsView(QtWidgets.QWidget):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(0, 170)  # labels are elided; the numbers get the room
+        self.table.fit_names()  # labels are elided; the numbers get the room
         self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         header.setSortIndicator(0, QtCore.Qt.SortOrder.AscendingOrder)  # the scene's order first
         self.table.setSortingEnabled(True)
