@@ -95,6 +95,37 @@ def test_the_sweep_follows_the_scene_only_while_shown(qtbot):
     np.testing.assert_array_equal(y[reached], curve.steps_to_tol[reached])
 
 
+def _scene_rect(item) -> QtCore.QRectF:
+    return item.mapRectToScene(item.boundingRect())
+
+
+def test_the_sweep_s_labels_stay_inside_the_plot_and_apart(qtbot):
+    """zigzag-momentum at 1366 x 768 with the theory on: its "just right" band is a few
+    pixels wide beside a narrow "too high" one at the plot's right edge, and GD's limit
+    sits there too. The names ran into each other and the limit's label out of the plot."""
+    from engine.presets import load_preset
+
+    scene = load_preset("zigzag-momentum")
+    win = MainWindow(PlaygroundController(scene))
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    sweep = win.analysis.sweep
+    win.controller.set_display("theory", True)
+    show_tab(qtbot, win, AnalysisTabs.SWEEP, lambda: len(sweep.results) == len(scene.runs))
+    qtbot.wait(100)  # the layout settles, the labels follow (sigResized)
+    plot_area = sweep.plot.vb.sceneBoundingRect()
+    names = [_scene_rect(label) for label, _c in sweep.region_labels]
+    assert len(names) == 3 and len(sweep.theory_lines) == 2
+    for rect in names + [_scene_rect(line.label) for line, _side in sweep.theory_lines]:
+        assert plot_area.contains(rect), (rect, plot_area)
+    for a, b in zip(names, names[1:]):
+        assert not a.intersects(b), (a, b)
+    best, limit = (_scene_rect(line.label) for line, _side in sweep.theory_lines)
+    assert not best.intersects(limit)
+
+
 def test_clicking_a_sweep_point_sets_that_lr_in_the_scene(qtbot):
     win = make_window(qtbot)
     c, sweep = win.controller, win.analysis.sweep

@@ -41,6 +41,7 @@ from gui.analysis.common import (
 )
 
 REGION_COLORS = {TOO_LOW: "#56B4E9", JUST_RIGHT: "#009E73", TOO_HIGH: "#D55E00"}
+THEORY_LABEL_AT = 0.62  # the height of the theory rates' labels on their lines (0 bottom, 1 top)
 FINAL, STEPS = "final loss", "steps to tolerance"
 SLOW_SECONDS = 2.0  # a curve estimated slower than this is skipped (with a note)
 PICK_PX = 12  # a click this close to a point picks it
@@ -124,6 +125,9 @@ class SweepView(QtWidgets.QWidget):
         theme.style_plot(self.plot, bottom="learning rate lr", title="After T steps, against the learning rate")
         theme.set_log_axis(self.plot, "bottom", True)
         self.plot.vb.setMouseEnabled(x=False, y=False)
+        self.region_labels: list = []  # (TextItem, the centre of its region in log10 lr)
+        self.theory_lines: list = []  # the theory toggle's two rates, labelled
+        self.plot.vb.sigResized.connect(lambda _vb: self._place_labels())
         right.addWidget(self.plot_widget, 1)
         self.readout = QtWidgets.QLabel(" ")
         self.readout.setFont(theme.font(11))
@@ -288,6 +292,7 @@ class SweepView(QtWidgets.QWidget):
         plot = self.plot
         plot.clear()
         self.points = []
+        self.region_labels, self.theory_lines = [], []
         metric = self.measure.currentText()
         shade_key = self._shade_choice()
         steps = self.steps.value()
@@ -356,6 +361,7 @@ class SweepView(QtWidgets.QWidget):
                                          label="start", labelOpts={"position": 0.03, "color": theme.MUTED,
                                                                    "anchors": [(0, 1), (0, 1)]}))
         self._draw_theory()
+        self._place_labels()
         if missing:
             what = "reached the tolerance" if metric == STEPS else "ended below 100× the start"
             self.status.setText(self.status.text() + f"<br>no rate of {', '.join(missing)} {what}")
@@ -370,8 +376,10 @@ class SweepView(QtWidgets.QWidget):
             self.plot.addItem(item)
             label = pg.TextItem(region, color=REGION_COLORS[region], anchor=(0.5, 0))
             label.setFont(theme.font(12, bold=True))
-            label.setPos((math.log10(lo) + math.log10(hi)) / 2.0, top)
+            centre = (math.log10(lo) + math.log10(hi)) / 2.0
+            label.setPos(centre, top)
             self.plot.addItem(label)
+            self.region_labels.append((label, centre))
 
     def _draw_theory(self) -> None:
         """GD's two predicted rates (theory toggle, quadratics): the sweep of sgd meets them."""
@@ -384,11 +392,43 @@ class SweepView(QtWidgets.QWidget):
         # the two rates are close on a log axis: one label left of its line, one right
         for value, color, text, side in ((th.lr_best, "#009E73", "GD best 2/(λmin+λmax) ", 1),
                                          (th.lr_stable, "#D55E00", " 2/λmax GD limit", 0)):
-            self.plot.addItem(pg.InfiniteLine(math.log10(value), angle=90, label=text,
-                                              pen=theme.pen(color, 1.5, QtCore.Qt.PenStyle.DotLine),
-                                              labelOpts={"position": 0.62, "color": color,
-                                                         "anchors": [(side, 0.5), (side, 0.5)],
-                                                         "fill": pg.mkBrush(card)}))
+            line = pg.InfiniteLine(math.log10(value), angle=90, label=text,
+                                   pen=theme.pen(color, 1.5, QtCore.Qt.PenStyle.DotLine),
+                                   labelOpts={"position": THEORY_LABEL_AT, "color": color,
+                                              "anchors": [(side, 0.5), (side, 0.5)], "fill": pg.mkBrush(card)})
+            self.plot.addItem(line)
+            self.theory_lines.append((line, side))
+
+    def _place_labels(self) -> None:
+        """The region names and the theory rates' labels inside the plot and apart. At
+        1366 px a narrow "just right" band's name ran into "too high", and "2/λmax GD
+        limit", written right of a line near the plot's right edge, out of the plot."""
+        vb = self.plot.vb
+        (x0, x1), _ = vb.viewRange()
+        pw = vb.viewPixelSize()[0]
+        if not (pw > 0 and x1 > x0):
+            return  # not laid out yet: sigResized comes back
+        gap = 10 * pw
+        labels = sorted(self.region_labels, key=lambda item: item[1])
+        halves = [label.textItem.boundingRect().width() / 2 * pw for label, _c in labels]
+        centres = [min(max(c, x0 + h), x1 - h) for (_l, c), h in zip(labels, halves)]
+        for k in range(1, len(centres)):  # left to right: each clear of the one before
+            centres[k] = max(centres[k], centres[k - 1] + halves[k - 1] + gap + halves[k])
+        for k in range(len(centres) - 1, -1, -1):  # right to left: back inside the plot
+            limit = x1 - halves[k] if k == len(centres) - 1 else centres[k + 1] - halves[k + 1] - gap - halves[k]
+            centres[k] = min(centres[k], limit)
+        for (label, _c), x in zip(labels, centres):
+            label.setPos(x, label.pos().y())
+        # the limit's label goes right of its line, the best rate's left; one that would
+        # leave the plot changes sides, a little lower so the two never share a row
+        for k, (line, side) in enumerate(self.theory_lines):
+            width = line.label.boundingRect().width() * pw
+            x = line.value()
+            fits = x + width <= x1 if side == 0 else x - width >= x0
+            if not fits:
+                side = 1 - side
+            line.label.anchors = [(side, 0.5), (side, 0.5)]
+            line.label.setPosition(THEORY_LABEL_AT - (0 if fits else 0.12 * (k + 1)))
 
     # -- picking ----------------------------------------------------------------------------------
 
