@@ -237,6 +237,34 @@ def test_memory_view_gives_newton_its_hessian(qtbot):
     assert "Hessian" in pane.memory_view.caption.text()
 
 
+def test_memory_bars_are_labelled_in_the_theme_s_ink_and_stay_two_lines_when_presenting(qtbot):
+    """The bars' numbers were Qt's default black on the dark theme, and presentation mode
+    doubled their font inside the old width: "2 × D" wrapped into three lines over the
+    plot's top."""
+    from gui import restyle, theme
+    from gui.classification.controller import ClassificationController, default_scene
+    from gui.classification.pane import ClassificationPane
+
+    c = ClassificationController(default_scene().replace(dataset="spiral:n=150", model="mlp"))
+    pane = ClassificationPane(c)
+    qtbot.addWidget(pane)
+    assert c.add_run("adafactor")
+    view = pane.memory_view
+
+    def lines(label) -> int:
+        return label.textItem.document().documentLayout().documentSize().height() // \
+            QtGui.QFontMetricsF(label.textItem.font()).lineSpacing()
+
+    assert [t.textItem.defaultTextColor().name() for t in view.labels] == [theme.INK.lower()] * len(view.labels)
+    assert all(lines(t) == 2 for t in view.labels)
+    restyle.switch([pane], name="dark", scale=2.0)
+    try:
+        assert all(t.textItem.defaultTextColor().name() == theme.INK.lower() for t in view.labels)
+        assert all(lines(t) == 2 for t in view.labels), [t.textItem.toPlainText() for t in view.labels]
+    finally:
+        restyle.switch([pane], name="light", scale=1.0)
+
+
 # -- 5. log axes and the colour bar ------------------------------------------------------------------
 
 

@@ -57,6 +57,26 @@ def adafactor_sum(layout) -> str:
     return ", ".join(parts)
 
 
+class BarLabel(pg.TextItem):
+    """A bar's number and formula, centred on the bar in a box as wide as its longest
+    line, again whenever its font changes: presentation mode doubles the font of a view
+    already drawn, and the old width wrapped "2 x D" into three lines over the plot's top."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.textItem.document().setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
+        self.fit()
+
+    def setFont(self, font) -> None:
+        super().setFont(font)
+        self.fit()
+
+    def fit(self) -> None:
+        self.textItem.setTextWidth(-1)  # unwrapped, to measure the longest line
+        self.textItem.setTextWidth(self.textItem.document().idealWidth() + 2)
+        self.updateTextPos()
+
+
 class MemoryView(QtWidgets.QWidget):
     def __init__(self, controller, parent=None):
         super().__init__(parent)
@@ -111,12 +131,14 @@ class MemoryView(QtWidgets.QWidget):
             cut = v > h
             formula = memory_formula(problem.layout, cfg.optimizer.key, v, cfg.optimizer.params)
             html = (f"<div style='text-align:center'><b>{v:,}</b>{' ▲ (cut)' if cut else ''}"
-                    f"<br><span style='font-size:{theme.TICK_PT - 1}pt'>{formula}</span></div>")
-            t = pg.TextItem(html=html, anchor=(0.5, 1.0), fill=pg.mkBrush(255, 255, 255, 200) if cut else None)
-            doc = t.textItem.document()
-            doc.setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignHCenter))
-            t.textItem.setTextWidth(doc.idealWidth() + 2)  # a box as wide as the text, centred on the bar
-            t.updateTextPos()
+                    f"<br><small>{formula}</small></div>")  # relative: it scales with the item's font
+            # the theme's ink (Qt's default is black, unreadable on the dark theme) and a
+            # card of its background where the bar is cut
+            card = pg.mkColor(theme.BACKGROUND)
+            card.setAlpha(200)
+            t = BarLabel(html=html, anchor=(0.5, 1.0), fill=pg.mkBrush(card) if cut else None)
+            t.setColor(theme.INK)  # TextItem ignores its color argument when given html
+            t.setFont(theme.font(theme.TICK_PT))
             t.setPos(i, h)
             self.plot.addItem(t)
             self.labels.append(t)
