@@ -11,7 +11,7 @@ import html
 
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from gui import framing, shell
+from gui import framing, shell, theme
 from gui.actions import WindowActions, about_box
 from gui.analysis.tabs import AnalysisTabs
 from gui.controller import PlaygroundController
@@ -36,6 +36,7 @@ from gui.wheel_guard import WheelGuard
 CONTROLS_WIDTH = 330
 PLOT_ROOM = 160       # px a side plot needs for a title, three tick numbers and an axis title
 INSPECTOR_ROOM = 110  # px the inspector keeps: its header and the first rows (the rest scrolls)
+PLOT_FRAME = 50  # px at least of a side plot's height around its data (before it is laid out)
 
 
 def about_html(commands) -> str:
@@ -172,6 +173,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # with a signal plot the three plots share the column and the inspector gets less
         # (the signal plot's header takes ~30 px of its share; the rate plot is the simplest)
         shares = (0.27, 0.14, 0.32, 0.27) if self.signal.isVisibleTo(self) else (0.34, 0.24, 0.0, 0.42)
+        inspector = 0
         if self.inspector_box.isVisibleTo(self):
             # a short column (1280x800 with the lecturer's note open: ~560 px) gives the plots
             # room first: below ~150 px each their numbers pile up and their titles shrink
@@ -179,10 +181,20 @@ class MainWindow(QtWidgets.QMainWindow):
             plots = sum(1 for s in shares[:3] if s)
             least = min(INSPECTOR_ROOM, self.inspector_box.minimumSizeHint().height())
             inspector = max(min(int(height * shares[3]), height - plots * PLOT_ROOM), least)
-            scale = (height - inspector) / (height * sum(shares[:3]))
-            self.side.setSizes([int(height * s * scale) for s in shares[:3]] + [inspector])
-            return
-        self.side.setSizes([int(height * s) for s in shares])
+        self.side.setSizes(self._plot_heights(height - inspector, shares[:3]) + [inspector])
+
+    def _plot_heights(self, room: int, shares) -> list[int]:
+        """``room`` px for the side plots: each its frame (title, tick numbers, axis title,
+        the signal plot's choosers; measured) and its share of the rest. Shares of the
+        whole made the frames' part: presenting at 1366x768 with a signal plot, the rate
+        plot's 2x frame took all of its 140 px and left no room for its line."""
+        plots = (self.loss, self.schedule, self.signal)
+        frames = [max(w.height() - w.plot.vb.height(), PLOT_FRAME * theme.SCALE) if s else 0.0
+                  for w, s in zip(plots, shares)]
+        data = room - sum(frames)
+        if data <= 0:  # not even the frames fit: in proportion to them
+            return [int(room * f / sum(frames)) for f in frames]
+        return [int(f + data * s / sum(shares)) if s else 0 for f, s in zip(frames, shares)]
 
     def resizeEvent(self, event):
         super().resizeEvent(event)

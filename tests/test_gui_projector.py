@@ -706,6 +706,21 @@ def test_classification_with_a_signal_plot_keeps_its_curves_readable_at_1280x800
     assert metrics.lr_plot.scene() is not None
 
 
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 800)])
+def test_surface_side_plots_keep_a_data_area_when_presenting_with_a_signal_plot(window, qtbot, size):
+    # sam-sharp-flat shows a signal plot: three side plots share a short column, and the
+    # rate plot's 2x title and axes took all of its share (27 px of line at 1366x768)
+    present_at(window, *size)
+    assert window.presets.load("sam-sharp-flat")
+    settle(qtbot)
+    window.balance()
+    settle(qtbot)
+    assert window.signal.isVisible()
+    for view in (window.loss, window.schedule, window.signal):
+        assert view.plot.vb.height() >= 60, (type(view).__name__, view.plot.vb.height())
+    assert_nothing_cut(window)
+
+
 def test_analysis_tab_controls_fit_their_column_when_presenting(window, qtbot):
     # scaled with the slide, "Optimizers (othe", "lr from 001" and the help text ran out of
     # the tabs' 250-px control columns at 1280x800; they scroll and keep their type instead
