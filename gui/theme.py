@@ -399,23 +399,36 @@ def set_label(plot: pg.PlotItem, side: str, text: str) -> None:
         fit_left_label(plot)
 
 
+# y-axis titles with a short form for a plot too short for them even in small type
+SHORT_LABELS = {"accuracy": "acc."}
+
+
 def fit_left_label(plot: pg.PlotItem, *_args) -> None:
     """The y-axis title no longer than its axis: smaller type on a short plot (a
     projector's 1280 x 800 in presentation mode, four plots stacked), rather than a title
-    running into the plot above. Back to the theme's size when there is room again."""
+    running into the plot above; below the smallest type, its short form (SHORT_LABELS).
+    Back to the theme's size and the whole title when there is room again."""
     axis = plot.getAxis("left")
-    text = axis.labelText
+    full = getattr(axis, "full_label", None)
+    if full is None or axis.labelText not in (full, SHORT_LABELS.get(full)):
+        full = axis.full_label = axis.labelText  # set_label gave it a new title
     room = plot.vb.height()
-    if not text or room <= 0 or not axis.isVisible():
+    if not full or room <= 0 or not axis.isVisible():
         return
-    pt = LABEL_PT
-    need = QtGui.QFontMetricsF(font(pt)).horizontalAdvance(text) + 12  # + the label's margins
-    if need > room:
+
+    def need(text, pt):
+        return QtGui.QFontMetricsF(font(pt)).horizontalAdvance(text) + 12  # + the label's margins
+
+    text, pt = full, LABEL_PT
+    if need(text, pt) > room:
         # down to 0.45 of the theme's size: at presentation scale that is still ~9 pt, and a
         # title running past its axis (1366x768, "accuracy" on a 60-px plot) reads worse
-        pt = max(int(pt * room / need), max(7, round(LABEL_PT * 0.45)))
+        least = max(7, round(LABEL_PT * 0.45))
+        if need(text, least) > room and full in SHORT_LABELS:
+            text = SHORT_LABELS[full]  # its short form, rather than past the plot's end
+        pt = max(min(int(pt * room / need(text, pt)), pt), least)
     want = f"{pt}pt"
-    if axis.labelStyle.get("font-size") != want:
+    if axis.labelStyle.get("font-size") != want or axis.labelText != text:
         axis.setLabel(text=text, units=axis.labelUnits, unitPrefix=axis.labelUnitPrefix,
                       **dict(axis.labelStyle, **{"font-size": want}))
 

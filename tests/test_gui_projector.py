@@ -706,6 +706,43 @@ def test_classification_with_a_signal_plot_keeps_its_curves_readable_at_1280x800
     assert metrics.lr_plot.scene() is not None
 
 
+def test_a_y_title_too_long_even_in_small_type_takes_its_short_form_and_gives_it_back(qtbot):
+    import pyqtgraph as pg
+
+    from gui import theme
+
+    view = pg.PlotWidget()
+    qtbot.addWidget(view)
+    theme.style_plot(view.getPlotItem(), left="accuracy")
+    axis = view.getPlotItem().getAxis("left")
+    view.resize(300, 90)  # a ~50-px plot: "accuracy" does not fit at the smallest type
+    view.show()
+    qtbot.waitUntil(lambda: axis.labelText == theme.SHORT_LABELS["accuracy"])
+    view.resize(300, 400)
+    qtbot.waitUntil(lambda: axis.labelText == "accuracy")
+    assert axis.labelStyle["font-size"] == f"{theme.LABEL_PT}pt"
+
+
+def test_classification_legend_wraps_a_name_wider_than_itself(window, qtbot):
+    # presenting svm-w-and-2w at 1366x768: "SGD, lr = 1, + L2 (weight decay 0.05)" was
+    # one unbreakable line, cut at "weight decay 0.0" by the window's edge
+    present_at(window, 1366, 768)
+    assert window.presets.load("svm-w-and-2w")
+    settle(qtbot)
+    legend = window.modes.pane.metrics_view.legend
+    doc = QtGui.QTextDocument()  # laid out as QLabel's word wrap lays it out
+    doc.setDefaultFont(legend.font())
+    doc.setDefaultTextOption(QtGui.QTextOption(QtCore.Qt.AlignmentFlag.AlignLeft))
+    option = doc.defaultTextOption()
+    option.setWrapMode(QtGui.QTextOption.WrapMode.WordWrap)
+    doc.setDefaultTextOption(option)
+    doc.setHtml(legend.text())
+    doc.setTextWidth(legend.width())
+    assert doc.idealWidth() <= legend.width() + 1, (doc.idealWidth(), legend.width())
+    assert "weight decay 0.05)" in doc.toPlainText().replace("\xa0", " ")
+    assert "no&nbsp;regularization" in legend.text()  # a name that fits is never broken
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1280, 800)])
 def test_surface_side_plots_keep_a_data_area_when_presenting_with_a_signal_plot(window, qtbot, size):
     # sam-sharp-flat shows a signal plot: three side plots share a short column, and the

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from gui import theme
 from gui.throttle import Throttle
@@ -170,6 +170,7 @@ class MetricsView(QtWidgets.QWidget):
     def resizeEvent(self, event):
         super().resizeEvent(event)
         self.fit_rows()
+        self._legend()  # a name may fit on one line now, or no longer
 
     def fit_rows(self) -> None:
         """Three plots where they fit; on a short pane (a projector at 1280 x 800 in
@@ -243,10 +244,17 @@ class MetricsView(QtWidgets.QWidget):
     def _legend(self) -> None:
         """One line per run in its colour; a diverged run says where it stopped."""
         parts = []
+        metrics = QtGui.QFontMetrics(theme.font(theme.LABEL_PT, bold=True))
+        room = self.legend.width() - 4
         for i, cfg in enumerate(self.c.runs):
             at = self.c.diverged_at(i)
             faded = "" if cfg.visible else "opacity:0.4;"
-            name = cfg.label.replace(" ", "&nbsp;")  # wrap between runs, not inside a name
+            name = cfg.label
+            # wrap between runs, not inside a name; unless the name alone is wider than the
+            # legend (presenting at 1366 px "weight decay 0.01)" ran out of the window)
+            shown = f"━━ {name}" + (f" ✗ diverged @ {at}" if at is not None else "")
+            if metrics.horizontalAdvance(shown) < room:
+                name = name.replace(" ", "&nbsp;")
             entry = f"<span style='color:{cfg.color};font-weight:bold'>━━</span>&nbsp;{name}"
             if at is not None:
                 entry += f" <span style='color:#B00020'>✗&nbsp;diverged&nbsp;@&nbsp;{at}</span>"
