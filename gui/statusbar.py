@@ -71,6 +71,11 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         self.throttle.ran()
         c = self.controller
         _set_text(self.step_label, f"step {c.step} / {c.timeline.steps}" + ("  ▶" if c.playing else ""))
+        # as wide as its widest text from the start: a message is shortened to the room the
+        # counter leaves, and End widened "step 0 / 300" under the preset's "(12 / 46)"
+        widest = self.step_label.fontMetrics().horizontalAdvance(f"step {c.timeline.steps} / {c.timeline.steps}  ▶")
+        if self.step_label.minimumWidth() != widest + 8:
+            self.step_label.setMinimumWidth(widest + 8)
         full, compact = [], []
         ink_on = self.palette().window().color().name()
         for i, run in enumerate(c.runs):
@@ -109,7 +114,8 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
     def showMessage(self, text: str, timeout: int = 0) -> None:
         """Messages shortened in the middle to the room left of the step counter (at 2x
         type a preset's title ran into it and lost its "(4 / 33)")."""
-        room = self.width() - sum(w.width() for w in (self.step_label, self.fps_label) if w.isVisible()) - 24
+        room = self.width() - sum(max(w.width(), w.minimumWidth())
+                                  for w in (self.step_label, self.fps_label) if w.isVisible()) - 24
         shown = text
         if room > 80:
             shown = self.fontMetrics().elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room)

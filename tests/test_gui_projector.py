@@ -684,6 +684,26 @@ def test_status_message_is_shortened_to_its_room_not_into_the_step_counter(windo
     assert bar.currentMessage().startswith("preset: ") and "…" not in bar.currentMessage()
 
 
+def test_the_step_counter_does_not_grow_under_the_message(window, qtbot):
+    # a preset's message is shortened to the room beside "step 0 / 1000"; End made it
+    # "step 1000 / 1000", which covered the message's "(5 / 46)"
+    from PySide6 import QtWidgets
+
+    present_at(window, 1280, 800)
+    window.presets.set_playlist("lecture")
+    assert window.presets.load("sgd-vs-gd-rates")  # a long title, 1000 steps
+    bar = window.statusBar()
+    settle(qtbot)
+    drawn = QtWidgets.QStatusBar.currentMessage(bar)
+    assert drawn.endswith(window.presets.position_text().strip())
+    window.modes.active.jump_to_end()
+    bar.throttle.flush()
+    settle(qtbot)
+    assert bar.step_label.text().startswith("step 1000 / 1000")
+    room = bar.width() - bar.step_label.width() - bar.fps_label.width()
+    assert bar.fontMetrics().horizontalAdvance(drawn) <= room
+
+
 @pytest.mark.parametrize("key", ["label-smoothing", "l1-sparse-weights", "linear-scaling-rule"])
 def test_classification_with_a_signal_plot_keeps_its_curves_readable_at_1280x800(window, qtbot, key):
     # issue 9: the fourth (signal) plot squeezed loss, accuracy and lr until their tick
