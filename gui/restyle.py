@@ -26,7 +26,8 @@ HEAT_PREFIX = "playground-heat-"
 
 def switch(roots, name: str | None = None, scale: float | None = None, label_root=None) -> None:
     """Make ``name``/``scale`` current and restyle every plot under ``roots`` (widgets);
-    Qt labels under ``label_root`` (the plots' titles and legends) are scaled too."""
+    Qt labels under ``label_root`` (the plots' titles and legends) and the other widgets
+    on the slide there (``SCALED``: the results table, its buttons and field) are scaled too."""
     old_theme = theme.palette_of()
     old_scale = theme.SCALE
     if name is not None and name != theme.THEME:
@@ -167,7 +168,7 @@ def restyle(roots, old: dict, old_scale: float, label_root=None) -> None:
         for item in view.scene().items():
             _restyle_item(item, cmap, font_f, line_f)
     if label_root is not None:
-        _scale_labels(label_root, font_f, old_scale)
+        _scale_slide_text(label_root, font_f, old_scale)
 
 
 def _retint_icons(root) -> None:
@@ -202,7 +203,7 @@ SCALED = (QtWidgets.QLabel, QtWidgets.QAbstractItemView, QtWidgets.QPushButton,
           QtWidgets.QAbstractSpinBox)
 
 
-def _scale_labels(root: QtWidgets.QWidget, factor: float, old_scale: float) -> None:
+def _scale_slide_text(root: QtWidgets.QWidget, factor: float, old_scale: float) -> None:
     """Titles and legends the views draw as Qt labels (classification mode), and the other
     widgets on the slide (``SCALED``): their size goes in their style sheet, which
     survives the re-polish a theme switch does (a setFont would be undone by the

@@ -170,8 +170,9 @@ class MainWindow(QtWidgets.QMainWindow):
         side = max(min(300, width // 3), min(480, int(width * 0.36)))
         self.central.setSizes([width - side, side])
         height = self.side.height() or self.height()
-        # with a signal plot the three plots share the column and the inspector gets less
-        # (the signal plot's header takes ~30 px of its share; the rate plot is the simplest)
+        # with a signal plot the three plots share the column and the inspector gets less;
+        # the shares split what is left after each plot's frame (_plot_heights), so the
+        # signal plot's choosers and the titles are not counted in them
         shares = (0.27, 0.14, 0.32, 0.27) if self.signal.isVisibleTo(self) else (0.34, 0.24, 0.0, 0.42)
         inspector = 0
         if self.inspector_box.isVisibleTo(self):
