@@ -592,6 +592,28 @@ def test_every_classification_preset_fits_a_1366x768_projector(window, qtbot):
     assert not failures, failures
 
 
+def test_the_start_label_stays_off_the_runs_first_steps_and_inside_the_plot(window, qtbot):
+    # it faced the middle of the view, which is where most runs set off: on 14 presets it
+    # covered their first steps (sam-sharp-flat: the runs and the sharp minimum beside them)
+    from gui.views.trails import display_points
+
+    c, view = window.controller, window.contour
+    failures = []
+    for key in presets_of("surface"):
+        window.presets.load(key)
+        settle(qtbot)
+        label = view.start_marker.label()
+        rect = label.mapRectToScene(label.boundingRect())
+        if not view.plot.vb.sceneBoundingRect().contains(rect):
+            failures.append(f"{key}: the label is cut by the plot's border")
+        for i, trace in enumerate(c.traces):
+            first = display_points(trace, c.surface.dim)[1:5]
+            on = [view.plot.vb.mapViewToScene(QtCore.QPointF(*map(float, p))) for p in first if np.isfinite(p).all()]
+            if c.runs[i].visible and any(rect.adjusted(-3, -3, 3, 3).contains(p) for p in on):
+                failures.append(f"{key}: the label covers run {i + 1}'s first steps")
+    assert not failures, failures
+
+
 def test_the_legend_keeps_its_layout_when_a_run_diverges_mid_playback(window, qtbot):
     # fitted from the start for the ending it will tell: the map must not jump at step 8
     present_at(window, 1920, 1080)

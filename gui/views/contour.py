@@ -15,6 +15,8 @@ The grid (200 x 200) is computed once per surface change; a frame only moves tra
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
@@ -28,6 +30,8 @@ from gui.views.trails import TrailLayer, display_points
 
 GRID = 200
 GRID_1D = 800
+START_LABEL_GAP = 12  # px between the start marker and its label, across and up or down
+DOWNHILL_SHARE = 0.25  # a direction's share of downhill below which its side is the view's middle
 
 
 _STYLES: dict = {}
@@ -158,7 +162,8 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.start_marker = pg.TargetItem(size=18, symbol="s", movable=True, pen=pg.mkPen(theme.INK, width=2),
                                           brush=pg.mkBrush(255, 255, 255, 200),
                                           hoverBrush=pg.mkBrush(255, 255, 255, 255),
-                                          label="start", labelOpts={"color": theme.INK, "offset": (12, -12)})
+                                          label="start",
+                                          labelOpts={"color": theme.INK, "offset": (START_LABEL_GAP, -START_LABEL_GAP)})
         self.start_marker.setZValue(40)
         self.plot.addItem(self.start_marker)
         self.trails = TrailLayer(self.plot, self.legend)
@@ -175,6 +180,9 @@ class ContourView(pg.GraphicsLayoutWidget):
         self._grid_timer.setInterval(40)
         self._grid_timer.timeout.connect(self.refresh_grid)
         self.plot.vb.sigRangeChanged.connect(self._range_changed)
+        # the label's room beside the marker is in pixels: a resize with the same range (a
+        # 1-D curve's plot is not aspect-locked) changes it too
+        self.plot.vb.sigResized.connect(lambda *_: self._label_inward(*self._marker_xy()))
 
         self.start_marker.sigPositionChanged.connect(self._marker_moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
@@ -246,8 +254,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         self._grid_range = key
         self.trails.refresh_marks(self.controller.step, self.controller.runs)  # angles follow the aspect
-        p = self.start_marker.pos()
-        self._label_inward(p.x(), p.y())  # framed or zoomed: the start may now sit at an edge
+        self._label_inward(*self._marker_xy())  # framed or zoomed: the start may now sit at an edge
         if s.dim == 1:
             xs = np.linspace(x0, x1, GRID_1D)
             with np.errstate(all="ignore"):
@@ -487,21 +494,61 @@ class ContourView(pg.GraphicsLayoutWidget):
             self._placing = False
         self._label_inward(pos[0], pos[1])
 
+    def _marker_xy(self) -> tuple[float, float]:
+        p = self.start_marker.pos()
+        return p.x(), p.y()
+
     def _label_inward(self, x: float, y: float | None = None) -> None:
-        """"start" on the side of the marker facing the middle of the view: a start near
-        the right edge had its label cut ("sta") by the plot's border, one near the bottom
-        (Rastrigin's) by the x axis."""
+        """"start" on the side of the marker away from where the runs set off (downhill:
+        minus the gradient there), so that it never sits on their first steps; on
+        sam-sharp-flat it had covered them and the sharp minimum beside them. Where the
+        plot's border would cut it on that side ("sta" at the right edge, under the x
+        axis on Rastrigin's), or downhill is not known, it faces the middle of the view."""
         label = self.start_marker.label()
         if label is None:
             return
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
         right = x <= 0.5 * (x0 + x1)
         below = y is None or y >= y0 + 0.15 * (y1 - y0)  # the offset's y is in data's direction: -12 is below
-        offset = pg.Point(12 if right else -12, -12 if below else 12)
+        downhill = self._downhill(x, y)
+        if downhill is not None:
+            dx, dy = downhill
+            px, py = self.plot.vb.viewPixelSize()
+            rect = label.boundingRect()
+            across = (rect.width() + START_LABEL_GAP) * px  # the label's reach beside the marker
+            up_down = (0.5 * rect.height() + START_LABEL_GAP) * py
+            if abs(dx) >= DOWNHILL_SHARE and (x + across <= x1 if dx < 0 else x - across >= x0):
+                right = dx < 0
+            if y is not None and abs(dy) >= DOWNHILL_SHARE and (y - up_down >= y0 if dy > 0 else y + up_down <= y1):
+                below = dy > 0
+        offset = pg.Point(START_LABEL_GAP if right else -START_LABEL_GAP,
+                          -START_LABEL_GAP if below else START_LABEL_GAP)
         if (label.anchor.x() == 0) != right or label.offset != offset:
             label.setAnchor((0, 0.5) if right else (1, 0.5))
             label.offset = offset
             label.viewTransformChanged()
+
+    def _downhill(self, x: float, y: float | None) -> tuple[float, float] | None:
+        """Minus the gradient at the marker as a unit vector on screen ((x, f(x)) along a
+        1-D curve), or None where it is flat or not defined."""
+        c = self.controller
+        with np.errstate(all="ignore"):
+            try:
+                g = c.surface.grad_at(np.array([c.start], dtype=float))[0]
+            except (ArithmeticError, ValueError):
+                return None
+        if c.surface.dim == 2:
+            d = (-float(g[0]), -float(g[1]))
+        else:  # along the curve: one step of -f' in x goes down by f'^2 in f
+            d = (-float(g[0]), -float(g[0]) ** 2)
+        px, py = self.plot.vb.viewPixelSize()
+        if not (px > 0 and py > 0):
+            return None
+        sx, sy = d[0] / px, d[1] / py  # in pixels: the axes' scales differ on a 1-D curve
+        norm = math.hypot(sx, sy)
+        if not math.isfinite(norm) or norm == 0.0:
+            return None
+        return sx / norm, sy / norm
 
     def _marker_moved(self, *_):
         if self._placing:
