@@ -111,3 +111,28 @@ def test_classification_results_tab_is_train_format_table(qtbot):
     assert view.results[0].final_loss == training_result(c.problem, c.runs[0].optimizer, c.runs[0].schedule, 60,
                                                          init_seed=c.scene.seed).final_loss
     c.pause()
+
+
+def test_a_long_run_name_wraps_and_keeps_what_tells_it_apart(qtbot):
+    # elided in the middle at 1280 px, "SGD + momentum, lr = 0.02, rho = 0.9" and "SGD +
+    # momentum, tuned: lr = 0.0375, ..." both read "SGD + mo…um, …"
+    names = ("SGD", "SGD + momentum, lr = 0.02, rho = 0.9 (untuned)", "SGD + momentum, tuned: lr = 0.0375, rho = 0.675")
+    specs = ("sgd:lr=0.01", "momentum:lr=0.02,momentum=0.9", "momentum:lr=0.0375,momentum=0.675")
+    runs = tuple(RunConfig(OptimizerSpec.parse(s), color=c, name=n)
+                 for s, c, n in zip(specs, ("#0072B2", "#D55E00", "#009E73"), names))
+    win = MainWindow(PlaygroundController(Scene(surface="quadratic:kappa=50", runs=runs, steps=150, start=(-2.5, 1.5))))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    view, table = win.analysis.results, win.analysis.results.table
+    with qtbot.waitSignal(view.computed, timeout=10000):
+        win.analysis.setCurrentIndex(AnalysisTabs.RESULTS)
+    fm = table.fontMetrics()
+    width = table.columnWidth(0) - table.iconSize().width()  # at most the room the text has
+    rows = {table.item(r, 0).text(): r for r in range(table.rowCount())}
+    long_names = [text for text in rows if fm.horizontalAdvance(text) > width]
+    assert long_names, "the names must be too long for one line, or this tests nothing"
+    for text in long_names:
+        need = fm.boundingRect(QtCore.QRect(0, 0, width, 10**6), QtCore.Qt.TextFlag.TextWordWrap, text).height()
+        assert table.rowHeight(rows[text]) >= need, f"{text!r} is cut: {table.rowHeight(rows[text])} < {need} px"

@@ -47,7 +47,7 @@ class SortItem(QtWidgets.QTableWidgetItem):
 
 
 class ResultsTable(QtWidgets.QTableWidget):
-    """The results table, whose run-name column (elided in the middle) is ~24 characters
+    """The results table, whose run-name column (a longer name wraps) is ~24 characters
     of its font wide: presentation mode doubles the font, and the names must widen with it."""
 
     NAME_CHARS = 24
@@ -117,8 +117,12 @@ class ResultsView(QtWidgets.QWidget):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Interactive)
-        self.table.fit_names()  # labels are elided; the numbers get the room
-        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        self.table.fit_names()  # the numbers get the room; a longer name wraps
+        # a name wraps onto a second line instead of losing its middle: two runs "SGD +
+        # momentum, lr = 0.02" and "SGD + momentum, tuned: lr = 0.03" had both read "SGD + mo…um, …"
+        self.table.setWordWrap(True)
+        self.table.verticalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)  # a single word wider than the column
         header.setSortIndicator(0, QtCore.Qt.SortOrder.AscendingOrder)  # the scene's order first
         self.table.setSortingEnabled(True)
         layout.addWidget(self.table, 1)
