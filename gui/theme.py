@@ -29,6 +29,7 @@ BASE_TICK_PT, BASE_LABEL_PT, BASE_TITLE_PT = 11, 12, 13
 TICK_PT = 11      # axis numbers
 LABEL_PT = 12     # axis titles, legend
 TITLE_PT = 13     # plot titles
+AXIS_TEXT_START = 30  # px: pyqtgraph's starting room for a y axis's numbers
 MONO_FAMILY = "DejaVu Sans Mono"
 
 # Low loss is light and high loss is a calm slate, so the Okabe-Ito trail colours
@@ -226,6 +227,20 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
         plot._fits_left_label = True
         plot.vb.sigResized.connect(functools.partial(fit_left_label, plot))
     fit_left_label(plot)
+
+
+def equal_scales(plot: pg.PlotItem, locked: bool = True) -> None:
+    """Equal x and y scales (a map), with the y axis's room for its numbers only growing
+    until :func:`measure_numbers_afresh`. Locked, the numbers decide the plot's width and
+    the width the y range: "3" and "2.5" took turns (28 px apart when presenting) and the
+    map was laid out again on every pass of the event loop, for good."""
+    plot.setAspectLocked(locked, ratio=1.0)
+    plot.getAxis("left").setStyle(autoReduceTextSpace=not locked)
+
+
+def measure_numbers_afresh(plot: pg.PlotItem) -> None:
+    """New content (another surface): the y axis's numbers take the room they need now."""
+    plot.getAxis("left").textWidth = AXIS_TEXT_START
 
 
 def settle_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.05) -> None:

@@ -36,9 +36,11 @@ CACHED = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
 
 def assert_same_picture(a: np.ndarray, b: np.ndarray) -> None:
     """Equal but for anti-aliased dot edges that went through a still run's pixmap first
-    (gui.views.trails.cache_when_still): one level of 255 apart, on a few pixels."""
+    (gui.views.trails.cache_when_still): one level of 255 apart, on a few pixels; two
+    where such edges of two runs meet (one pixel of the default scene's map, as laid out
+    since the map's y axis keeps its room for numbers)."""
     a, b = a.astype(int), b.astype(int)
-    assert np.abs(a - b).max() <= 1
+    assert np.abs(a - b).max() <= 2
     assert (a != b).mean() < 0.001
 
 

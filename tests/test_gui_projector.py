@@ -592,6 +592,22 @@ def test_every_classification_preset_fits_a_1366x768_projector(window, qtbot):
     assert not failures, failures
 
 
+@pytest.mark.parametrize("key", ["lbfgs-noise", "schedule-gallery"])
+def test_the_map_settles_on_one_layout(window, qtbot, key):
+    # equal scales: the y numbers ("3" or "2.5") set the map's width and the width the y
+    # range, which chose the other numbers: laid out again on every pass of the event loop
+    # for as long as the slide was shown (1280x800, presenting)
+    present_at(window, 1280, 800)
+    window.presets.load(key)
+    window.controller.seek(window.controller.last_step)
+    settle(qtbot)
+    sizes = []
+    window.contour.plot.vb.sigResized.connect(lambda vb: sizes.append((vb.width(), vb.height())))
+    for _ in range(10):
+        QtCore.QCoreApplication.processEvents()
+    assert sizes == [], f"the map keeps being laid out: {sizes[:4]}"
+
+
 def test_the_start_label_stays_off_the_runs_first_steps_and_inside_the_plot(window, qtbot):
     # it faced the middle of the view, which is where most runs set off: on 14 presets it
     # covered their first steps (sam-sharp-flat: the runs and the sharp minimum beside them)

@@ -104,7 +104,7 @@ class BasinView(QtWidgets.QWidget):
         self.plot_widget = pg.PlotWidget()
         self.plot = self.plot_widget.getPlotItem()
         theme.style_plot(self.plot, bottom="x₀", left="y₀", title="Basins of attraction")
-        self.plot.setAspectLocked(True, 1.0)
+        theme.equal_scales(self.plot)
         self.plot.vb.setMouseEnabled(x=False, y=False)
         self.image = pg.ImageItem()
         self.image.setZValue(-100)
@@ -235,7 +235,8 @@ class BasinView(QtWidgets.QWidget):
             self._drawn_surface = key
             pts = [m.point for m in s.minima() if m.kind in ("global", "local")]
             self.minima.setData(pos=np.array([self._on_map(p) for p in pts], dtype=float).reshape(-1, 2))
-            self.plot.setAspectLocked(s.dim == 2, 1.0)
+            theme.measure_numbers_afresh(self.plot)
+            theme.equal_scales(self.plot, s.dim == 2)
             theme.set_label(self.plot, "left", "y₀" if s.dim == 2 else "f(x)")
             if s.dim == 2:
                 xs, ys, Z = s.grid(160, 160)

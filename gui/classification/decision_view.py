@@ -112,7 +112,7 @@ class DecisionPlot(pg.PlotItem):
         self.val_pts = pg.ScatterPlotItem(size=size + (1 if small else 2), symbol="t1", pxMode=True)
         self.addItem(self.train_pts)
         self.addItem(self.val_pts)
-        self.setAspectLocked(True)
+        theme.equal_scales(self)
         self.setMenuEnabled(False)
         self.hideButtons()
         self.getViewBox().setMouseEnabled(False, False)

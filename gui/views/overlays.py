@@ -151,6 +151,7 @@ class HeadOverlays:
         self.layer = ArrowLayer()
         self.layer.setZValue(24)
         plot.addItem(self.layer, ignoreBounds=True)
+        self.layer.setVisible(False)  # until an overlay is on: an empty layer still costs every paint
         self.per_run: list[dict] = []
         self.grad = self.layer.add("pairs")  # drawn over the runs' arrows: added first, moved last
         self.grad.setPen(theme.pen(theme.INK, 1.5))
@@ -199,6 +200,7 @@ class HeadOverlays:
             for item in items.values():
                 item.setData([], [])
         self.layer.commit()
+        self.layer.setVisible(False)
 
     def draw(self, controller, points, view_box) -> None:
         """Arrows at every visible head for the current step (nothing when all toggles are off:
@@ -208,6 +210,7 @@ class HeadOverlays:
                 self.clear()
             return
         self._drawn = True
+        self.layer.setVisible(True)
         dim = controller.surface.dim
         width = view_box[1] - view_box[0]
         head_len = 0.025 * width

@@ -369,9 +369,10 @@ class TrailLayer:
                 elif want != items.shown_dots:
                     items.fresh.setData(pos=pts[settled:want])
                 items.shown_dots_settled, items.shown_dots = settled, want
-                for dots, shown in ((items.dots, settled > 0), (items.fresh, want > settled)):
-                    if dots.isVisible() != shown:  # an empty scatter still costs a paint
-                        dots.setVisible(shown)
+                for item, shown in ((items.dots, settled > 0), (items.fresh, want > settled),
+                                    (items.polyak, poly is not None)):
+                    if item.isVisible() != shown:  # an empty item still costs every paint
+                        item.setVisible(shown)
                 if poly is not None and n != items.shown_polyak:
                     items.polyak.setData(poly[:n, 0], poly[:n, 1])
                     items.shown_polyak = n
