@@ -187,7 +187,7 @@ class ContourView(pg.GraphicsLayoutWidget):
         self.plot.vb.sigRangeChanged.connect(self._range_changed)
         # the label's room beside the marker is in pixels: a resize with the same range (a
         # 1-D curve's plot is not aspect-locked) changes it too
-        self.plot.vb.sigResized.connect(lambda *_: self._label_inward(*self._marker_xy()))
+        self.plot.vb.sigResized.connect(lambda *_: self._place_label(*self._marker_xy()))
 
         self.start_marker.sigPositionChanged.connect(self._marker_moved)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
@@ -260,7 +260,7 @@ class ContourView(pg.GraphicsLayoutWidget):
             return
         self._grid_range = key
         self.trails.refresh_marks(self.controller.step, self.controller.runs)  # angles follow the aspect
-        self._label_inward(*self._marker_xy())  # framed or zoomed: the start may now sit at an edge
+        self._place_label(*self._marker_xy())  # framed or zoomed: the start may now sit at an edge
         if s.dim == 1:
             xs = np.linspace(x0, x1, GRID_1D)
             with np.errstate(all="ignore"):
@@ -498,19 +498,21 @@ class ContourView(pg.GraphicsLayoutWidget):
             self.start_marker.setPos(pos)
         finally:
             self._placing = False
-        self._label_inward(pos[0], pos[1])
+        self._place_label(pos[0], pos[1])
 
     def _marker_xy(self) -> tuple[float, float]:
         p = self.start_marker.pos()
         return p.x(), p.y()
 
-    def _label_inward(self, x: float, y: float | None = None) -> None:
-        """"start" beside the marker, on the one of its four sides (right or left, above or
-        below) that the plot's border does not cut ("sta" at the right edge, under the x
-        axis on Rastrigin's) and that covers the fewest of the runs' first steps; on a tie,
-        away from downhill (minus the gradient), else facing the middle of the view. It
-        faced the middle always, which is where most runs set off: on 14 presets it covered
-        their first steps (sam-sharp-flat: them and the sharp minimum beside them)."""
+    def _place_label(self, x: float, y: float | None = None) -> None:
+        """"start" at the one of eight places beside the marker (right or left, above or
+        below, at a corner or level) that the plot's border does not cut ("sta" at the right
+        edge, under the x axis on Rastrigin's) and that covers the fewest of the runs' first
+        steps; on a tie, away from downhill (minus the gradient), else facing the middle of
+        the view. It faced the middle always, which is where most runs set off: on 14
+        presets it covered their first steps (sam-sharp-flat: them and the sharp minimum
+        beside them). Placed when the scene, the start or the view changes, not on a slider
+        move: the label must not jump about while a run is dragged."""
         label = self.start_marker.label()
         if label is None:
             return
@@ -531,7 +533,10 @@ class ContourView(pg.GraphicsLayoutWidget):
                 for beside, (lift, anchor_y) in enumerate(((START_LABEL_LIFT, 0.0), (gap, 0.5))):
                     left = x + gap * px if right else x - gap * px - w
                     near = (y if y is not None else 0.0) + (-lift if below else lift) * py
-                    bottom = near - anchor_y * h - (h * (1 - 2 * anchor_y) if below else 0.0)
+                    if anchor_y == 0.5:  # level: ``near`` is the label's middle
+                        bottom = near - 0.5 * h
+                    else:  # a corner: ``near`` is its top (below) or its bottom (above)
+                        bottom = near - h if below else near
                     if left < x0 or left + w > x1 or bottom < y0 or bottom + h > y1:
                         continue
                     covered = int(np.count_nonzero(
