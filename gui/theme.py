@@ -230,17 +230,15 @@ def style_plot(plot: pg.PlotItem, bottom: str = "", left: str = "", title: str =
 
 
 def equal_scales(plot: pg.PlotItem, locked: bool = True) -> None:
-    """Equal x and y scales (a map), with the y axis's room for its numbers only growing
-    until :func:`measure_numbers_afresh`. Locked, the numbers decide the plot's width and
-    the width the y range: "3" and "2.5" took turns (28 px apart when presenting) and the
-    map was laid out again on every pass of the event loop, for good."""
+    """Equal x and y scales (a map), for new content (another surface): the y axis's
+    numbers take the room they need now, and then that room only grows until the next
+    call. Locked, the numbers decide the plot's width and the width the y range: "3"
+    and "2.5" took turns (28 px apart when presenting) and the map was laid out again on
+    every pass of the event loop, for good."""
     plot.setAspectLocked(locked, ratio=1.0)
-    plot.getAxis("left").setStyle(autoReduceTextSpace=not locked)
-
-
-def measure_numbers_afresh(plot: pg.PlotItem) -> None:
-    """New content (another surface): the y axis's numbers take the room they need now."""
-    plot.getAxis("left").textWidth = AXIS_TEXT_START
+    axis = plot.getAxis("left")
+    axis.setStyle(autoReduceTextSpace=not locked)
+    axis.textWidth = AXIS_TEXT_START
 
 
 def settle_range(plot: pg.PlotItem, lo: float, hi: float, padding: float = 0.05) -> None:

@@ -235,7 +235,6 @@ class BasinView(QtWidgets.QWidget):
             self._drawn_surface = key
             pts = [m.point for m in s.minima() if m.kind in ("global", "local")]
             self.minima.setData(pos=np.array([self._on_map(p) for p in pts], dtype=float).reshape(-1, 2))
-            theme.measure_numbers_afresh(self.plot)
             theme.equal_scales(self.plot, s.dim == 2)
             theme.set_label(self.plot, "left", "y₀" if s.dim == 2 else "f(x)")
             if s.dim == 2:

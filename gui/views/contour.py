@@ -211,7 +211,6 @@ class ContourView(pg.GraphicsLayoutWidget):
     # -- surface --------------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        theme.measure_numbers_afresh(self.plot)
         self._draw_surface()
         self.rebuild_runs()
         self.reset_zoom()
