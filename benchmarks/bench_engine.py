@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 from machine import describe  # noqa: E402  (benchmarks/, this script's folder)
 
+from engine import runner  # noqa: E402
+from engine.fused import fused_path_2d  # noqa: E402
 from engine.registry import OPTIMIZERS, resolve  # noqa: E402
 from engine.runner import run, run_batch, run_scene  # noqa: E402
 from engine.spec import CONSTANT, OptimizerSpec  # noqa: E402
@@ -93,8 +95,16 @@ def main(argv=None):
         spec = OptimizerSpec.parse(SETTINGS[key])
         trace = run(surface, spec, steps=STEPS)
         note = "" if trace.diverged_at is None else f"(diverged at {trace.diverged_at})"
-        record, _ = resolve(key, spec.params)
+        record, sam_rho = resolve(key, spec.params)
         path = "float" if record.kind == "elementwise" or record.float_rule is not None else "batched"
+        if record.kind == "elementwise" and record.lookahead is None and not sam_rho \
+                and fused_path_2d(record.rule) is not None:
+            # what pasting the rule into the loop (engine.fused) saves a slider move
+            runner.FUSE_2D = False
+            called = timings(lambda spec=spec: run(surface, spec, steps=STEPS), repeats)[0]
+            runner.FUSE_2D = True
+            path += ", fused"
+            note = f"{note} (rule called: {called * 1e3:.2f} ms)".strip()
         ok &= row(f"{SETTINGS[key]} [{path}]", timings(lambda spec=spec: run(surface, spec, steps=STEPS), repeats),
                   0.016, note)
 

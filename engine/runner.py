@@ -26,6 +26,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from engine.coordinate_major import step_coordinate_major
+from engine.fused import fused_path_2d
 from engine.ops import FLOAT_OPS
 from engine.optimizer_spec import CONSTANT, OptimizerSpec, ScheduleSpec
 from engine.optimizers.sam import sam_gradient_floats
@@ -37,6 +38,7 @@ from engine.trace import Trace
 DIVERGENCE_FACTOR = 1e6
 MAX_STEPS = 1_000_000
 UNROLL_2D = True  # the unrolled loop of plain 2-D runs (tests turn it off to compare)
+FUSE_2D = True  # that loop with the rule pasted in, where it can be (tests turn it off to compare)
 COORDINATE_MAJOR = True  # element-wise batches on a surface stepped as (D, R) (tests turn it off to compare)
 
 
@@ -127,6 +129,9 @@ def _float_path(surface, record, hp, sam_rho, lrs, x, steps, noise, noise_rows, 
     if state is None:
         state = [record.init(float(x[i]), None, hp) for i in range(D)]
     if UNROLL_2D and D == 2 and lookahead is None and noise_rows is None and not sam_rho and not wd:
+        fused = fused_path_2d(rule) if FUSE_2D else None  # the rule pasted into the loop (engine.fused)
+        if fused is not None:
+            return fused(grad, hp, lrs, x, state, steps, bounds, record_states, k0, F)
         return _plain_path_2d(grad, rule, hp, lrs, x, state, steps, bounds, record_states, k0)
     xs, gs = [x], []
     states = [state] if record_states else None

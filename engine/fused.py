@@ -1,0 +1,202 @@
+"""An element-wise rule fused into the loop of a plain 2-D path (``engine.runner``).
+
+A learning-rate drag recomputes one run's whole path on every move: 1000 updates of
+two coordinates is 2000 calls of the rule, and the calls, their argument tuples and
+the rule's ``hp.name`` look-ups cost more than its arithmetic (half the path's time).
+This module writes the loop once per rule with the rule's own statements pasted in
+twice, once per coordinate, its locals renamed apart (``m`` becomes ``m__0`` and
+``m__1``), each ``return x, state`` turned into an assignment and ``hp.name`` read
+once before the loop. The statements are the rule's, in its order, so the floats are
+the ones calling it gives (``tests/test_fused.py`` checks every rule, bit for bit).
+
+A rule whose source cannot be pasted (a closure, a loop, a nested function, a return
+that is not the last statement of its branch, a typed custom rule without a source)
+gets None, and the caller calls the rule as before. torch chooses its fused Adam the
+same way: in one place, guarded by a test that it matches the plain loop.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+import weakref
+
+# What cannot be pasted into a loop body as it is: new scopes, loops and exception
+# handlers (a return inside them would need more than an assignment), name bindings
+# that reach outside the function.
+_REFUSED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.ListComp, ast.SetComp,
+            ast.DictComp, ast.GeneratorExp, ast.For, ast.AsyncFor, ast.While, ast.Try, ast.With,
+            ast.AsyncWith, ast.Global, ast.Nonlocal, ast.Yield, ast.YieldFrom, ast.Await, ast.NamedExpr,
+            ast.Delete, ast.Match, ast.Starred)
+
+_PREFIX = "_k_"  # the loop's own names; a rule that uses one is not fused
+_fused: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class NotFusable(Exception):
+    """Why a rule keeps being called: its source cannot be pasted into the loop."""
+
+
+def fused_path_2d(rule):
+    """The 2-D loop with ``rule`` pasted in, made once per rule; None if it cannot be.
+
+    ``loop(grad, hp, lrs, x, state, steps, bounds, record_states, k0, ops)`` returns
+    ``(xs, gs, states, diverged)`` exactly as ``runner._plain_path_2d`` does."""
+    try:
+        return _fused[rule]
+    except KeyError:
+        pass
+    except TypeError:  # not weak-referenceable (a builtin, a partial): called as it is
+        return None
+    try:
+        loop = _fuse(rule)
+    except NotFusable:
+        loop = None
+    _fused[rule] = loop
+    return loop
+
+
+def _fuse(rule):
+    # only the engine's own rules: their source is ours, never text a user typed
+    if not str(getattr(rule, "__module__", "")).startswith("engine."):
+        raise NotFusable("not one of the engine's rules")
+    if getattr(rule, "__closure__", None) or getattr(rule, "__defaults__", None) \
+            or not hasattr(rule, "__globals__"):
+        raise NotFusable("a closure or a rule with defaults: its names are not all module globals")
+    try:
+        source = textwrap.dedent(inspect.getsource(rule))
+    except (OSError, TypeError) as err:  # typed at run time: no file to read
+        raise NotFusable(str(err)) from None
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # a lambda's source is the line around it
+        raise NotFusable("its source is not a function definition") from None
+    fn = tree.body[0] if len(tree.body) == 1 else None
+    if not isinstance(fn, ast.FunctionDef) or fn.decorator_list or fn.args.vararg or fn.args.kwarg \
+            or fn.args.kwonlyargs or fn.args.posonlyargs or len(fn.args.args) != 7:
+        raise NotFusable("not a plain rule(g, x, state, hp, t, lr, ops)")
+    for node in ast.walk(fn):
+        if node is not fn and isinstance(node, _REFUSED):
+            raise NotFusable(f"{type(node).__name__} in the rule")
+        if isinstance(node, ast.Name) and node.id.startswith(_PREFIX):
+            raise NotFusable(f"the rule uses the loop's name {node.id}")
+    g, x, state, hp, t, lr, ops = (a.arg for a in fn.args.args)
+    body = fn.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    stored = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    if stored & {hp, t, lr, ops}:
+        raise NotFusable("the rule rebinds one of the names both coordinates share")
+    local = stored | {g, x, state}
+    shared = {hp: "hp", t: "t", lr: "lr", ops: "ops"}
+    reads = sorted({n.attr for n in ast.walk(fn) if isinstance(n, ast.Attribute)
+                    and isinstance(n.value, ast.Name) and n.value.id == hp and isinstance(n.ctx, ast.Load)})
+    coordinates = []
+    for i in (0, 1):
+        renamed = [_Rename(local, shared, hp, i).visit(ast.parse(ast.unparse(s)).body[0]) for s in body]
+        coordinates += _returns_assigned(renamed, f"{x}__{i}", f"{state}__{i}")
+    loop = ast.parse(_LOOP.format(g=g, x=x, state=state,
+                                  hoisted="".join(f"\n    {_PREFIX}hp_{a} = getattr(hp, {a!r}, _k_absent)"
+                                                  for a in reads)))
+    step = next(n for n in ast.walk(loop) if isinstance(n, ast.For))
+    at = next(k for k, s in enumerate(step.body) if isinstance(s, ast.Pass))
+    step.body[at:at + 1] = coordinates
+    code = compile(ast.fix_missing_locations(loop), f"<{rule.__module__}.{rule.__qualname__} fused 2-D>", "exec")
+    space: dict = {}
+    exec(code, rule.__globals__, space)  # the rule's helpers (momentum_coefficient, ...) resolve as in the rule
+    loop = space[_PREFIX + "path"]
+    loop.__kwdefaults__ = {_PREFIX + "absent": _ABSENT}
+    return loop
+
+
+class _Absent:
+    """What ``hp.name`` was read as, before the loop, for a name this ``hp`` lacks. The
+    rule may never reach that read (a branch not taken); where it does, it fails: an
+    ``if`` with the AttributeError calling the rule gives, arithmetic with a TypeError."""
+
+    def __bool__(self):
+        raise AttributeError("the hyperparameters lack a name this rule reads")
+
+
+_ABSENT = _Absent()
+
+
+class _Rename(ast.NodeTransformer):
+    """Coordinate ``i``'s copy: the rule's locals get ``__i``; the shared parameters their
+    loop names; ``hp.name`` the local read once before the loop."""
+
+    def __init__(self, local, shared, hp, i):
+        self.local, self.shared, self.hp, self.i = local, shared, hp, i
+
+    def visit_Name(self, node):
+        if node.id in self.local:
+            node.id = f"{node.id}__{self.i}"
+        elif node.id in self.shared:
+            node.id = self.shared[node.id]
+        return node
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.value.id == self.hp and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Name(f"{_PREFIX}hp_{node.attr}", ast.Load()), node)
+        self.generic_visit(node)
+        return node
+
+
+def _returns_assigned(stmts, x, state):
+    """``stmts`` with every ``return e`` as ``x, state = e``. A return must end its
+    branch; an ``if`` holding one takes the statements after it into the branches that
+    do not return, so every path ends in exactly one assignment."""
+    out = []
+    for k, s in enumerate(stmts):
+        if isinstance(s, ast.Return):
+            if k != len(stmts) - 1 or s.value is None:
+                raise NotFusable("a return that does not end its branch")
+            target = ast.Tuple([ast.Name(x, ast.Store()), ast.Name(state, ast.Store())], ast.Store())
+            out.append(ast.copy_location(ast.Assign([target], s.value), s))
+            return out
+        if isinstance(s, ast.If) and any(isinstance(n, ast.Return) for n in ast.walk(s)):
+            rest = stmts[k + 1:]
+            body = s.body if _returns(s.body) else s.body + rest
+            orelse = s.orelse if _returns(s.orelse) else s.orelse + rest
+            s.body, s.orelse = _returns_assigned(body, x, state), _returns_assigned(orelse, x, state)
+            out.append(s)
+            return out
+        out.append(s)
+    raise NotFusable("a branch of the rule that does not return")
+
+
+def _returns(stmts) -> bool:
+    last = stmts[-1] if stmts else None
+    return isinstance(last, ast.Return) or (isinstance(last, ast.If) and _returns(last.body)
+                                            and _returns(last.orelse))
+
+
+# The loop of runner._plain_path_2d, names prefixed; ``pass`` is where the two copies go.
+_LOOP = """
+def _k_path(_k_grad, hp, _k_lrs, _k_x, _k_state, _k_steps, _k_bounds, _k_record, _k_k0, ops, *, _k_absent):
+    {x}__0, {x}__1 = _k_x
+    {state}__0, {state}__1 = _k_state
+    (_k_lo0, _k_hi0), (_k_lo1, _k_hi1) = _k_bounds{hoisted}
+    _k_xs, _k_gs = [_k_x], []
+    _k_keep_x, _k_keep_g = _k_xs.append, _k_gs.append
+    _k_states = [_k_state] if _k_record else None
+    _k_diverged = None
+    t = _k_k0
+    try:
+        for _k_k in range(_k_k0, _k_steps):
+            t = _k_k + 1
+            _k_g = _k_grad({x}__0, {x}__1)
+            _k_keep_g(_k_g)
+            lr = _k_lrs[_k_k]
+            {g}__0, {g}__1 = _k_g
+            pass
+            _k_keep_x(({x}__0, {x}__1))
+            if _k_states is not None:
+                _k_states.append(({state}__0, {state}__1))
+            if not (_k_lo0 <= {x}__0 <= _k_hi0 and _k_lo1 <= {x}__1 <= _k_hi1):  # also false for nan
+                raise FloatingPointError
+    except (FloatingPointError, ArithmeticError, ValueError):
+        _k_diverged = t
+    return _k_xs, _k_gs, _k_states, _k_diverged
+"""
