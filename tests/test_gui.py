@@ -489,3 +489,38 @@ def test_the_status_lines_size_hints_do_not_lay_its_text_out_again(window, qtbot
     font.setPointSizeF(font.pointSizeF() * 2)  # presentation mode's type
     label.setFont(font)
     assert label.sizeHint().height() == original(label).height() > height
+
+
+@pytest.mark.parametrize("log", [True, False])
+def test_the_loss_plots_range_follows_the_runs_a_slider_moves_and_the_ones_shown(window, log):
+    """Each run's lowest and highest value is kept with its values: a new path (the slider)
+    must bring its own span, a hidden run must stop counting."""
+    c = window.controller
+    c.set_scene(scene_of("quadratic", "sgd:lr=0.01", "sgd:lr=0.05", steps=100))
+    c.set_display("log_loss", log)
+    plot = window.loss.plot
+
+    def shown():
+        return plot.vb.viewRange()[1]
+
+    def ys(i):  # what the plot draws for run i over the whole playback
+        v = np.asarray(window.loss.values[i], dtype=float)
+        return v[np.isfinite(v)]
+
+    def covered(i):
+        lo, hi = shown()
+        return lo <= ys(i).min() and ys(i).max() <= hi
+
+    assert covered(0) and covered(1)
+    low_before = shown()[0]
+    # the slower run sped up: its curve now reaches far lower, and the axis goes with it
+    assert c.set_hyper(0, "lr", 0.15)
+    assert all(tr.diverged_at is None for tr in c.traces)
+    assert covered(0) and covered(1)
+    assert shown()[0] < low_before or not log  # on a linear axis both already reach ~0
+    # hide the run that reaches lowest: the axis no longer answers to it (on a log axis,
+    # where the two runs' lows are decades apart)
+    deepest = int(np.argmin([ys(i).min() for i in range(2)]))
+    c.set_run_visible(deepest, False)
+    assert covered(1 - deepest)
+    assert shown()[0] > ys(deepest).min() or not log

@@ -33,6 +33,7 @@ class LossCurvePlot(pg.PlotWidget):
         self.shown: list[int] = []
         self.steps_axis = np.arange(0)
         self.ranged: list[np.ndarray] = []
+        self.spans: list[tuple[float, float] | None] = []  # per run: its lowest and highest finite y
         self._memo: dict[int, dict] = {}  # run -> what it plots, with the trace it came from
         c = controller
         c.sceneChanged.connect(self.rebuild)
@@ -106,14 +107,14 @@ class LossCurvePlot(pg.PlotWidget):
                 # The axes follow what the runs that did not blow up did: a diverged run's 1e20
                 # would flatten every other curve onto the floor. It leaves through the top.
                 r = v[: _sane_rows(v)] if key[2] else v
-                finite = np.isfinite(r)
-                kept = {"trace": tr, "key": key, "raw": v, "ranged": r,
-                        "top": float(np.max(r[finite])) if finite.any() else None}
+                kept = {"trace": tr, "key": key, "raw": v, "ranged": r, "span": _span(r)}
+                kept["top"] = kept["span"][1] if kept["span"] else None
             self._memo[i] = kept
             raw.append(kept["raw"])
             ranged.append(kept["ranged"])
             tops.append(kept["top"])
         self.ranged = ranged
+        self.spans = [self._memo[i]["span"] for i in range(n)]
         if log:
             tops = [t for t in tops if t is not None]
             floor = max(max(tops, default=1.0) * 10.0 ** -DECADES, 1e-300)
@@ -124,10 +125,12 @@ class LossCurvePlot(pg.PlotWidget):
                     with np.errstate(all="ignore"):
                         kept["log"] = (np.log10(np.maximum(kept["raw"], floor)),
                                        np.log10(np.maximum(kept["ranged"], floor)))
+                    kept["log_span"] = _span(kept["log"][1])
                     kept["floor"] = floor
                 logged_raw.append(kept["log"][0])
                 logged_ranged.append(kept["log"][1])
             raw, self.ranged = logged_raw, logged_ranged
+            self.spans = [self._memo[i]["log_span"] for i in range(n)]
         # a slider moves one run: the others keep what they drew (re-setting 8 curves of
         # 1000 points on every move cost more than computing the new path's values)
         old = self.values
@@ -157,16 +160,12 @@ class LossCurvePlot(pg.PlotWidget):
         theme.set_x_range(self.plot, 0, steps)
 
     def _fit_y(self) -> None:
-        c = self.controller
-        lows, highs = [], []
-        for v, run in zip(self.ranged, c.runs):
-            finite = v[np.isfinite(v)] if len(v) else v
-            if run.visible and finite.size:
-                lows.append(float(finite.min()))
-                highs.append(float(finite.max()))
-        if not lows:
+        """The visible runs' finite values, from each run's span kept with its values: a
+        slider moves one run, and scanning all eight twice a move cost ~0.2 ms."""
+        spans = [span for span, run in zip(self.spans, self.controller.runs) if run.visible and span]
+        if not spans:
             return
-        theme.settle_range(self.plot, min(lows), max(highs))
+        theme.settle_range(self.plot, min(lo for lo, _ in spans), max(hi for _, hi in spans))
 
     def draw(self, step: int) -> None:
         for i, (curve, v) in enumerate(zip(self.curves, self.values)):
@@ -179,6 +178,12 @@ class LossCurvePlot(pg.PlotWidget):
     def _display_changed(self, key: str, value) -> None:
         if key in ("log_loss", "loss_minus_min"):
             self._traces_changed(list(range(len(self.controller.runs))))
+
+
+def _span(v: np.ndarray) -> tuple[float, float] | None:
+    """(lowest, highest) finite value of ``v``; None if it has none."""
+    finite = v[np.isfinite(v)]
+    return (float(finite.min()), float(finite.max())) if finite.size else None
 
 
 def _sane_rows(v: np.ndarray) -> int:
