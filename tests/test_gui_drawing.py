@@ -283,6 +283,27 @@ def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
             assert d.boundingRect() != old  # the padding of a few pixels is another span of data
 
 
+def test_the_dots_remembered_bounds_follow_their_points_and_size(window, qtbot):
+    """New points (setData, addPoints: playing forward) and a new dot size each give
+    pyqtgraph's bounds again, not the remembered ones."""
+    import pyqtgraph as pg
+
+    from gui.views.trails import IterateDots
+
+    dots = IterateDots(size=4, pxMode=True)
+    window.contour.plot.addItem(dots)
+    dots.setData(pos=np.array([[0.0, 0.0], [0.5, 0.5]]))
+    qtbot.wait(10)
+    changes = (lambda: dots.addPoints(pos=np.array([[1.2, -0.7]])),
+               lambda: dots.setData(pos=np.array([[-1.0, 0.3], [0.2, 0.9]])),
+               lambda: dots.setSize(14))
+    for change in changes:
+        before = dots.boundingRect()
+        change()
+        assert dots.boundingRect() == pg.ScatterPlotItem.boundingRect(dots)
+        assert dots.boundingRect() != before
+
+
 def test_the_signal_plot_redraws_only_the_moved_run_and_looks_the_same(window, qtbot):
     from gui.views.trails import UNCACHED
 

@@ -113,14 +113,16 @@ class Dots(pg.ScatterPlotItem):
     _rect_key = _rect = None
 
     def boundingRect(self):
-        """pyqtgraph's, remembered: Qt asks several times a paint and each answer maps
-        pixel vectors through the view; it changes only with the data, the dot size or
-        the view's transform (which pyqtgraph announces through viewTransformChanged)."""
+        """pyqtgraph's, remembered: Qt asks several times a paint (~56 times a slider move
+        over the map's dots) and each answer maps pixel vectors through the view. It
+        changes only with the data, the dot size or the view's transform, and pyqtgraph
+        starts a new ``bounds`` list on each of them (addPoints, setData, the spots' sizes,
+        viewTransformChanged): that list is the key, held so its identity is not reused.
+        Comparing the data bounds themselves cost two dataBounds calls an ask."""
         if not self.lean:
             return super().boundingRect()
-        key = (self.dataBounds(ax=0), self.dataBounds(ax=1), self._maxSpotPxWidth)
-        if key != self._rect_key or self._rect is None:
-            self._rect_key, self._rect = key, super().boundingRect()
+        if self._rect is None or self._rect_key is not self.bounds:
+            self._rect_key, self._rect = self.bounds, super().boundingRect()
         return QtCore.QRectF(self._rect)
 
     def viewTransformChanged(self):
