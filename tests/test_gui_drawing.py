@@ -283,6 +283,66 @@ def test_the_dots_remembered_bounds_follow_zoom_and_resize(window, qtbot):
             assert d.boundingRect() != old  # the padding of a few pixels is another span of data
 
 
+def test_a_slider_moves_the_runs_dots_in_place_to_its_new_path(window, qtbot):
+    """The moved run keeps as many dots (same step): they are moved, not rebuilt, and end
+    where its new path is, with pyqtgraph's bounds and the picture setData would give."""
+    import pyqtgraph as pg
+
+    c = window.controller
+    c.seek(150)  # 128 dots settled, 23 fresh
+    c.select_run(1)
+    qtbot.wait(10)
+    items = window.contour.trails.items[1]
+    records = (items.dots.data, items.fresh.data)
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() - 40)
+    qtbot.wait(10)
+    assert items.dots.data is records[0] and items.fresh.data is records[1]  # moved in place
+    path = c.traces[1].xs
+    assert np.array_equal(np.column_stack([items.dots.data["x"], items.dots.data["y"]]), path[:128])
+    assert np.array_equal(np.column_stack([items.fresh.data["x"], items.fresh.data["y"]]), path[128:151])
+    for dots, rows in ((items.dots, path[:128]), (items.fresh, path[128:151])):
+        assert dots.dataBounds(ax=0) == (rows[:, 0].min(), rows[:, 0].max())  # not the old path's
+        assert dots.dataBounds(ax=1) == (rows[:, 1].min(), rows[:, 1].max())
+        assert dots.boundingRect() == pg.ScatterPlotItem.boundingRect(dots)
+    moved = drawn_directly(window)
+    items.dots.setData(pos=path[:128])
+    items.fresh.setData(pos=path[128:151])
+    qtbot.wait(10)
+    assert np.array_equal(moved, drawn_directly(window))
+
+
+def test_the_heads_move_in_place_and_take_a_new_colour_or_a_hidden_run(window, qtbot):
+    """Heads keep their records while only positions change (a frame, a slider), and are
+    set again when a run's colour changes or a run is hidden."""
+    from PySide6 import QtGui
+
+    c = window.controller
+    heads = window.contour.trails.heads
+
+    def positions():
+        return np.column_stack([heads.data["x"], heads.data["y"]])
+
+    def expected():
+        return np.array([tr.xs[min(c.step, len(tr.xs) - 1)] for tr, run in zip(c.traces, c.runs) if run.visible])
+
+    c.seek(30)
+    qtbot.wait(10)
+    records = heads.data
+    c.seek(31)
+    slider = window.hyper_controls.knobs["lr"].slider
+    slider.setValue(slider.value() - 25)
+    qtbot.wait(10)
+    assert heads.data is records and np.array_equal(positions(), expected())
+    assert c.set_run_color(0, "#ff00ff")
+    qtbot.wait(10)
+    assert QtGui.QBrush(heads.data["brush"][0]).color().name() == "#ff00ff"
+    c.set_run_visible(1, False)
+    qtbot.wait(10)
+    assert len(heads.data) == sum(run.visible for run in c.runs)
+    assert np.array_equal(positions(), expected())
+
+
 def test_the_dots_remembered_bounds_follow_their_points_and_size(window, qtbot):
     """New points (setData, addPoints: playing forward) and a new dot size each give
     pyqtgraph's bounds again, not the remembered ones."""
