@@ -96,12 +96,16 @@ def _fuse(rule):
     for i in (0, 1):
         renamed = [_Rename(local, shared, hp, i).visit(ast.parse(ast.unparse(s)).body[0]) for s in body]
         coordinates += _returns_assigned(renamed, f"{x}__{i}", f"{state}__{i}")
+    once, each_step = _share(coordinates, {f"{_PREFIX}hp_{a}" for a in reads})
     loop = ast.parse(_LOOP.format(g=g, x=x, state=state,
                                   hoisted="".join(f"\n    {_PREFIX}hp_{a} = getattr(hp, {a!r}, _k_absent)"
                                                   for a in reads)))
     step = next(n for n in ast.walk(loop) if isinstance(n, ast.For))
-    at = next(k for k, s in enumerate(step.body) if isinstance(s, ast.Pass))
-    step.body[at:at + 1] = coordinates
+    at = next(k for k, s in enumerate(step.body) if _is_pass(s))
+    # the values that never change on the first step, where the rule would first meet them
+    # (an error in them is that step's, after its gradient, as calling the rule gives)
+    first = [ast.If(ast.parse(f"{_PREFIX}k == {_PREFIX}k0", mode="eval").body, once, [])] if once else []
+    step.body[at:at + 1] = first + each_step + coordinates
     code = compile(ast.fix_missing_locations(loop), f"<{rule.__module__}.{rule.__qualname__} fused 2-D>", "exec")
     space: dict = {}
     exec(code, rule.__globals__, space)  # the rule's helpers (momentum_coefficient, ...) resolve as in the rule
@@ -141,6 +145,75 @@ class _Rename(ast.NodeTransformer):
             return ast.copy_location(ast.Name(f"{_PREFIX}hp_{node.attr}", ast.Load()), node)
         self.generic_visit(node)
         return node
+
+
+def _is_pass(node) -> bool:
+    return isinstance(node, ast.Pass)
+
+
+def _share(stmts, hp_names):
+    """Arithmetic on the hyperparameters alone, worked out once instead of per coordinate
+    and step: ``1.0 - beta1`` once before the loop, ``1.0 - beta1 ** t`` once a step for
+    both coordinates. The same operations on the same numbers, so the same floats.
+
+    Only what the rule evaluates anyway is taken, and under the same condition: an
+    expression built of operators alone (no call) in a statement the step always runs,
+    or in a branch of an ``if`` on a hyperparameter (``if bias_correction:``), which
+    then guards its shared value too; never under a conditional expression, ``and``/
+    ``or`` or a comparison. Returns (statements before the loop, statements at the start
+    of each step); ``stmts`` name the results instead."""
+    step_names = hp_names | {"t", "lr"}
+    found: dict = {}  # (guard, ast.dump) -> (name, expression, per step, guard)
+
+    def names(node):
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+    def shared(node) -> bool:
+        return (isinstance(node, (ast.BinOp, ast.UnaryOp)) and names(node) <= step_names
+                and all(isinstance(n, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.operator,
+                                       ast.unaryop, ast.Load)) for n in ast.walk(node)))
+
+    class Replace(ast.NodeTransformer):
+        def __init__(self, guard):
+            self.guard = guard
+
+        def generic_visit(self, node):
+            if isinstance(node, (ast.IfExp, ast.BoolOp, ast.Compare, ast.Lambda)):
+                return node  # evaluated only sometimes
+            return super().generic_visit(node)
+
+        def visit(self, node):
+            if isinstance(node, ast.expr) and shared(node):
+                key = (self.guard, ast.dump(node))
+                if key not in found:
+                    found[key] = (f"{_PREFIX}c{len(found)}", node, bool(names(node) & {"t", "lr"}), self.guard)
+                return ast.copy_location(ast.Name(found[key][0], ast.Load()), node)
+            return super().visit(node)
+
+    def walk(block, guard):
+        for s in block:
+            if isinstance(s, ast.If):
+                if isinstance(s.test, ast.Name) and s.test.id in hp_names:  # the same branch every step
+                    walk(s.body, guard + ((s.test.id, True),))
+                    walk(s.orelse, guard + ((s.test.id, False),))
+            else:
+                Replace(guard).visit(s)
+
+    walk(stmts, ())
+
+    def emit(per_step):
+        out = []
+        for name, expr, step, guard in found.values():
+            if step != per_step:
+                continue
+            stmt = ast.Assign([ast.Name(name, ast.Store())], expr)
+            for test, truth in reversed(guard):
+                cond = ast.Name(test, ast.Load())
+                stmt = ast.If(cond if truth else ast.UnaryOp(ast.Not(), cond), [stmt], [])
+            out.append(stmt)
+        return out
+
+    return emit(False), emit(True)
 
 
 def _returns_assigned(stmts, x, state):

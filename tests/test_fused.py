@@ -133,3 +133,38 @@ def test_a_name_hp_lacks_fails_only_where_the_rule_reads_it():
     assert len(xs) == 6
     with pytest.raises(AttributeError):  # nesterov is read in an if: as calling the rule would
         loop(grad, SimpleNamespace(decay=0.9, eps=1e-8, momentum=0.0), *args)
+
+
+def test_arithmetic_on_hyperparameters_alone_is_worked_out_once():
+    """adam's 1 - beta1 and 1 - beta2 once a run, 1 - beta^t once a step for both
+    coordinates (under its bias_correction branch): names the loop keeps."""
+    from engine.optimizers.adam import adam
+
+    names = set(fused_path_2d(adam).__code__.co_varnames)
+    assert {"_k_c0", "_k_c1", "_k_c2", "_k_c3"} <= names
+
+
+def _rule_dividing_by(g, x, state, hp, t, lr, ops):
+    if hp.bias_correction:
+        x = x - lr * g / (1.0 - hp.beta1 ** t)
+    return x - lr * g / (1.0 - hp.beta1), state
+
+
+_rule_dividing_by.__module__ = "engine.optimizers.test_fused"  # compiled as an engine rule
+
+
+@pytest.mark.parametrize("beta1,bias_correction", [(1.0, False), (1.0, True), (0.5, True), (0.5, False)])
+def test_a_shared_value_fails_where_calling_the_rule_fails(beta1, bias_correction):
+    """1/(1 - beta1) with beta1 = 1 divides by zero on the first step, after its gradient:
+    the same rows, gradients and divergence step as calling the rule."""
+    from types import SimpleNamespace
+
+    loop = fused_path_2d(_rule_dividing_by)
+    assert loop is not None
+    hp = SimpleNamespace(beta1=beta1, bias_correction=bias_correction)
+    args = ([0.01] * 6, (1.0, -2.0), ((), ()), 6, ((-1e9, 1e9), (-1e9, 1e9)), True, 0)
+    grad = SURFACES["quadratic"].grad
+    pasted = loop(grad, hp, *args, FLOAT_OPS)
+    called = runner._plain_path_2d(grad, _rule_dividing_by, hp, *args)
+    assert pasted == called
+    assert (pasted[3] == 1) == (beta1 == 1.0)
