@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("PySide6")
 pytest.importorskip("pyqtgraph")
 
-from PySide6 import QtCore, QtWidgets  # noqa: E402
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from engine.session import RunConfig, Scene  # noqa: E402
@@ -473,7 +473,15 @@ def test_the_status_lines_size_hints_do_not_lay_its_text_out_again(window, qtbot
     c = window.controller
     c.seek(5)
     window.statusBar().refresh()
-    height = QtWidgets.QLabel.sizeHint(label).height()
+
+    def qlabels_own(hint):  # QLabel's hint for the rich text the line shows (it paints it itself)
+        QtWidgets.QLabel.setText(label, label.text())
+        try:
+            return hint(label).height()
+        finally:
+            QtWidgets.QLabel.setText(label, "")
+
+    height = qlabels_own(QtWidgets.QLabel.sizeHint)
     assert label.sizeHint().height() == height
     laid_out = []
     original = QtWidgets.QLabel.sizeHint
@@ -488,7 +496,7 @@ def test_the_status_lines_size_hints_do_not_lay_its_text_out_again(window, qtbot
     font = label.font()
     font.setPointSizeF(font.pointSizeF() * 2)  # presentation mode's type
     label.setFont(font)
-    assert label.sizeHint().height() == original(label).height() > height
+    assert label.sizeHint().height() == qlabels_own(original) > height
 
 
 @pytest.mark.parametrize("log", [True, False])
@@ -524,3 +532,58 @@ def test_the_loss_plots_range_follows_the_runs_a_slider_moves_and_the_ones_shown
     c.set_run_visible(deepest, False)
     assert covered(1 - deepest)
     assert shown()[0] > ys(deepest).min() or not log
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+def test_the_status_line_paints_its_runs_as_the_rich_text_would(window, qtbot, theme_name):
+    """The run losses are painted from pieces (gui.statusbar.OneLineLabel.show_pieces),
+    not by QLabel's rich text: the same pixels as QLabel's own painting of its text."""
+    window.presentation.set_theme(theme_name, remember=False)
+    bar = window.statusBar()
+    bar.clearMessage()
+    window.controller.seek(7)
+    bar.refresh()
+    qtbot.wait(10)
+    label = bar.loss_label
+    assert label._pieces and "font-weight:bold" in label.text()
+
+    def picture():
+        image = label.grab().toImage().convertToFormat(QtGui.QImage.Format.Format_RGB32)
+        return np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine()).copy()
+
+    painted = picture()
+    pieces, label._pieces = label._pieces, None  # QLabel's own paint of the same text
+    QtWidgets.QLabel.setText(label, label._html)
+    try:
+        label.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
+        rich = picture()
+    finally:
+        label._pieces = pieces
+        QtWidgets.QLabel.setText(label, "")
+    assert (painted != rich).mean() < 0.002
+    assert (painted != painted[0, 0]).any()  # not a blank label
+
+
+def test_a_status_refresh_repaints_the_line_not_the_bar_beneath(window, qtbot):
+    bar = window.statusBar()
+    bar.clearMessage()
+    painted = []
+
+    class Spy(QtCore.QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QtCore.QEvent.Type.Paint:
+                painted.append(obj)
+            return False
+
+    spy = Spy()
+    for w in (bar, bar.loss_label):
+        w.installEventFilter(spy)
+    c = window.controller
+    for lr in (0.011, 0.012, 0.013, 0.014):  # a slider drag: the losses change, the step does not
+        c.set_hyper(0, "lr", lr)
+        bar.refresh()
+        qtbot.wait(5)
+        if lr == 0.011:  # the first edit also marks the scene unsaved: the window changes once
+            painted.clear()
+    assert bar.loss_label in painted
+    assert bar not in painted  # the line paints its own background
