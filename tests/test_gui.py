@@ -538,7 +538,16 @@ def test_the_loss_plots_range_follows_the_runs_a_slider_moves_and_the_ones_shown
 def test_the_status_line_paints_its_runs_as_the_rich_text_would(window, qtbot, theme_name):
     """The run losses are painted from pieces (gui.statusbar.OneLineLabel.show_pieces),
     not by QLabel's rich text: the same pixels as QLabel's own painting of its text."""
+    from gui import restyle
+
     window.presentation.set_theme(theme_name, remember=False)
+    try:
+        check_status_line_paints_as_rich_text(window, qtbot)
+    finally:
+        restyle.switch([], name="light", scale=1.0)  # module state: the next test starts light
+
+
+def check_status_line_paints_as_rich_text(window, qtbot):
     bar = window.statusBar()
     bar.clearMessage()
     window.controller.seek(7)
