@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import math
 import textwrap
 import weakref
 
@@ -115,7 +116,7 @@ def _fuse(rule, flat: bool):
     space: dict = {}
     exec(code, rule.__globals__, space)  # the rule's helpers (momentum_coefficient, ...) resolve as in the rule
     loop = space[_PREFIX + "path"]
-    loop.__kwdefaults__ = {_PREFIX + "absent": _ABSENT}
+    loop.__kwdefaults__ = {_PREFIX + "absent": _ABSENT, _PREFIX + "sqrt": math.sqrt, _PREFIX + "nan": math.nan}
     return loop
 
 
@@ -137,6 +138,23 @@ class _Rename(ast.NodeTransformer):
 
     def __init__(self, local, shared, hp, i):
         self.local, self.shared, self.hp, self.i = local, shared, hp, i
+
+    def visit_Call(self, node):
+        """``ops.sqrt(v)`` as ``FLOAT_OPS.sqrt``'s own expression (engine.ops._fsqrt:
+        sqrt(v) if v >= 0.0 else nan), v bound once: a Python call per coordinate and
+        step saved, the same float (tests/test_fused.py compares the two). The loop steps
+        Python floats only (runner passes FLOAT_OPS)."""
+        self.generic_visit(node)  # the arguments first; ``ops`` has its loop name now
+        func = node.func
+        if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "ops"
+                and func.attr == "sqrt" and len(node.args) == 1 and not node.keywords):
+            value = ast.Name(f"{_PREFIX}v", ast.Load())
+            bound = ast.NamedExpr(ast.Name(f"{_PREFIX}v", ast.Store()), node.args[0])
+            return ast.copy_location(ast.IfExp(
+                test=ast.Compare(bound, [ast.GtE()], [ast.Constant(0.0)]),
+                body=ast.Call(ast.Name(f"{_PREFIX}sqrt", ast.Load()), [value], []),
+                orelse=ast.Name(f"{_PREFIX}nan", ast.Load())), node)
+        return node
 
     def visit_Name(self, node):
         if node.id in self.local:
@@ -252,7 +270,8 @@ def _returns(stmts) -> bool:
 
 # The loop of runner._plain_path_2d, names prefixed; ``pass`` is where the two copies go.
 _LOOP = """
-def _k_path(_k_grad, hp, _k_lrs, _k_x, _k_state, _k_steps, _k_bounds, _k_record, _k_k0, ops, *, _k_absent):
+def _k_path(_k_grad, hp, _k_lrs, _k_x, _k_state, _k_steps, _k_bounds, _k_record, _k_k0, ops, *, _k_absent,
+            _k_sqrt, _k_nan):
     {x}__0, {x}__1 = _k_x
     {state}__0, {state}__1 = _k_state
     (_k_lo0, _k_hi0), (_k_lo1, _k_hi1) = _k_bounds{hoisted}

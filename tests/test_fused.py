@@ -168,3 +168,29 @@ def test_a_shared_value_fails_where_calling_the_rule_fails(beta1, bias_correctio
     called = runner._plain_path_2d(grad, _rule_dividing_by, hp, *args)
     assert pasted == called
     assert (pasted[3] == 1) == (beta1 == 1.0)
+
+
+def _rule_taking_roots(g, x, state, hp, t, lr, ops):
+    return x + ops.sqrt(g) + ops.sqrt(ops.sqrt(g)), state
+
+
+_rule_taking_roots.__module__ = "engine.optimizers.test_fused"
+
+
+def test_a_pasted_square_root_is_float_ops_own():
+    """ops.sqrt pasted in as an expression gives FLOAT_OPS.sqrt's floats: nan below zero
+    and for nan, -0.0 kept, inf; nested, its argument bound once."""
+    values = [4.0, 2.0, 0.0, -0.0, 1e-300, math.inf, -1.0, math.nan]
+    loop = fused_path_2d(_rule_taking_roots)
+    assert loop is not None and "_k_v" in loop.__code__.co_varnames
+
+    def gradients():
+        rows = iter([(v, 9.0) for v in values])
+        return lambda x0, x1: next(rows)
+
+    args = ([0.1] * len(values), (0.0, 0.0), ((), ()), len(values), ((-math.inf, math.inf), (-1e300, 1e300)),
+            False, 0)
+    pasted = loop(gradients(), None, *args, FLOAT_OPS)
+    called = runner._plain_path_2d(gradients(), _rule_taking_roots, None, *args)
+    assert repr(pasted) == repr(called)  # nan and -0.0 compared as written
+    assert pasted[3] == called[3] == 7  # the first nan (sqrt(-1)) stops the run
