@@ -6,8 +6,12 @@ the rule's ``hp.name`` look-ups cost more than its arithmetic (half the path's t
 This module writes the loop once per rule with the rule's own statements pasted in
 twice, once per coordinate, its locals renamed apart (``m`` becomes ``m__0`` and
 ``m__1``), each ``return x, state`` turned into an assignment and ``hp.name`` read
-once before the loop. The statements are the rule's, in its order, so the floats are
-the ones calling it gives (``tests/test_fused.py`` checks every rule, bit for bit).
+once before the loop; arithmetic on the hyperparameters alone is worked out once
+(``_share``) and ``ops.sqrt`` is FLOAT_OPS.sqrt's own expression. The statements are
+the rule's, in its order, so the floats are the ones calling it gives
+(``tests/test_fused.py`` checks every rule, bit for bit). Each loop comes in two forms:
+rows of tuples, as ``runner._plain_path_2d`` returns them (``engine.branching``), and
+flat lists of floats, which ``runner.run`` packs into arrays.
 
 A rule whose source cannot be pasted (a closure, a loop, a nested function, a return
 that is not the last statement of its branch, a typed custom rule without a source)
@@ -63,6 +67,7 @@ def fused_path_2d(rule, flat: bool = False):
 
 
 def _fuse(rule, flat: bool):
+    """The loop's source from ``rule``'s, compiled (``fused_path_2d``); NotFusable if not."""
     # only the engine's own rules: their source is ours, never text a user typed
     if not str(getattr(rule, "__module__", "")).startswith("engine."):
         raise NotFusable("not one of the engine's rules")
