@@ -69,6 +69,15 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
     def request(self) -> None:
         self.throttle.request()
 
+    def changeEvent(self, event) -> None:
+        """A new theme: the names' colours are lifted or darkened for the background they
+        sit on, so they are worked out again at once (paused at step 0, nothing else asks:
+        dark presentation mode kept the light theme's dark blue on dark grey)."""
+        super().changeEvent(event)
+        built = getattr(self, "throttle", None) is not None and self.controller is not None
+        if built and event.type() in (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.ApplicationPaletteChange):
+            self.refresh()
+
     def refresh(self) -> None:
         self.throttle.ran()
         c = self.controller
