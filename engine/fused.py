@@ -52,17 +52,14 @@ def fused_path_2d(rule, flat: bool = False):
     states coordinate 0's slots then coordinate 1's), which ``runner.packed_rows`` turns
     into arrays ~4x faster than np.fromiter takes rows of tuples."""
     try:
-        loops = _fused[rule]
-    except KeyError:
-        loops = None
+        loops = _fused.setdefault(rule, {})
     except TypeError:  # not weak-referenceable (a builtin, a partial): called as it is
         return None
-    if loops is None:
+    if flat not in loops:  # each form only when asked: ~5 ms a compile, paid at start-up
         try:
-            loops = (_fuse(rule, flat=False), _fuse(rule, flat=True))
+            loops[flat] = _fuse(rule, flat)
         except NotFusable:
-            loops = (None, None)
-        _fused[rule] = loops
+            loops[flat] = None
     return loops[flat]
 
 
