@@ -87,7 +87,7 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
         widest = self.step_label.fontMetrics().horizontalAdvance(f"step {c.timeline.steps} / {c.timeline.steps}  ▶")
         if self.step_label.minimumWidth() != widest + 8:
             self.step_label.setMinimumWidth(widest + 8)
-        full, compact, full_pieces, compact_pieces = [], [], [], []
+        full, compact = [], []  # (text, colour or None for the ink, bold) pieces of the line
         ink_on = self.palette().window().color().name()
         for i, run in enumerate(c.runs):
             if not run.visible or i >= len(c.traces):
@@ -101,21 +101,16 @@ class PlaygroundStatusBar(QtWidgets.QStatusBar):
             else:
                 value = fmt(loss)
             # the run's own name when it has one ("lr = 0.4 (just right)"), else the rule's
-            plain = run.name or (title_for(run.optimizer.key, run.optimizer.params))
-            name = html.escape(plain)
+            name = run.name or (title_for(run.optimizer.key, run.optimizer.params))
             # the swatch in the run's colour; the name in it too when that reads on this bar
             color = theme.readable(run.color, ink_on)
-            swatch = f"<span style='color:{run.color}'>■</span>"
-            full.append(f"{swatch} <span style='color:{color}; font-weight:bold'>{i + 1} {name}</span> {value}")
-            compact.append(f"{swatch} <span style='color:{color}; font-weight:bold'>{i + 1}</span> {value}")
-            gap = [(SEPARATOR, None, False)] if full_pieces else []
-            swatch_piece, value_piece = ("■ ", run.color, False), (f" {value}", None, False)
-            full_pieces += gap + [swatch_piece, (f"{i + 1} {plain}", color, True), value_piece]
-            compact_pieces += gap + [swatch_piece, (f"{i + 1}", color, True), value_piece]
-        text, pieces = "&nbsp;&nbsp; ".join(full), full_pieces
+            gap = [(SEPARATOR, None, False)] if full else []
+            swatch, shown = [("■", run.color, False), (" ", None, False)], (f" {value}", None, False)
+            full += gap + swatch + [(f"{i + 1} {name}", color, True), shown]
+            compact += gap + swatch + [(f"{i + 1}", color, True), shown]
+        pieces, text = full, rich_text(full)
         if full and self._text_width(text) > self.loss_label.width():
-            # names cut into the step counter: numbers only
-            text, pieces = "&nbsp;&nbsp; ".join(compact), compact_pieces
+            pieces, text = compact, rich_text(compact)  # names cut into the step counter: numbers only
         self.loss_label.show_pieces(text, pieces)
         _set_text(self.fps_label, f"{self.frames.fps:4.0f} fps" if c.playing else "")
 
@@ -235,6 +230,17 @@ class OneLineLabel(QtWidgets.QLabel):
             p.drawStaticText(QtCore.QPointF(x, top), static)
             x += static.size().width()
         p.end()
+
+
+def rich_text(pieces) -> str:
+    """What ``pieces`` paint, as rich text: the line's ``text()`` (readers, tests)."""
+    out = []
+    for text, color, bold in pieces:
+        escaped = html.escape(text).replace("\u00a0", "&nbsp;")
+        if color:
+            escaped = f"<span style='color:{color}{'; font-weight:bold' if bold else ''}'>{escaped}</span>"
+        out.append(escaped)
+    return "".join(out)
 
 
 def _set_text(label: QtWidgets.QLabel, text: str) -> None:
